@@ -1,0 +1,239 @@
+// The resolved configuration: what the daemon will run, after INI parsing,
+// `%(name)s` expansion, defaults and validation. Values are fully typed;
+// nothing downstream re-parses strings. Option names follow supervisord's so
+// `--dump-config` can print them under the same keys.
+
+/// `autorestart=`: when an EXITED process is started again.
+public enum AutoRestart: String, Sendable, Equatable {
+    /// `true`: always restart after exit.
+    case always
+    /// `false`: never restart.
+    case never
+    /// `unexpected`: restart when the exit status is not in `exitcodes`.
+    case unexpected
+}
+
+/// `stdout_logfile=` / `stderr_logfile=`.
+public enum LogTarget: Sendable, Equatable {
+    /// `NONE` / `OFF`: output is read and discarded.
+    case none
+    /// `AUTO` (the default): a file in `childlogdir`, named at group creation.
+    case auto
+    /// An explicit path (already `~`-expanded, directory checked to exist).
+    case path(String)
+}
+
+/// One output channel's logging options.
+public struct ChannelLogConfig: Sendable, Equatable {
+    public var target: LogTarget = .auto
+    public var maxbytes: Int = 50 * 1024 * 1024
+    public var backups: Int = 10
+    public var captureMaxbytes: Int = 0
+    public var eventsEnabled: Bool = false
+    public var syslog: Bool = false
+    public init() {}
+}
+
+/// Where a config value came from, for error messages and warnings.
+public struct SourceLocation: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public init(file: String, line: Int) { self.file = file; self.line = line }
+    public var description: String { "\(file):\(line)" }
+}
+
+/// A named signal, kept as number and canonical name (without `SIG`).
+public struct SignalSpec: Sendable, Equatable, Hashable {
+    public var number: Int32
+    public var name: String
+    public init(number: Int32, name: String) { self.number = number; self.name = name }
+}
+
+/// A user account resolved at parse time (supervisord resolves `user=` while reading).
+public struct ResolvedUser: Sendable, Equatable {
+    public var name: String
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(name: String, uid: UInt32, gid: UInt32) { self.name = name; self.uid = uid; self.gid = gid }
+}
+
+/// One `KEY=VALUE` of an `environment=` option, in written order.
+public struct EnvironmentVariable: Sendable, Equatable {
+    public var key: String
+    public var value: String
+    public init(key: String, value: String) { self.key = key; self.value = value }
+}
+
+/// The options of one process: a `[program:x]` expanded for one `process_num`.
+public struct ProcessConfig: Sendable, Equatable {
+    /// Expanded `process_name`: unique within its group.
+    public var name: String
+    /// The `x` of `[program:x]`.
+    public var programName: String
+    /// The group it runs in: `x`, or `g` when a `[group:g]` absorbed it.
+    public var groupName: String
+    public var processNum: Int = 0
+    /// After expansion and continuation-line joining; split into argv at spawn time.
+    public var command: String
+    public var directory: String? = nil
+    public var umask: UInt32? = nil
+    public var priority: Int = 999
+    public var autostart: Bool = true
+    public var autorestart: AutoRestart = .unexpected
+    public var startsecs: Int = 1
+    public var startretries: Int = 3
+    public var exitcodes: [Int] = [0]
+    public var stopsignal: SignalSpec = SignalSpec(number: 15, name: "TERM")
+    public var stopwaitsecs: Int = 10
+    public var stopasgroup: Bool = false
+    public var killasgroup: Bool = false
+    public var user: ResolvedUser? = nil
+    public var redirectStderr: Bool = false
+    public var stdout = ChannelLogConfig()
+    public var stderr = ChannelLogConfig()
+    /// The program's `environment=` merged over `[supervisord] environment=`; nil when neither is set.
+    public var environment: [EnvironmentVariable]? = nil
+    /// `serverurl=`; nil means AUTO (computed from the server sections).
+    public var serverurl: String? = nil
+    /// Where the section was defined.
+    public var location: SourceLocation? = nil
+
+    public init(name: String, programName: String, groupName: String, command: String) {
+        self.name = name
+        self.programName = programName
+        self.groupName = groupName
+        self.command = command
+    }
+
+    /// `group:process`, or just `process` when both are equal (supervisord's make_namespec).
+    public var namespec: String { groupName == name ? name : "\(groupName):\(name)" }
+}
+
+/// Which kind of section defined a group.
+public enum GroupKind: String, Sendable, Equatable {
+    case program
+    case fcgiProgram = "fcgi-program"
+    case eventListener = "eventlistener"
+    /// `[group:x]` absorbing programs.
+    case heterogeneous = "group"
+}
+
+/// `[fcgi-program:x]` socket options.
+public struct FcgiSocketConfig: Sendable, Equatable {
+    public var socket: String
+    public var backlog: Int?
+    public var owner: String?
+    public var mode: UInt32?
+    public init(socket: String) { self.socket = socket }
+}
+
+/// `[eventlistener:x]` options beyond a program's.
+public struct EventListenerConfig: Sendable, Equatable {
+    public var events: [String]
+    public var bufferSize: Int = 10
+    public var resultHandler: String = "supervisor.dispatchers:default_handler"
+    public init(events: [String]) { self.events = events }
+}
+
+/// A process group as supervisord builds it.
+public struct GroupConfig: Sendable, Equatable {
+    public var name: String
+    public var priority: Int
+    public var kind: GroupKind
+    /// In process order (supervisord sorts a homogeneous group by (priority, name)).
+    public var processes: [ProcessConfig]
+    public var fcgi: FcgiSocketConfig? = nil
+    public var eventListener: EventListenerConfig? = nil
+    public init(name: String, priority: Int, kind: GroupKind, processes: [ProcessConfig]) {
+        self.name = name
+        self.priority = priority
+        self.kind = kind
+        self.processes = processes
+    }
+}
+
+/// `[supervisord]`.
+public struct SupervisordConfig: Sendable, Equatable {
+    public var logfile: String = "supervisord.log"
+    public var logfileMaxbytes: Int = 50 * 1024 * 1024
+    public var logfileBackups: Int = 10
+    public var loglevel: String = "info"
+    public var pidfile: String = "supervisord.pid"
+    public var umask: UInt32 = 0o022
+    public var nodaemon: Bool = false
+    public var silent: Bool = false
+    public var minfds: Int = 1024
+    public var minprocs: Int = 200
+    public var nocleanup: Bool = false
+    public var childlogdir: String = "/tmp"
+    public var user: ResolvedUser? = nil
+    public var directory: String? = nil
+    public var stripAnsi: Bool = false
+    public var environment: [EnvironmentVariable]? = nil
+    public var identifier: String = "supervisor"
+    public init() {}
+}
+
+/// `[unix_http_server]` (or `[unix_http_server:name]`).
+public struct UnixHTTPServerConfig: Sendable, Equatable {
+    public var section: String = "unix_http_server"
+    public var file: String
+    public var chmod: UInt32 = 0o700
+    /// `chown=user[:group]`, resolved; nil leaves the owner unchanged.
+    public var chownUID: UInt32? = nil
+    public var chownGID: UInt32? = nil
+    public var username: String? = nil
+    public var password: String? = nil
+    public init(file: String) { self.file = file }
+}
+
+/// `[inet_http_server]`: read and validated; swiftvisord does not serve HTTP yet.
+public struct InetHTTPServerConfig: Sendable, Equatable {
+    public var section: String = "inet_http_server"
+    public var host: String
+    public var port: Int
+    public var username: String? = nil
+    public var password: String? = nil
+    public init(host: String, port: Int) { self.host = host; self.port = port }
+}
+
+/// `[supervisorctl]`.
+public struct SupervisorctlConfig: Sendable, Equatable {
+    public var serverurl: String = "http://localhost:9001"
+    public var username: String? = nil
+    public var password: String? = nil
+    public var prompt: String = "supervisor"
+    public var historyFile: String? = nil
+    public init() {}
+}
+
+/// A non-fatal finding while reading, listed by `--check` and logged at start.
+public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
+    public var location: SourceLocation?
+    public var message: String
+    public init(location: SourceLocation?, message: String) { self.location = location; self.message = message }
+    public var description: String {
+        if let location { return "\(location): \(message)" }
+        return message
+    }
+}
+
+/// Everything read from a main config and its includes.
+public struct Configuration: Sendable, Equatable {
+    /// Absolute path of the main config file.
+    public var configFile: String
+    public var supervisord = SupervisordConfig()
+    public var unixHTTPServers: [UnixHTTPServerConfig] = []
+    public var inetHTTPServers: [InetHTTPServerConfig] = []
+    public var supervisorctl: SupervisorctlConfig? = nil
+    /// Sorted as supervisord sorts them: by (priority, name).
+    public var groups: [GroupConfig] = []
+    /// `[rpcinterface:x]` name → factory.
+    public var rpcInterfaces: [String: String] = [:]
+    /// Files read, main first, in read order.
+    public var filesRead: [String] = []
+    public var warnings: [ConfigWarning] = []
+    /// INFO lines supervisord logs while parsing (`Included extra file ...`).
+    public var infos: [String] = []
+    public init(configFile: String) { self.configFile = configFile }
+}

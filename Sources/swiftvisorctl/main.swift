@@ -1,0 +1,2 @@
+import SwiftvisorCore
+import SwiftvisorOS
