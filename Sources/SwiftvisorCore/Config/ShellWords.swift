@@ -7,6 +7,7 @@ public enum ShellWordsError: Error, Sendable, Equatable, CustomStringConvertible
     /// The line ends with a backslash that has nothing to escape.
     case noEscapedCharacter
 
+    /// Python's message, as supervisord shows it after `can't parse command '...': `.
     public var description: String {
         switch self {
         case .noClosingQuotation: return "No closing quotation"

@@ -1,13 +1,21 @@
 /// The state of one supervised process, with supervisord's numeric codes
 /// (states.py `ProcessStates`); the codes are part of the RPC and event contract.
 public enum ProcessState: Int, Sendable {
+    /// Not running, by request or because it never started.
     case stopped = 0
+    /// Spawned, not yet up for `startsecs`.
     case starting = 10
+    /// Up for at least `startsecs`.
     case running = 20
+    /// A start failed or exited too quickly; waiting to retry.
     case backoff = 30
+    /// Stop signal sent; waiting for the child to exit.
     case stopping = 40
+    /// Exited on its own from RUNNING (expectedly or not).
     case exited = 100
+    /// Gave up after `startretries` retries.
     case fatal = 200
+    /// A signal could not be delivered; supervisord no longer knows its state.
     case unknown = 1000
 
     /// The upper-case name supervisorctl prints (`getProcessStateDescription`).
