@@ -1,0 +1,13 @@
+// _GNU_SOURCE-only calls that Swift's Glibc module does not export.
+#ifndef _GNU_SOURCE
+#error "CSwiftvisor must be built with _GNU_SOURCE (set in Package.swift cSettings)"
+#endif
+#include "CSwiftvisor.h"
+#include <fcntl.h>
+#include <unistd.h>
+
+int swv_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+ssize_t swv_splice(int fd_in, int fd_out, size_t len, unsigned int flags) {
+    return splice(fd_in, NULL, fd_out, NULL, len, flags);
+}
