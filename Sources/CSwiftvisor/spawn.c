@@ -48,6 +48,9 @@ static int spawn_fast(const struct swv_spawn_request *req, pid_t *pid_out) {
     sigemptyset(&empty);
     // Every catchable signal back to SIG_DFL: supervisord's children must not
     // inherit our SIG_IGN for SIGPIPE/SIGCHLD (ignored dispositions survive exec).
+    // Known gap (glibc 2.36): sigfillset leaves out glibc's internal signals 32
+    // and 33, and posix_spawn's child sets those to SIG_IGN before exec, so a
+    // posix_spawn'ed child starts with 32/33 ignored. The fork path does not.
     sigfillset(&all);
     sigdelset(&all, SIGKILL);
     sigdelset(&all, SIGSTOP);
@@ -107,12 +110,13 @@ static void close_from_except(int first, int keep) {
 static void child_path(const struct swv_spawn_request *req, int errfd,
                        const gid_t *groups, int ngroups) {
     // Default dispositions before unblocking, so no daemon handler ever runs here.
-    struct sigaction dfl;
-    memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
+    // The raw syscall, because glibc's sigaction() refuses its internal signals
+    // (32, 33), and an ignored disposition would survive execve.
+    struct { void *handler; unsigned long flags; void *restorer; unsigned long mask; } dfl;
+    memset(&dfl, 0, sizeof dfl);  // SIG_DFL is 0; all-zero is valid on every layout
     for (int sig = 1; sig < NSIG; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        (void)sigaction(sig, &dfl, NULL);  // EINVAL for glibc's internal signals: fine
+        (void)syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(unsigned long));
     }
     sigset_t empty;
     sigemptyset(&empty);
