@@ -113,9 +113,10 @@ public enum Sys {
         try syscall("pread") { Glibc.pread(fd, buffer.baseAddress, buffer.count, offset) }
     }
 
-    /// splice(2) from a pipe into a file (no offsets: the file's own position, O_APPEND honoured).
-    public static func splice(from: Int32, to: Int32, count: Int, flags: UInt32) throws(SystemError) -> Int {
-        try syscall("splice") { swv_splice(from, to, count, flags) }
+    /// splice(2) from a pipe into a file at the file's own position, non-blocking
+    /// on the pipe (EAGAIN when empty). The file must not be O_APPEND (EINVAL).
+    public static func splice(from: Int32, to: Int32, count: Int) throws(SystemError) -> Int {
+        try syscall("splice") { swv_splice(from, to, count) }
     }
 
     /// waitpid(2).

@@ -134,3 +134,16 @@ enum OSTest {
         SpawnRequest(argv: argv, executable: argv[0], environment: env)
     }
 }
+
+extension OSTest {
+    /// Everything currently buffered in a non-blocking fd.
+    static func readAllAvailable(_ fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return out }
+            out += buf[0..<n]
+        }
+    }
+}
