@@ -13,6 +13,11 @@ public enum Reaper {
         _ = try syscall("prctl(PR_SET_CHILD_SUBREAPER)") { swv_set_child_subreaper() }
     }
 
+    /// Undo `becomeSubreaper` (for tests that must not adopt other tests' orphans).
+    public static func stopBeingSubreaper() throws(SystemError) {
+        _ = try syscall("prctl(PR_SET_CHILD_SUBREAPER, 0)") { swv_unset_child_subreaper() }
+    }
+
     /// Reap every child that has exited, without blocking. Returns them in the
     /// order the kernel reported them; an empty array when none is waiting.
     public static func reapAll() -> [(pid: Int32, status: ExitStatus)] {

@@ -143,6 +143,18 @@ public enum Sys {
         _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
     }
 
+    /// pidfd_open(2) (Linux 5.3), CLOEXEC: a handle on one process that cannot be
+    /// confused with a later process reusing the pid; readable once it exits.
+    /// Race-free right after spawn: our unreaped child's pid cannot be reused.
+    public static func pidfdOpen(_ pid: Int32) throws(SystemError) -> Int32 {
+        try syscall("pidfd_open(\(pid))") { swv_pidfd_open(pid, 0) }
+    }
+
+    /// pidfd_send_signal(2) (Linux 5.1): signal exactly the process behind `pidfd`.
+    public static func pidfdSendSignal(_ pidfd: Int32, _ signal: Int32) throws(SystemError) {
+        _ = try syscall("pidfd_send_signal") { swv_pidfd_send_signal(pidfd, signal) }
+    }
+
     /// getuid(2).
     public static func getuid() -> UInt32 { Glibc.getuid() }
 

@@ -116,6 +116,7 @@ final class EventLoopTests: XCTestCase {
 
     func test_subreaper_reapsADoubleForkedGrandchild() throws {
         try Reaper.becomeSubreaper()
+        defer { try? Reaper.stopBeingSubreaper() }
         // sh starts a background sleep, prints its pid and exits: the sleep is orphaned.
         let child = try Spawner.spawn(OSTest.request(["/bin/sh", "-c", "sleep 0.2 & echo $!"]), programName: "daemonizer")
         defer { OSTest.closeFDs(child) }
@@ -131,6 +132,23 @@ final class EventLoopTests: XCTestCase {
         }
         XCTAssertEqual(reaped[child.pid], .exited(code: 0))
         XCTAssertEqual(reaped[grandchild], .exited(code: 0), "the orphan was not re-parented to us")
+    }
+
+    func test_pidfd_signalsTheChildAndBecomesReadableWhenItExits() throws {
+        let loop = try EventLoop()
+        let child = try Spawner.spawn(OSTest.request(["/bin/sleep", "30"]), programName: "sleep")
+        defer { OSTest.closeFDs(child) }
+        let pidfd = try Sys.pidfdOpen(child.pid)
+        defer { close(pidfd) }
+        var exited = false
+        loop.watchReadable(pidfd) { exited = true; loop.unwatch(pidfd); loop.stop() }
+        var timedOut = false
+        loop.schedule(at: EventLoop.now() + 10) { timedOut = true; loop.stop() }
+        try Sys.pidfdSendSignal(pidfd, SIGTERM)
+        try loop.run()
+        XCTAssertTrue(exited)
+        XCTAssertFalse(timedOut)
+        XCTAssertEqual(OSTest.waitExit(child.pid), .signaled(signal: SIGTERM, coreDumped: false))
     }
 
     func test_reapAll_withNoChildren_returnsEmpty() {

@@ -58,6 +58,8 @@ int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out);
 
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to us.
 int swv_set_child_subreaper(void);
+/// prctl(PR_SET_CHILD_SUBREAPER, 0): undo swv_set_child_subreaper (tests).
+int swv_unset_child_subreaper(void);
 /// pidfd_open(2); -1 with errno on failure.
 int swv_pidfd_open(pid_t pid, unsigned int flags);
 /// pidfd_send_signal(2); -1 with errno on failure.
