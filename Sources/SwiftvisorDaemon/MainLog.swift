@@ -21,7 +21,7 @@ public final class MainLog {
         self.echoToStdout = echoToStdout
         self.path = path
         if let path {
-            file = try RotatingLogFile(path: path, maxbytes: maxbytes, backups: backups)
+            file = try RotatingLogFile(path: path, maxBytes: Int64(maxbytes), backups: backups)
         }
     }
 

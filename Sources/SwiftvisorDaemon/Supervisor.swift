@@ -92,12 +92,12 @@ public final class Supervisor {
     private func openLogs(_ p: ManagedProcess) {
         if p.stdoutLog == nil, let path = p.stdoutPath {
             do {
-                p.stdoutLog = try RotatingLogFile(path: path, maxbytes: p.config.stdout.maxbytes, backups: p.config.stdout.backups)
+                p.stdoutLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stdout.maxbytes), backups: p.config.stdout.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
         if p.stderrLog == nil, let path = p.stderrPath {
             do {
-                p.stderrLog = try RotatingLogFile(path: path, maxbytes: p.config.stderr.maxbytes, backups: p.config.stderr.backups)
+                p.stderrLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stderr.maxbytes), backups: p.config.stderr.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
     }

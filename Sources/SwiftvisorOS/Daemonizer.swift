@@ -9,8 +9,8 @@ public enum Daemonizer {
     /// Detach. Returns in the daemon; the launching process exits with the
     /// daemon's readiness status (0 once `ready` is sent, 2 if the daemon died first).
     public static func detach(directory: String?, umask mask: UInt32) throws(SystemError) -> ReadinessPipe {
-        var fds: [Int32] = [-1, -1]
-        _ = try syscall("pipe2") { pipe2(&fds, O_CLOEXEC) }
+        let status = try Sys.pipe(flags: O_CLOEXEC)
+        let fds = [status.read, status.write]
         let first = try syscall("fork") { fork() }
         if first > 0 {
             // The launcher: wait for one status byte from the daemon.

@@ -8,7 +8,8 @@ public enum ResourceLimit {
     var resource: Int32 {
         switch self {
         case .openFiles: return Int32(RLIMIT_NOFILE.rawValue)
-        case .processes: return Int32(RLIMIT_NPROC.rawValue)
+        // RLIMIT_NPROC is a macro over an enum value Swift does not import.
+        case .processes: return 6
         }
     }
 
@@ -22,7 +23,7 @@ public enum ResourceLimit {
     public func raise(toAtLeast minimum: Int) -> Outcome {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(UInt32(resource)), &limit) == 0 else { return .unchanged }
-        let infinity = RLIM_INFINITY
+        let infinity = rlim_t.max  // RLIM_INFINITY
         if limit.rlim_cur == infinity || limit.rlim_cur >= rlim_t(minimum) { return .unchanged }
         var wanted = limit
         wanted.rlim_cur = rlim_t(minimum)
