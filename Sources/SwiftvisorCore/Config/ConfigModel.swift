@@ -97,6 +97,12 @@ public struct ProcessConfig: Sendable, Equatable {
     public var serverurl: String? = nil
     /// Where the section was defined.
     public var location: SourceLocation? = nil
+    /// `numprocs=` of the section this process came from.
+    public var numprocs: Int = 1
+    /// `numprocs_start=` of the section this process came from.
+    public var numprocsStart: Int = 0
+    /// The program's own `environment=` alone (before merging `[supervisord] environment=`).
+    public var programEnvironment: [EnvironmentVariable]? = nil
 
     public init(name: String, programName: String, groupName: String, command: String) {
         self.name = name
@@ -124,6 +130,10 @@ public struct FcgiSocketConfig: Sendable, Equatable {
     public var backlog: Int?
     public var owner: String?
     public var mode: UInt32?
+    /// Resolved `socket_owner` (or the fcgi `user=` when it differs from the daemon's uid).
+    public var ownerUID: UInt32? = nil
+    /// nil: leave the group unchanged.
+    public var ownerGID: UInt32? = nil
     public init(socket: String) { self.socket = socket }
 }
 
@@ -144,6 +154,8 @@ public struct GroupConfig: Sendable, Equatable {
     public var processes: [ProcessConfig]
     public var fcgi: FcgiSocketConfig? = nil
     public var eventListener: EventListenerConfig? = nil
+    /// Where the defining section starts.
+    public var location: SourceLocation? = nil
     public init(name: String, priority: Int, kind: GroupKind, processes: [ProcessConfig]) {
         self.name = name
         self.priority = priority
