@@ -242,6 +242,8 @@ public struct Configuration: Sendable, Equatable {
     public var groups: [GroupConfig] = []
     /// `[rpcinterface:x]` name → factory.
     public var rpcInterfaces: [String: String] = [:]
+    /// The `[program:x]`, `[fcgi-program:x]` and `[eventlistener:x]` sections read, in file order.
+    public var programSections: [String] = []
     /// Files read, main first, in read order.
     public var filesRead: [String] = []
     public var warnings: [ConfigWarning] = []

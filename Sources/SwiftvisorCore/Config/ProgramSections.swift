@@ -58,6 +58,9 @@ extension ConfigReader {
             groups.append(try readFcgiProgram(section, common: common))
         }
 
+        config.programSections = doc.sectionNames.filter {
+            $0.hasPrefix("program:") || $0.hasPrefix("fcgi-program:") || $0.hasPrefix("eventlistener:")
+        }
         return groups.sorted { a, b in a.priority != b.priority ? a.priority < b.priority : pythonLess(a.name, b.name) }
     }
 
