@@ -117,7 +117,7 @@ struct ConfigReader {
                 config.infos.append("Included extra file \"\(file)\" during parsing")
                 // RawConfigParser.read skips a file it cannot open; say so instead of staying silent.
                 guard host.readFile(file) != nil else {
-                    config.warnings.append(ConfigWarning(location: entry.location, message: "included file \"\(file)\" cannot be read and is skipped"))
+                    config.warnings.append(ConfigWarning(location: entry.location, message: "included file \"\(file)\" cannot be read and is skipped", supervisordWarns: false))
                     continue
                 }
                 try readFile(file)
@@ -227,7 +227,7 @@ struct ConfigReader {
             for k in doc.options(s) where k != key {
                 let x = doc.get(s, k)!
                 _ = try expand(x, names: env, section: s, option: k)
-                config.warnings.append(ConfigWarning(location: x.location, message: "[\(s)] \(k): extra rpcinterface options are not used by swiftvisord"))
+                config.warnings.append(ConfigWarning(location: x.location, message: "[\(s)] \(k): extra rpcinterface options are not used by swiftvisord", supervisordWarns: false))
             }
             config.rpcInterfaces[String(s.dropFirst("rpcinterface:".count))] = factory
         }

@@ -223,7 +223,12 @@ public struct SupervisorctlConfig: Sendable, Equatable {
 public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
-    public init(location: SourceLocation?, message: String) { self.location = location; self.message = message }
+    /// False for warnings only swiftvisor gives (unknown options and sections):
+    /// supervisord accepts those silently.
+    public var supervisordWarns: Bool = true
+    public init(location: SourceLocation?, message: String, supervisordWarns: Bool = true) {
+        self.location = location; self.message = message; self.supervisordWarns = supervisordWarns
+    }
     public var description: String {
         if let location { return "\(location): \(message)" }
         return message

@@ -53,21 +53,21 @@ extension ConfigReader {
             allKnown.formUnion(known)
             if known.isEmpty {
                 config.warnings.append(ConfigWarning(location: section.location,
-                    message: "unknown section [\(section.name)] is ignored (supervisord ignores it too)"))
+                    message: "unknown section [\(section.name)] is ignored (supervisord ignores it too)", supervisordWarns: false))
                 continue
             }
             for key in section.entries.keys where !known.contains(key) {
                 config.warnings.append(ConfigWarning(location: section.entries[key]!.location,
-                    message: "[\(section.name)] unknown option \"\(key)\" is ignored (supervisord ignores it too; a typo?)"))
+                    message: "[\(section.name)] unknown option \"\(key)\" is ignored (supervisord ignores it too; a typo?)", supervisordWarns: false))
             }
             if section.name == "include", let files = section.entries["files"], files.location.file != path {
                 config.warnings.append(ConfigWarning(location: files.location,
-                    message: "[include] in an included file is ignored: includes do not nest"))
+                    message: "[include] in an included file is ignored: includes do not nest", supervisordWarns: false))
             }
         }
         for key in doc.defaults.keys where !allKnown.contains(key) && !KnownOptions.program.contains(key) {
             config.warnings.append(ConfigWarning(location: doc.defaults[key]!.location,
-                message: "[DEFAULT] option \"\(key)\" is not an option of any section"))
+                message: "[DEFAULT] option \"\(key)\" is not an option of any section", supervisordWarns: false))
         }
     }
 }
