@@ -128,12 +128,12 @@ final class DaemonLifecycleTests: XCTestCase {
     func test_subreaper_reapsADoubleForkedGrandchild_andShutdownLeavesNothingBehind() throws {
         try sandbox.writeConfig("""
         [program:dfork]
-        command=/bin/sh -c "(sleep 0.5 &) ; (sleep 1000 &) ; exec sleep 1003"
+        command=/bin/sh -c "(sleep 0.5 &) && (sleep 1000 &) && exec sleep 1003"
         startsecs=0
         """)
         let daemon = try sandbox.startDaemon()
         waitUntil("the short orphan reaped by the daemon") { !sandbox.logLines(containing: "reaped unknown pid").isEmpty }
-        XCTAssertTrue(sandbox.logLines(containing: "reaped unknown pid").first!.hasSuffix("(exit status 0)"))
+        XCTAssertEqual(sandbox.logLines(containing: "reaped unknown pid").first?.hasSuffix("(exit status 0)"), true, sandbox.mainLog)
         let adopted = childPids(of: daemon.processIdentifier)
         adopted.forEach(sandbox.track)
         XCTAssertGreaterThanOrEqual(adopted.count, 2, "the program and the adopted sleep 1000")
@@ -222,7 +222,7 @@ final class DaemonLifecycleTests: XCTestCase {
         """)
         kill(daemon.processIdentifier, SIGHUP)
         waitUntil("refusal logged") { !sandbox.logLines(containing: "reload refused").isEmpty }
-        XCTAssertTrue(sandbox.logLines(containing: "reload refused").first!.contains("startsecs"), sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "reload refused").first?.contains("startsecs"), true, sandbox.mainLog)
         XCTAssertEqual(processState(pid).map { $0 != "Z" }, true, "the old process still runs")
         XCTAssertEqual(spawnedPids("keep"), [pid], "nothing was restarted")
         XCTAssertTrue(daemon.isRunning)

@@ -21,3 +21,19 @@ public enum LogLevel: Int, Sendable {
         }
     }
 }
+
+extension LogLevel {
+    /// The level of a `loglevel=` value (already validated by the config reader).
+    public static func named(_ name: String) -> LogLevel? {
+        switch name.lowercased() {
+        case "critical": return .critical
+        case "error": return .error
+        case "warn": return .warn
+        case "info": return .info
+        case "debug": return .debug
+        case "trace": return .trace
+        case "blather": return .blather
+        default: return nil
+        }
+    }
+}

@@ -106,7 +106,7 @@ final class Sandbox {
         daemon = p
         started.append(p)
         if waitForSocket {
-            waitUntil("daemon socket \(socketPath)", timeout: 15) { FileManager.default.fileExists(atPath: socketPath) || !p.isRunning }
+            waitUntil("daemon ready (pidfile \(pidfilePath))", timeout: 15) { FileManager.default.fileExists(atPath: pidfilePath) || !p.isRunning }
         }
         return p
     }
