@@ -27,6 +27,9 @@ public final class Daemon {
     /// Set by the control layer: told about log appends and asked to close at exit.
     public var control: DaemonControlHooks?
     private var pendingConfig: Configuration?
+    /// The config of the last successful `reread` (at start: the config the daemon
+    /// started with): what `add` and `avail` draw from.
+    var available: Configuration
     private let pid: Int32
     private var exitStatus: Int32 = 0
 
@@ -34,6 +37,7 @@ public final class Daemon {
     init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
         self.launch = launch
         self.config = config
+        self.available = config
         self.log = log
         self.loop = try EventLoop()
         self.pid = PidFile.currentPID
@@ -169,6 +173,7 @@ public final class Daemon {
     private func restart(with newConfig: Configuration) {
         for p in supervisor.processes { supervisor.removeProcess(p) }
         config = newConfig
+        available = newConfig
         if !newConfig.supervisord.nocleanup {
             AutoLogFile.removeStale(directory: newConfig.supervisord.childlogdir, identifier: newConfig.supervisord.identifier)
         }
