@@ -1,0 +1,765 @@
+#!/usr/bin/env python3
+"""swiftvisor vs Supervisor 4.3.0 vs a C floor, side by side, in one run.
+
+Usage (from the repository root):
+
+    python3 Benchmarks/bench.py                  # build, install, run, print the table
+    python3 Benchmarks/bench.py --write-docs     # ... and update docs/benchmarks.md
+    python3 Benchmarks/bench.py --reps 3 --only launch1,autorestart
+
+What it does, once per run:
+  * installs supervisor==4.3.0 with pip into its own virtualenv (.build-bench/venv),
+  * builds swiftvisord/swiftvisorctl in release mode (.build-release),
+  * compiles the C floor programs (Benchmarks/floor/*.c) with cc -O2 -static,
+  * runs every scenario for the three implementations interleaved (the order
+    rotates every repetition) so that machine noise hits all of them alike,
+  * reports medians, the ratio of swiftvisor to the floor and to supervisord,
+    and whether the issue's target is met.
+
+Supervised programs are `marker`, a static C binary that appends
+"<pid> <CLOCK_MONOTONIC ns> <CLOCK_REALTIME ns>" to a file on exec: "until
+all have exec'd" is the latest of those timestamps minus the driver's
+CLOCK_MONOTONIC reading taken just before the action (Python's
+time.monotonic() is the same clock). Stdlib only.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORK = os.path.join(ROOT, ".build-bench")
+MIB = 1 << 20
+IMPLS = ("supervisor", "swiftvisor", "floor")
+PROBLEMS = []  # anything wrong seen by any run: reported with the results
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- setup
+
+class Tools:
+    """Paths of everything a run uses."""
+
+    def __init__(self, args):
+        self.venv = args.venv or os.path.join(WORK, "venv")
+        self.supervisord = os.path.join(self.venv, "bin", "supervisord")
+        self.supervisorctl = os.path.join(self.venv, "bin", "supervisorctl")
+        self.bindir = args.bin_dir or os.path.join(ROOT, ".build-release", "release")
+        self.swiftvisord = os.path.join(self.bindir, "swiftvisord")
+        self.swiftvisorctl = os.path.join(self.bindir, "swiftvisorctl")
+        self.floor = os.path.join(WORK, "floor")
+
+    def exe(self, name):
+        return os.path.join(self.floor, name)
+
+
+def install_supervisor(tools):
+    py = os.path.join(tools.venv, "bin", "python")
+    if os.path.exists(py):
+        r = subprocess.run([py, "-c", "import supervisor.options as o; print(o.VERSION)"],
+                           capture_output=True, text=True)
+        if r.stdout.strip() == "4.3.0":
+            return
+    log(f"installing supervisor==4.3.0 into {tools.venv}")
+    subprocess.run([sys.executable, "-m", "venv", tools.venv], check=True)
+    subprocess.run([py, "-m", "pip", "install", "--quiet", "supervisor==4.3.0"], check=True)
+
+
+def build_swiftvisor(tools):
+    log("building swiftvisor (release, static Swift stdlib)")
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib",
+                    "--scratch-path", os.path.join(ROOT, ".build-release")], cwd=ROOT, check=True)
+
+
+def build_floor(tools):
+    os.makedirs(tools.floor, exist_ok=True)
+    src = os.path.join(ROOT, "Benchmarks", "floor")
+    for name in sorted(os.listdir(src)):
+        if not name.endswith(".c"):
+            continue
+        out = tools.exe(name[:-2])
+        base = ["cc", "-O2", "-Wall", "-o", out, os.path.join(src, name)]
+        if subprocess.run(base[:1] + ["-static"] + base[1:], capture_output=True).returncode != 0:
+            subprocess.run(base, check=True)  # no static libc on this machine
+
+
+# ---------------------------------------------------------------- /proc helpers
+
+def proc_status(pid, key):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def context_switches(pid):
+    """Voluntary + involuntary context switches of every thread of `pid`."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        for key in ("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches"):
+            try:
+                with open(f"/proc/{pid}/task/{tid}/status") as f:
+                    for line in f:
+                        if line.startswith(key + ":"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass
+    return total
+
+
+def cpu_seconds(pid):
+    """CPU time of every thread of `pid`, from schedstat (ns resolution)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total / 1e9
+
+
+def alive(pid):
+    """True while `pid` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
+def read_markers(path):
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 3 and parts[0].isdigit():
+            out.append((int(parts[0]), int(parts[1]) / 1e9, int(parts[2]) / 1e9))
+    return out
+
+
+def wait_for(what, cond, timeout, interval=0.001):
+    deadline = time.monotonic() + timeout
+    while True:
+        v = cond()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+def wait_markers(path, n, timeout=120):
+    return wait_for(f"{n} markers in {path}",
+                    lambda: (lambda m: m if len(m) >= n else None)(read_markers(path)), timeout)
+
+
+def timed_spawn(argv, env=None):
+    """Wall time of running argv to completion (posix_spawn + waitpid: the
+    least overhead the driver can add), its exit status."""
+    actions = [(os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0),
+               (os.POSIX_SPAWN_OPEN, 2, "/dev/null", os.O_WRONLY, 0)]
+    t0 = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, env or os.environ, file_actions=actions)
+    _, status = os.waitpid(pid, 0)
+    return time.perf_counter() - t0, os.waitstatus_to_exitcode(status)
+
+
+# ---------------------------------------------------------------- daemons
+
+class Run:
+    """One scenario run for one implementation: a scratch dir, a config, a
+    daemon (or a floor process), and cleanup of every pid it caused."""
+
+    def __init__(self, tools, impl, tag):
+        self.tools, self.impl = tools, impl
+        self.dir = tempfile.mkdtemp(prefix=f"swvbench-{tag}-{impl}-")
+        self.markers = os.path.join(self.dir, "markers.txt")
+        self.conf = os.path.join(self.dir, "daemon.conf")
+        self.sock = os.path.join(self.dir, "ctl.sock")
+        self.mainlog = os.path.join(self.dir, "daemon.log")
+        self.proc = None
+        self.problems = []
+
+    # config ----------------------------------------------------------
+    def write_config(self, programs):
+        """programs: list of (name, command, {option: value})."""
+        d = self.dir
+        text = f"""[supervisord]
+logfile={self.mainlog}
+pidfile={d}/daemon.pid
+childlogdir={d}
+loglevel=info
+minfds=16384
+minprocs=4096
+[unix_http_server]
+file={self.sock}
+[supervisorctl]
+serverurl=unix://{self.sock}
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+"""
+        for name, command, opts in programs:
+            text += f"[program:{name}]\ncommand={command}\n"
+            for k, v in opts.items():
+                text += f"{k}={v}\n"
+        with open(self.conf, "w") as f:
+            f.write(text)
+
+    def marker_programs(self, n, **opts):
+        base = {"startsecs": 0, "autostart": "true", "autorestart": "false",
+                "stdout_logfile": "NONE", "redirect_stderr": "true", "stopwaitsecs": 10}
+        base.update(opts)
+        return [(f"p{i:04d}", f"{self.tools.exe('marker')} {self.markers}", base) for i in range(n)]
+
+    # daemon ----------------------------------------------------------
+    def launch(self):
+        exe = self.tools.supervisord if self.impl == "supervisor" else self.tools.swiftvisord
+        err = open(os.path.join(self.dir, "daemon.stderr"), "w")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([exe, "-n", "-c", self.conf], stdout=subprocess.DEVNULL,
+                                     stderr=err, stdin=subprocess.DEVNULL)
+        err.close()
+        return t0
+
+    def wait_socket(self, timeout=30):
+        def ready():
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.impl} daemon exited: {self.stderr()}")
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                s.connect(self.sock)
+                return True
+            except OSError:
+                return False
+            finally:
+                s.close()
+        wait_for("control socket", ready, timeout, 0.005)
+
+    def ctl_argv(self, *args):
+        exe = self.tools.supervisorctl if self.impl == "supervisor" else self.tools.swiftvisorctl
+        return [exe, "-c", self.conf, *args]
+
+    def ctl(self, *args):
+        return timed_spawn(self.ctl_argv(*args))
+
+    def ctl_output(self, *args):
+        return subprocess.run(self.ctl_argv(*args), capture_output=True, text=True, timeout=120)
+
+    def stderr(self):
+        try:
+            with open(os.path.join(self.dir, "daemon.stderr")) as f:
+                return f.read()[-2000:]
+        except OSError:
+            return ""
+
+    # floor -----------------------------------------------------------
+    def floor(self, argv, stdin=subprocess.PIPE):
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        return t0
+
+    # teardown ----------------------------------------------------------
+    def close(self):
+        p = self.proc
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                self.problems.append(f"{self.impl}: did not exit within 90 s of SIGTERM; killed")
+                p.kill()
+                p.wait()
+        # Every marker the run started must be gone: report and kill stragglers by pid.
+        for pid, _, _ in read_markers(self.markers):
+            if alive(pid):
+                self.problems.append(f"{self.impl}: child {pid} still running after shutdown")
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+        PROBLEMS.extend(self.problems)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def ctl_available(tools):
+    """swiftvisorctl can talk to swiftvisord (the control server has landed)."""
+    r = Run(tools, "swiftvisor", "probe")
+    try:
+        r.write_config(r.marker_programs(1))
+        r.launch()
+        try:
+            r.wait_socket(timeout=5)
+        except (TimeoutError, RuntimeError):
+            return False
+        out = r.ctl_output("pid")
+        return out.returncode == 0 and out.stdout.strip() == str(r.proc.pid)
+    finally:
+        r.close()
+
+
+# ---------------------------------------------------------------- scenarios
+# Each returns {metric: value} for one implementation, one repetition.
+
+def sc_launch(tools, impl, n):
+    r = Run(tools, impl, f"launch{n}")
+    try:
+        if impl == "floor":
+            t0 = r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
+        else:
+            r.write_config(r.marker_programs(n))
+            t0 = r.launch()
+        m = wait_markers(r.markers, n)
+        return {f"launch{n}": max(x[1] for x in m) - t0}
+    finally:
+        r.close()
+
+
+def sc_autorestart(tools, impl, kills=2):
+    r = Run(tools, impl, "autorestart")
+    try:
+        if impl == "floor":
+            r.floor([tools.exe("spawnloop"), "1", "restart", tools.exe("marker"), r.markers])
+        else:
+            r.write_config(r.marker_programs(1, autorestart="true"))
+            r.launch()
+        samples = []
+        for k in range(kills):
+            m = wait_markers(r.markers, k + 1, 30)
+            # A child that has run for over a second: swiftvisord restarts at
+            # most once per second per program (crash-loop guard), so a younger
+            # one would measure that ceiling, not the restart path.
+            time.sleep(1.1)
+            t0 = time.monotonic()
+            os.kill(m[-1][0], signal.SIGKILL)
+            m = wait_markers(r.markers, k + 2, 30)
+            samples.append(m[-1][1] - t0)
+        return {"autorestart": statistics.median(samples)}
+    finally:
+        r.close()
+
+
+def sc_status(tools, impl, calls=20):
+    r = Run(tools, impl, "status")
+    server = None
+    try:
+        if impl == "floor":
+            server = subprocess.Popen([tools.exe("sock"), "server", r.sock])
+            wait_for("floor socket", lambda: os.path.exists(r.sock), 5)
+            argv = [tools.exe("sock"), "client", r.sock]
+        else:
+            r.write_config(r.marker_programs(10))
+            r.launch()
+            r.wait_socket()
+            wait_markers(r.markers, 10)
+            time.sleep(0.2)
+            argv = r.ctl_argv("status")
+            out = r.ctl_output("status")
+            if out.stdout.count("RUNNING") != 10:
+                r.problems.append(f"{impl}: status shows {out.stdout.count('RUNNING')} RUNNING of 10")
+        samples = []
+        for _ in range(calls):
+            dt, rc = timed_spawn(argv)
+            if rc != 0:
+                raise RuntimeError(f"{argv} exited {rc}")
+            samples.append(dt)
+        return {"status10": statistics.median(samples)}
+    finally:
+        if server:
+            server.kill(); server.wait()
+        r.close()
+
+
+def sc_startstop(tools, impl, n):
+    r = Run(tools, impl, f"startstop{n}")
+    try:
+        if impl == "floor":
+            t0 = r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
+            m = wait_markers(r.markers, n)
+            start = max(x[1] for x in m) - t0
+            time.sleep(0.2)
+            t1 = time.monotonic()
+            r.proc.stdin.write(b"stop\n"); r.proc.stdin.flush()
+            if r.proc.stdout.readline() != b"done\n":
+                raise RuntimeError("spawnloop did not answer done")
+            stop = time.monotonic() - t1
+        else:
+            r.write_config(r.marker_programs(n, autostart="false"))
+            r.launch()
+            r.wait_socket()
+            t0 = time.monotonic()
+            _, rc = r.ctl("start", "all")
+            m = wait_markers(r.markers, n)
+            start = max(x[1] for x in m) - t0
+            time.sleep(0.3)
+            stop, rc = r.ctl("stop", "all")
+            if rc != 0:
+                r.problems.append(f"{impl}: stop all exited {rc}")
+        left = [pid for pid, _, _ in read_markers(r.markers) if alive(pid)]
+        if left:
+            r.problems.append(f"{impl}: {len(left)} children alive after stop all returned")
+        return {f"start{n}": start, f"stop{n}": stop}
+    finally:
+        r.close()
+
+
+def sc_crashloop(tools, impl, programs=4):
+    """startretries=3, startsecs=1, a child that exits 1 at once: count spawns
+    and time FATAL from the first spawn, for `programs` programs at once."""
+    r = Run(tools, impl, "crashloop")
+    try:
+        progs = [(f"crash{i}", f"{tools.exe('marker')} {r.markers}.{i} exit 1",
+                  {"startsecs": 1, "startretries": 3, "autorestart": "true", "stdout_logfile": "NONE",
+                   "redirect_stderr": "true"}) for i in range(programs)]
+        r.write_config(progs)
+        r.launch()
+
+        def fatal_lines():
+            try:
+                with open(r.mainlog) as f:
+                    return [l for l in f if "entered FATAL state" in l]
+            except OSError:
+                return []
+        # supervisord can miss FATAL for good: its 1 s tick may promote a
+        # child to RUNNING after it already exited, which resets the retry
+        # count. Give up waiting after 25 s and report what happened.
+        deadline = time.monotonic() + 25
+        while len(fatal_lines()) < programs and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.5)  # any spawn after FATAL would show up now
+        lines = fatal_lines()
+        spawns, fatal_after, gaps = [], [], []
+        for i in range(programs):
+            m = read_markers(f"{r.markers}.{i}")
+            spawns.append(len(m))
+            line = next((l for l in lines if f"crash{i} entered FATAL" in l), None)
+            if line is None or not m:
+                fatal_after.append(None)
+            else:
+                stamp = line.split(" ")[0] + " " + line.split(" ")[1]
+                sec, ms = stamp.split(",")
+                when = time.mktime(time.strptime(sec, "%Y-%m-%d %H:%M:%S")) + int(ms) / 1000
+                fatal_after.append(round(when - m[0][2], 2))
+            gaps.append([round(m[j + 1][1] - m[j][1], 2) for j in range(len(m) - 1)])
+        return {"crash_spawns": spawns, "crash_fatal_s": fatal_after, "crash_gaps": gaps}
+    finally:
+        r.close()
+
+
+def verify_blast_file(path, mib):
+    """Every numbered 16-byte line present once, in order (sampled: first,
+    last and 4096 evenly spread lines; the size proves nothing is missing)."""
+    size = os.path.getsize(path)
+    if size != mib * MIB:
+        return f"log holds {size} bytes, expected {mib * MIB}"
+    lines = size // 16
+    with open(path, "rb") as f:
+        for k in range(4097):
+            i = min(lines - 1, k * (lines // 4096))
+            f.seek(i * 16)
+            if f.read(16) != b"%015d\n" % i:
+                return f"line {i} is wrong"
+    return None
+
+
+def sc_log(tools, impl, mib):
+    r = Run(tools, impl, "log")
+    logfile = os.path.join(r.dir, "blast.log")
+    try:
+        cmd = [tools.exe("blast"), r.markers, str(mib)]
+        if impl == "floor":
+            r.proc = subprocess.Popen([tools.exe("relay"), logfile] + cmd)
+            pid = r.proc.pid
+        else:
+            r.write_config([("blast", " ".join(cmd), {
+                "startsecs": 0, "autorestart": "false", "stdout_logfile": logfile,
+                "stdout_logfile_maxbytes": 0, "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})])
+            r.launch()
+            pid = r.proc.pid
+        wait_for("blast ready", lambda: os.path.exists(r.markers), 30)
+        cpu0 = cpu_seconds(pid)
+        total = mib * MIB
+        wait_for("log complete", lambda: os.path.exists(logfile) and os.path.getsize(logfile) >= total, 120, 0.0005)
+        t_end = time.monotonic()
+        if impl == "floor":
+            _, status, usage = os.wait4(pid, 0)
+            r.proc.returncode = os.waitstatus_to_exitcode(status)
+            cpu = usage.ru_utime + usage.ru_stime
+        else:
+            cpu = cpu_seconds(pid) - cpu0
+        with open(r.markers) as f:
+            t0 = next(int(l.split()[1]) / 1e9 for l in f if l.startswith("blast "))
+        time.sleep(0.2)
+        bad = verify_blast_file(logfile, mib)
+        if bad:
+            r.problems.append(f"{impl}: {bad}")
+        return {"log_mibps": mib / (t_end - t0), "log_cpu_ms_per_mib": cpu * 1000 / mib,
+                "log_complete": 0 if bad else 1}
+    finally:
+        r.close()
+
+
+def sc_idle(tools, impl, n, window):
+    r = Run(tools, impl, "idle")
+    try:
+        if impl == "floor":
+            r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
+        else:
+            r.write_config(r.marker_programs(n))
+            r.launch()
+        wait_markers(r.markers, n)
+        time.sleep(2)
+        pid = r.proc.pid
+        c0 = context_switches(pid)
+        time.sleep(window)
+        c1 = context_switches(pid)
+        return {"idle_wakeups": (c1 - c0) / window, f"rss{n}": proc_status(pid, "VmRSS") / 1024}
+    finally:
+        r.close()
+
+
+def sc_rss(tools, impl, n):
+    r = Run(tools, impl, f"rss{n}")
+    try:
+        if impl == "floor":
+            r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
+        else:
+            r.write_config(r.marker_programs(n))
+            r.launch()
+            if n == 0:
+                wait_for("main log", lambda: os.path.exists(r.mainlog) and os.path.getsize(r.mainlog) > 0, 30)
+        if n:
+            wait_markers(r.markers, n, 300)
+        time.sleep(1)
+        return {f"rss{n}": proc_status(r.proc.pid, "VmRSS") / 1024}
+    finally:
+        r.close()
+
+
+# ---------------------------------------------------------------- report
+
+# metric: (label, unit, how swiftvisor is judged, limit). "floor": ratio to the
+# floor at most limit; "floor_min": at least limit; "abs": absolute at most.
+METRICS = [
+    ("status10", "`ctl status`, 10 programs running (one call, wall)", "ms", "floor", 3),
+    ("start100", "`ctl start all`, 100 programs (until all exec'd)", "ms", "floor", 1.5),
+    ("stop100", "`ctl stop all`, 100 programs (until all reaped)", "ms", "floor", 2),
+    ("start500", "`ctl start all`, 500 programs", "ms", "floor", 1.5),
+    ("stop500", "`ctl stop all`, 500 programs", "ms", "floor", 2),
+    ("launch1", "daemon launch → first child exec'd", "ms", "floor", 10),
+    ("launch500", "daemon launch → 500 autostart children exec'd", "ms", "floor", 2),
+    ("autorestart", "child SIGKILLed → replacement exec'd", "ms", "floor", 3),
+    ("log_mibps", "child writes 256 MiB to stdout → log file (throughput)", "MiB/s", "floor_min", 0.75),
+    ("log_cpu_ms_per_mib", "… daemon CPU per MiB", "ms", "sup", 0.5),
+    ("idle_wakeups", "idle, 100 children: daemon wakeups per second", "/s", "abs", 0),
+    ("rss0", "daemon RSS, 0 children", "MiB", "abs", 4),
+    ("rss100", "daemon RSS, 100 children", "MiB", "abs", 5),
+    ("rss1000", "daemon RSS, 1000 children", "MiB", "abs", 10),
+]
+TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor"}
+
+
+def fmt(v, unit):
+    if v is None:
+        return "–"
+    if unit == "ms":
+        v *= 1000
+        return f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
+    if unit == "MiB/s":
+        return f"{v:.0f} MiB/s"
+    if unit == "MiB":
+        return f"{v:.1f} MiB"
+    if unit == "/s":
+        return f"{v:.1f}"
+    return f"{v}"
+
+
+def table(results, pending):
+    med = {k: {i: (statistics.median(v) if v else None) for i, v in d.items()} for k, d in results.items()}
+    rows = ["| scenario | supervisor 4.3.0 | floor (C) | swiftvisor | swiftvisor / floor | swiftvisor / supervisor | target | met |",
+            "|---|---|---|---|---|---|---|---|"]
+    verdicts = {}
+    for key, label, unit, kind, limit in METRICS:
+        m = med.get(key, {})
+        sup, flo, swv = m.get("supervisor"), m.get("floor"), m.get("swiftvisor")
+        if key == "log_cpu_ms_per_mib":
+            unit_fmt = lambda v: "–" if v is None else f"{v:.2f} ms"
+        else:
+            unit_fmt = lambda v, u=unit: fmt(v, u)
+        target = TARGET_TEXT[kind].format(limit)
+        if key in pending:
+            rows.append(f"| {label} | {unit_fmt(sup)} | {unit_fmt(flo)} | pending (needs swiftvisorctl) | | | {target} | pending |")
+            continue
+        r_floor = f"{swv / flo:.2f}×" if swv is not None and flo else "–"
+        r_sup = f"{swv / sup:.2f}×" if swv is not None and sup else "–"
+        if swv is None:
+            ok = None
+        elif kind == "floor":
+            ok = flo is not None and swv <= limit * flo
+        elif kind == "floor_min":
+            ok = flo is not None and swv >= limit * flo
+        elif kind == "sup":
+            ok = sup is not None and swv <= limit * sup
+        else:
+            ok = swv <= limit
+        verdicts[key] = ok
+        rows.append(f"| {label} | {unit_fmt(sup)} | {unit_fmt(flo)} | {unit_fmt(swv)} | {r_floor} | {r_sup} | {target} | "
+                    f"{'–' if ok is None else ('yes' if ok else '**no**')} |")
+    return "\n".join(rows), verdicts
+
+
+def crash_text(results):
+    out = []
+    for impl in ("supervisor", "swiftvisor"):
+        d = results.get("crash", {}).get(impl)
+        if not d:
+            continue
+        fatal = ", ".join("never (within 25 s)" if x is None else f"{x} s" for x in d["crash_fatal_s"])
+        out.append(f"- {impl}: spawns per program {d['crash_spawns']}; FATAL after the first spawn: {fatal}; "
+                   f"gaps between spawns (s): {d['crash_gaps']}")
+    return "\n".join(out)
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = proc_status_meminfo()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()
+    return (f"{cpu}, {os.cpu_count()} CPUs, {mem} GiB RAM; Linux {platform.release()}; "
+            f"Python {platform.python_version()}; {swift[0] if swift else 'swift ?'}; commit {commit}")
+
+
+def proc_status_meminfo():
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(f.readline().split()[1])
+        return round(kb / 1024 / 1024)
+    except OSError:
+        return "?"
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=5, help="repetitions of the cheap scenarios (heavy ones: at most 3)")
+    ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
+        ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
+         "idle", "rss0", "rss1000"]))
+    ap.add_argument("--no-build", action="store_true", help="use the existing release build")
+    ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
+    ap.add_argument("--venv", help="virtualenv for supervisor 4.3.0 (default .build-bench/venv)")
+    ap.add_argument("--log-mib", type=int, default=256)
+    ap.add_argument("--idle-window", type=float, default=5.0)
+    ap.add_argument("--json", default=os.path.join(WORK, "results.json"))
+    ap.add_argument("--write-docs", action="store_true", help="replace the results section of docs/benchmarks.md")
+    args = ap.parse_args()
+
+    tools = Tools(args)
+    os.makedirs(WORK, exist_ok=True)
+    install_supervisor(tools)
+    if not args.no_build and not args.bin_dir:
+        build_swiftvisor(tools)
+    build_floor(tools)
+    have_ctl = ctl_available(tools)
+    if not have_ctl:
+        log("swiftvisorctl cannot talk to swiftvisord yet: ctl scenarios are measured for supervisor and the floor only")
+
+    reps, heavy = args.reps, max(1, min(args.reps, 3))
+    scenarios = [  # (name, function, repetitions, needs ctl)
+        ("status", lambda i: sc_status(tools, i), reps, True),
+        ("startstop100", lambda i: sc_startstop(tools, i, 100), reps, True),
+        ("startstop500", lambda i: sc_startstop(tools, i, 500), heavy, True),
+        ("launch1", lambda i: sc_launch(tools, i, 1), reps, False),
+        ("launch500", lambda i: sc_launch(tools, i, 500), heavy, False),
+        ("autorestart", lambda i: sc_autorestart(tools, i), reps, False),
+        ("log", lambda i: sc_log(tools, i, args.log_mib), heavy, False),
+        ("idle", lambda i: sc_idle(tools, i, 100, args.idle_window), 1, False),
+        ("rss0", lambda i: sc_rss(tools, i, 0), 1, False),
+        ("rss1000", lambda i: sc_rss(tools, i, 1000), 1, False),
+        ("crashloop", lambda i: sc_crashloop(tools, i), 1, False),
+    ]
+    if args.only:
+        wanted = set(args.only.split(","))
+        scenarios = [s for s in scenarios if s[0] in wanted]
+
+    results = {}   # metric -> impl -> [values]
+    crash = {}
+    problems = PROBLEMS
+    pending = set()
+    started = time.monotonic()
+    for rep in range(max(s[2] for s in scenarios)):
+        for name, fn, n, needs_ctl in scenarios:
+            if rep >= n:
+                continue
+            order = IMPLS[rep % 3:] + IMPLS[:rep % 3]
+            for impl in order:
+                if name == "crashloop" and impl == "floor":
+                    continue
+                if needs_ctl and impl == "swiftvisor" and not have_ctl:
+                    pending.update(["status10"] if name == "status" else [f"start{name[9:]}", f"stop{name[9:]}"])
+                    continue
+                log(f"[{time.monotonic() - started:6.1f}s] rep {rep + 1} {name} {impl}")
+                try:
+                    out = fn(impl)
+                except Exception as e:  # a failed run is reported, never hidden
+                    problems.append(f"{name} {impl} rep {rep + 1}: {e}")
+                    log(f"  FAILED: {e}")
+                    continue
+                if name == "crashloop":
+                    crash[impl] = out
+                    continue
+                for k, v in out.items():
+                    results.setdefault(k, {i: [] for i in IMPLS})[impl].append(v)
+    results_all = {"results": results, "crash": crash, "problems": problems, "pending": sorted(pending),
+                   "machine": machine(), "seconds": round(time.monotonic() - started, 1),
+                   "command": "python3 Benchmarks/bench.py " + " ".join(sys.argv[1:])}
+    with open(args.json, "w") as f:
+        json.dump(results_all, f, indent=1)
+    tab, verdicts = table(results, pending)
+    crash_md = crash_text({"crash": crash})
+    report = (f"Machine: {results_all['machine']}  \nRun: `{results_all['command']}` "
+              f"({results_all['seconds']} s, medians of {reps} repetitions; launch500/startstop500/log: {heavy}; "
+              f"idle/RSS/crash loop: 1)\n\n{tab}\n\nCrash loop (`startretries=3`, `startsecs=1`, child exits 1 at once, "
+              f"4 programs in one daemon):\n\n{crash_md}\n")
+    if problems:
+        report += "\nProblems seen during the run:\n\n" + "\n".join(f"- {p}" for p in problems) + "\n"
+    print(report)
+    if args.write_docs:
+        path = os.path.join(ROOT, "docs", "benchmarks.md")
+        with open(path) as f:
+            doc = f.read()
+        begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+        a, b = doc.index(begin) + len(begin), doc.index(end)
+        with open(path, "w") as f:
+            f.write(doc[:a] + "\n" + report + doc[b:])
+        log(f"updated {path}")
+
+
+if __name__ == "__main__":
+    main()
