@@ -32,6 +32,8 @@ public final class Daemon {
     var available: Configuration
     private let pid: Int32
     private var exitStatus: Int32 = 0
+    /// Crash recovery: what this daemon's children are, on disk next to the pidfile.
+    var childState: ChildStateFile?
 
     /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
     init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
@@ -68,6 +70,7 @@ public final class Daemon {
     private func wireSupervisor() {
         supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
+        supervisor.childState = childState
     }
 
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
@@ -79,6 +82,9 @@ public final class Daemon {
         do { try Reaper.becomeSubreaper() } catch {
             log.warn("could not become a child subreaper (\(error)): orphaned grandchildren will not be reaped")
         }
+        // Stop what a killed predecessor left running before starting our own.
+        CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
+        childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
         wireSupervisor()
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")
@@ -215,6 +221,7 @@ public final class Daemon {
     }
 
     private func finish() {
+        childState?.remove()
         control?.close()
         loop.stop()
     }

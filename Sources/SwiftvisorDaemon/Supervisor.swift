@@ -36,6 +36,8 @@ public final class Supervisor {
     var onShutdownComplete: (() -> Void)?
     /// Called after any bytes were appended to a log file (tail -f followers).
     var onLogWritten: ((String) -> Void)?
+    /// Crash recovery: the identities of live children, kept on disk.
+    var childState: ChildStateFile?
     /// Reused buffer for output with no log file (`NONE`).
     private var discard = [UInt8](repeating: 0, count: 65536)
 
@@ -201,6 +203,7 @@ public final class Supervisor {
         watchOutput(p, fd: child.stdout, channel: .stdout)
         if let err = child.stderr { watchOutput(p, fd: err, channel: .stderr) }
         byPid[child.pid] = p
+        childState?.recordSpawn(pid: child.pid, process: pc)
         feed(p, .spawned(pid: child.pid))
     }
 
@@ -269,6 +272,7 @@ public final class Supervisor {
     func reapChildren() {
         for (pid, status) in Reaper.reapAll() {
             if let p = byPid.removeValue(forKey: pid) {
+                childState?.recordExit(pid: pid)
                 drainAll(p)
                 if p.stdinFD >= 0 { _ = Glibc.close(p.stdinFD); p.stdinFD = -1 }
                 feed(p, .exited(status))

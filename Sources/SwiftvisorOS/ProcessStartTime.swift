@@ -1,0 +1,146 @@
+// A process's identity is its pid plus its start time (field 22 of
+// /proc/<pid>/stat, clock ticks since boot): a pid is reused, the pair is not.
+// Crash recovery uses it to tell a child left behind by a killed daemon from an
+// unrelated process that was given the same pid since.
+import Glibc
+
+/// The fields of /proc/<pid>/stat that identify a process and its group.
+public struct ProcessStat: Sendable, Equatable {
+    public var pid: Int32
+    /// One letter: R, S, D, Z, T ...
+    public var state: UInt8
+    public var ppid: Int32
+    public var processGroup: Int32
+    /// Clock ticks after boot at which the process started (field 22).
+    public var startTime: UInt64
+
+    public init(pid: Int32, state: UInt8, ppid: Int32, processGroup: Int32, startTime: UInt64) {
+        self.pid = pid; self.state = state; self.ppid = ppid; self.processGroup = processGroup; self.startTime = startTime
+    }
+
+    /// A zombie has exited: its parent (init, after a daemon crash) reaps it.
+    public var hasExited: Bool { state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") }
+
+    /// Parse the text of /proc/<pid>/stat. comm (field 2) may hold spaces and
+    /// parentheses, so the fields are counted from the last ')'.
+    public static func parse(_ bytes: some Collection<UInt8>) -> ProcessStat? {
+        let text = Array(bytes)
+        guard let open = text.firstIndex(of: UInt8(ascii: "(")),
+              let close = text.lastIndex(of: UInt8(ascii: ")")),
+              let pid = Int32(String(decoding: text[..<open].filter { $0 != UInt8(ascii: " ") }, as: UTF8.self))
+        else { return nil }
+        // Field 3 (state) is the first after ')'; field 22 is 19 further on.
+        let fields = text[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 19, let state = fields[0].first,
+              let ppid = Int32(String(decoding: fields[1], as: UTF8.self)),
+              let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)),
+              let start = UInt64(String(decoding: fields[19], as: UTF8.self))
+        else { return nil }
+        return ProcessStat(pid: pid, state: state, ppid: ppid, processGroup: pgrp, startTime: start)
+    }
+}
+
+public enum ProcessStartTime {
+    /// The start time of `pid`, or nil when there is no such process.
+    public static func of(_ pid: Int32) -> UInt64? { stat(pid)?.startTime }
+
+    /// /proc/<pid>/stat of `pid`, or nil when there is no such process.
+    public static func stat(_ pid: Int32) -> ProcessStat? {
+        guard let bytes = readStat("/proc/\(pid)/stat") else { return nil }
+        return ProcessStat.parse(bytes)
+    }
+
+    /// Every process on the system (a snapshot; processes come and go meanwhile).
+    public static func all() -> [ProcessStat] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var result: [ProcessStat] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let pid = Int32(name), let s = stat(pid) else { continue }
+            result.append(s)
+        }
+        return result
+    }
+
+    /// Send `signal` to every process of group `pgid`. Returns errno, 0 on success
+    /// (ESRCH: the group is empty).
+    @discardableResult
+    public static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Int32 {
+        guard pgid > 1 else { return EINVAL }  // never kill(0) or kill(-1): that is everyone
+        do { try Sys.kill(-pgid, signal) } catch { return error.errno }
+        return 0
+    }
+
+    /// Send `signal` to one process. Returns errno, 0 on success.
+    @discardableResult
+    public static func signalProcess(_ pid: Int32, _ signal: Int32) -> Int32 {
+        guard pid > 1 else { return EINVAL }
+        do { try Sys.kill(pid, signal) } catch { return error.errno }
+        return 0
+    }
+
+    /// Sleep `seconds` (crash recovery polls for leftovers it cannot wait for:
+    /// they are no longer our children).
+    public static func pause(_ seconds: Double) {
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+        var rest = timespec()
+        while nanosleep(&ts, &rest) == -1 && errno == EINTR { ts = rest }
+    }
+
+    private static func readStat(_ path: String) -> [UInt8]? {
+        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
+        defer { Sys.close(fd) }
+        // /proc/<pid>/stat is about 300 bytes; a comm of 15 bytes bounds it well under 1 KiB.
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let n = (try? buffer.withUnsafeMutableBytes { (raw) throws(SystemError) -> Int in try Sys.read(fd, into: raw) }) ?? 0
+        return n > 0 ? Array(buffer[0..<n]) : nil
+    }
+}
+
+/// Whole small files written atomically (a temporary file renamed over the
+/// target: a reader, even a daemon started after a crash, never sees half).
+public enum AtomicFile {
+    public static func write(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        let tmp = "\(path).\(getpid()).tmp"
+        let fd = try Sys.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
+        var off = 0
+        var failure: SystemError?
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + off, raw.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                failure = SystemError(call: "write(\(tmp))", errno: errno)
+                break
+            }
+            off += n
+        }
+        if let failure {
+            Sys.close(fd)
+            _ = try? Sys.unlinkIfPresent(tmp)
+            throw failure
+        }
+        Sys.close(fd)
+        try Sys.rename(tmp, path)
+    }
+
+    /// The whole file, or nil when it cannot be read.
+    public static func read(_ path: String) -> [UInt8]? {
+        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
+        defer { Sys.close(fd) }
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            guard let n = try? chunk.withUnsafeMutableBytes({ (raw) throws(SystemError) -> Int in try Sys.read(fd, into: raw) }) else { return nil }
+            if n == 0 { return result }
+            result.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// Remove `path` if it exists.
+    public static func remove(_ path: String) {
+        _ = try? Sys.unlinkIfPresent(path)
+    }
+}

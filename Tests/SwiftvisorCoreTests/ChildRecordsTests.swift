@@ -1,0 +1,55 @@
+// The crash-recovery state file format and the choice of which live
+// processes a new daemon may stop (identity = pid + start time).
+import XCTest
+@testable import SwiftvisorCore
+
+final class ChildRecordsTests: XCTestCase {
+    private let records = ChildRecords(daemonPid: 100, daemonStartTime: 5000, children: [
+        ChildRecord(pid: 200, startTime: 6000, stopwaitsecs: 10, namespec: "web"),
+        ChildRecord(pid: 300, startTime: 7000, stopwaitsecs: 1, namespec: "workers:w 1"),
+    ])
+
+    func test_encodeThenDecode_givesTheSameRecords() {
+        XCTAssertEqual(ChildRecords.decode(records.encoded()), records)
+    }
+
+    func test_decode_rejectsAFileWithoutTheMagicLine() {
+        XCTAssertNil(ChildRecords.decode("daemon 1 2\n200 6000 10 web\n"))
+        XCTAssertNil(ChildRecords.decode(""))
+    }
+
+    func test_decode_skipsMalformedChildLines_keepingTheGoodOnes() {
+        let text = "swiftvisord-children 1\ndaemon 100 5000\nnot a line\n1 5 5 init-must-never-be-listed\n200 6000 10 web\n"
+        XCTAssertEqual(ChildRecords.decode(text)?.children.map(\.pid), [200])
+    }
+
+    func test_select_whenTheLeaderLivesWithTheSameStartTime_selectsItAndItsGroup() {
+        let live = [ObservedProcess(pid: 200, processGroup: 200, startTime: 6000),
+                    ObservedProcess(pid: 201, processGroup: 200, startTime: 6001),
+                    ObservedProcess(pid: 999, processGroup: 999, startTime: 1)]
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50)
+        XCTAssertEqual(found.map(\.record.namespec), ["web"])
+        XCTAssertEqual(found.first?.pids, [200, 201])
+        XCTAssertEqual(found.first?.leaderAlive, true)
+    }
+
+    func test_select_whenThePidWasReusedByAStranger_leavesItAlone() {
+        let live = [ObservedProcess(pid: 200, processGroup: 200, startTime: 9999),
+                    ObservedProcess(pid: 201, processGroup: 200, startTime: 10000)]
+        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50).isEmpty)
+    }
+
+    func test_select_whenTheLeaderExitedButGrandchildrenRemainInItsGroup_selectsThem() {
+        let live = [ObservedProcess(pid: 301, processGroup: 300, startTime: 7005)]
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50)
+        XCTAssertEqual(found.first?.record.namespec, "workers:w 1")
+        XCTAssertEqual(found.first?.pids, [301])
+        XCTAssertEqual(found.first?.leaderAlive, false)
+    }
+
+    func test_select_neverSelectsTheNewDaemonItself_norProcessesOlderThanTheChild() {
+        let live = [ObservedProcess(pid: 50, processGroup: 200, startTime: 8000),
+                    ObservedProcess(pid: 250, processGroup: 200, startTime: 10)]
+        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50).isEmpty)
+    }
+}
