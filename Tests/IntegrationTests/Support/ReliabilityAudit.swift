@@ -84,3 +84,20 @@ extension Sandbox {
         for pid in stray { track(pid: pid) }
     }
 }
+
+extension Sandbox {
+    /// True when swiftvisorctl can talk to this sandbox's daemon (the control
+    /// server exists). Checks that need the control socket skip otherwise.
+    func controlWorks() -> Bool {
+        guard FileManager.default.isExecutableFile(atPath: Binaries.swiftvisorctl), let pid = daemonPid,
+              let r = try? ctl("pid") else { return false }
+        return r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == String(pid)
+    }
+}
+
+/// Seconds since an arbitrary point (monotonic).
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
