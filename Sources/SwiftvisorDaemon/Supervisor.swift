@@ -38,6 +38,8 @@ public final class Supervisor {
     var onLogWritten: ((String) -> Void)?
     /// Crash recovery: the identities of live children, kept on disk.
     var childState: ChildStateFile?
+    /// Full disk and other write failures of child logs, reported once each way.
+    let lossReporter = LogLossReporter()
     /// Reused buffer for output with no log file (`NONE`).
     private var discard = [UInt8](repeating: 0, count: 65536)
 
@@ -257,6 +259,7 @@ public final class Supervisor {
             }
             break
         }
+        if wrote, let file { lossReporter.check(file, program: p.name, channel: pipe.channel.rawValue, log: log) }
         if wrote, let path = file?.path { onLogWritten?(path) }
         return wrote
     }
