@@ -533,7 +533,8 @@ def sc_idle(tools, impl, n, window):
         c0 = context_switches(pid)
         time.sleep(window)
         c1 = context_switches(pid)
-        return {"idle_wakeups": (c1 - c0) / window, f"rss{n}": proc_status(pid, "VmRSS") / 1024}
+        return {"idle_wakeups": (c1 - c0) / window, f"rss{n}": proc_status(pid, "VmRSS") / 1024,
+                f"anon{n}": proc_status(pid, "RssAnon") / 1024}
     finally:
         r.close()
 
@@ -551,7 +552,8 @@ def sc_rss(tools, impl, n):
         if n:
             wait_markers(r.markers, n, 300)
         time.sleep(1)
-        return {f"rss{n}": proc_status(r.proc.pid, "VmRSS") / 1024}
+        return {f"rss{n}": proc_status(r.proc.pid, "VmRSS") / 1024,
+                f"anon{n}": proc_status(r.proc.pid, "RssAnon") / 1024}
     finally:
         r.close()
 
@@ -575,8 +577,12 @@ METRICS = [
     ("rss0", "daemon RSS, 0 children", "MiB", "abs", 4),
     ("rss100", "daemon RSS, 100 children", "MiB", "abs", 5),
     ("rss1000", "daemon RSS, 1000 children", "MiB", "abs", 10),
+    ("anon0", "… of which anonymous (RssAnon), 0 children", "MiB", "info", None),
+    ("anon100", "… of which anonymous (RssAnon), 100 children", "MiB", "info", None),
+    ("anon1000", "… of which anonymous (RssAnon), 1000 children", "MiB", "info", None),
 ]
-TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor"}
+TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
+               "info": "(no target)"}
 
 
 def fmt(v, unit):
@@ -620,6 +626,8 @@ def table(results, pending):
             ok = flo is not None and swv >= limit * flo
         elif kind == "sup":
             ok = sup is not None and swv <= limit * sup
+        elif kind == "info":
+            ok = None
         else:
             ok = swv <= limit
         verdicts[key] = ok
