@@ -1,7 +1,11 @@
 // The state file written next to the pidfile (`<pidfile>.children`): every
 // live child's pid and start time, rewritten atomically after each round of
-// the event loop in which children were spawned or reaped. 500 autostart
-// spawns in one round cost one write, not 500.
+// the event loop in which children were spawned. 500 autostart spawns in one
+// round cost one write, not 500, and their start times are read after the
+// round, off the path between one spawn and the next. Exits are written
+// lazily (a second later, with the next write): a record of a child that
+// already exited is harmless (its pid and start time no longer match a live
+// process), a missing record of a live one is not.
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -12,7 +16,13 @@ final class ChildStateFile {
     private var records: ChildRecords
     private var index: [Int32: Int] = [:]
     private var flushScheduled = false
+    private var lazyFlush: EventLoop.TimerID?
     private var failed = false
+    private var closed = false
+    /// Spawned this round; their start times are read at the flush.
+    private var unstamped: [(pid: Int32, stopwaitsecs: Int, namespec: String)] = []
+    /// How long an exit may wait before it is written.
+    static let exitWriteDelay = 1.0
 
     /// The state file that belongs to `pidfile`.
     static func path(forPidfile pidfile: String) -> String { pidfile + ".children" }
@@ -26,25 +36,34 @@ final class ChildStateFile {
         scheduleFlush()
     }
 
-    /// A child was spawned: remember its identity (read now: the start time is
-    /// set at fork and survives exec).
+    /// A child was spawned: remember it; its start time (set at fork, kept
+    /// across exec) is read when the round's records are written.
     func recordSpawn(pid: Int32, process: ProcessConfig) {
-        guard let start = ProcessStartTime.of(pid) else { return }  // already gone and reaped
-        index[pid] = records.children.count
-        records.children.append(ChildRecord(pid: pid, startTime: start, stopwaitsecs: process.stopwaitsecs, namespec: process.namespec))
+        unstamped.append((pid, process.stopwaitsecs, process.namespec))
         scheduleFlush()
     }
 
-    /// A child was reaped: forget it.
+    /// A child was reaped: forget it (written within `exitWriteDelay`).
     func recordExit(pid: Int32) {
+        if let u = unstamped.firstIndex(where: { $0.pid == pid }) {
+            unstamped.remove(at: u)
+            return
+        }
         guard let i = index.removeValue(forKey: pid) else { return }
         records.children.remove(at: i)
         for (k, v) in index where v > i { index[k] = v - 1 }
-        scheduleFlush()
+        if lazyFlush == nil && !flushScheduled {
+            lazyFlush = loop.schedule(at: EventLoop.now() + Self.exitWriteDelay) { [weak self] in
+                self?.lazyFlush = nil
+                self?.flush()
+            }
+        }
     }
 
-    /// A clean exit leaves nothing to recover: remove the file.
+    /// A clean exit leaves nothing to recover: remove the file (and write no more).
     func remove() {
+        closed = true
+        if let t = lazyFlush { loop.cancel(t); lazyFlush = nil }
         AtomicFile.remove(path)
     }
 
@@ -56,6 +75,16 @@ final class ChildStateFile {
 
     func flush() {
         flushScheduled = false
+        guard !closed else { return }
+        if let t = lazyFlush { loop.cancel(t); lazyFlush = nil }
+        for u in unstamped {
+            // Gone already (reaped by someone? never: we are its parent) or not
+            // readable: nothing to record.
+            guard let start = ProcessStartTime.of(u.pid) else { continue }
+            index[u.pid] = records.children.count
+            records.children.append(ChildRecord(pid: u.pid, startTime: start, stopwaitsecs: u.stopwaitsecs, namespec: u.namespec))
+        }
+        unstamped.removeAll()
         do {
             try AtomicFile.write(path, Array(records.encoded().utf8))
             if failed { log.info("child state file \(path) written again") }

@@ -24,19 +24,44 @@ public struct ProcessStat: Sendable, Equatable {
     /// Parse the text of /proc/<pid>/stat. comm (field 2) may hold spaces and
     /// parentheses, so the fields are counted from the last ')'.
     public static func parse(_ bytes: some Collection<UInt8>) -> ProcessStat? {
+        // Byte-level on purpose: this runs for every spawn (no Strings, no splits).
         let text = Array(bytes)
-        guard let open = text.firstIndex(of: UInt8(ascii: "(")),
-              let close = text.lastIndex(of: UInt8(ascii: ")")),
-              let pid = Int32(String(decoding: text[..<open].filter { $0 != UInt8(ascii: " ") }, as: UTF8.self))
-        else { return nil }
-        // Field 3 (state) is the first after ')'; field 22 is 19 further on.
-        let fields = text[(close + 1)...].split(separator: UInt8(ascii: " "))
-        guard fields.count > 19, let state = fields[0].first,
-              let ppid = Int32(String(decoding: fields[1], as: UTF8.self)),
-              let pgrp = Int32(String(decoding: fields[2], as: UTF8.self)),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self))
-        else { return nil }
-        return ProcessStat(pid: pid, state: state, ppid: ppid, processGroup: pgrp, startTime: start)
+        guard let close = text.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        var pid: Int64 = 0
+        var sawDigit = false
+        for b in text {
+            if b == UInt8(ascii: " ") || b == UInt8(ascii: "(") { break }
+            guard b >= 48 && b <= 57 else { return nil }
+            pid = pid * 10 + Int64(b - 48)
+            sawDigit = true
+        }
+        guard sawDigit, pid <= Int64(Int32.max) else { return nil }
+        // Fields from 3 on: state ppid pgrp session tty_nr tpgid flags minflt
+        // cminflt majflt cmajflt utime stime cutime cstime priority nice
+        // num_threads itrealvalue starttime(22).
+        var field = 2
+        var values: [UInt64] = []  // fields 4, 5 and 22
+        var state: UInt8 = 0
+        var current: UInt64 = 0
+        var inField = false
+        var i = close + 1
+        while i < text.count, field <= 22 {
+            let b = text[i]
+            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\n") {
+                if inField {
+                    if field == 4 || field == 5 || field == 22 { values.append(current) }
+                    inField = false
+                }
+            } else {
+                if !inField { field += 1; inField = true; current = 0 }
+                if field == 3 { state = b } else if b >= 48 && b <= 57 { current = current &* 10 &+ UInt64(b - 48) } else if b != UInt8(ascii: "-") { return nil }
+            }
+            i += 1
+        }
+        if inField, field == 22 { values.append(current) }
+        guard values.count == 3, state != 0 else { return nil }
+        return ProcessStat(pid: Int32(pid), state: state, ppid: Int32(truncatingIfNeeded: values[0]),
+                           processGroup: Int32(truncatingIfNeeded: values[1]), startTime: values[2])
     }
 }
 

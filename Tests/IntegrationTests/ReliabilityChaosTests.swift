@@ -50,6 +50,8 @@ final class ReliabilityChaosTests: XCTestCase {
         waitUntil("all running", timeout: 30) { sandbox.logLines(containing: "success: p").count >= programs }
 
         let control = sandbox.controlClient() != nil
+        usleep(200_000)
+        let baselineFDs = openFDCount(dpid)
         let socketPath = sandbox.socketPath
         let stop = ManagedAtomicFlag()
         let stats = ChaosStats()
@@ -133,6 +135,11 @@ final class ReliabilityChaosTests: XCTestCase {
                 XCTAssertEqual(states[name(i)], "RUNNING", name(i))
             }
             XCTAssertEqual(states["flood"], "RUNNING")
+        }
+        if control {
+            // Everything runs again, as at the start, and every client left: so
+            // the daemon holds exactly as many descriptors as it did then.
+            waitUntil("descriptors back to baseline \(baselineFDs)", timeout: 10) { openFDCount(dpid) == baselineFDs }
         }
         let report = stats.summary()
         print("ReliabilityChaosTests: \(kills) SIGKILLs, \(report)")
