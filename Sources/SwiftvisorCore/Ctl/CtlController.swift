@@ -497,7 +497,7 @@ public final class CtlController {
         output("==> Press Ctrl-C to exit <==")
         let fault: ControlFault?
         do {
-            fault = try transport.follow([target]) { _, bytes in self.terminal.write(bytes) }
+            fault = try transport.follow([target]) { _, bytes in self.terminal.write(bytes); self.terminal.flush() }
         } catch {
             throw .transport(error)
         }
