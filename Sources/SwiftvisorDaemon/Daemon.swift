@@ -108,7 +108,6 @@ public final class Daemon {
                 _ = requestReload()
             }
         case SIGUSR2:
-            log.reopen()
             supervisor.reopenLogs()
         default:
             break

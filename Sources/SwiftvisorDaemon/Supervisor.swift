@@ -36,6 +36,8 @@ public final class Supervisor {
     var onShutdownComplete: (() -> Void)?
     /// Called after any bytes were appended to a log file (tail -f followers).
     var onLogWritten: ((String) -> Void)?
+    /// Child log writers, one per path, shared by the processes that name it.
+    let logFiles = SharedLogFiles()
     /// Reused buffer for output with no log file (`NONE`).
     private var discard = [UInt8](repeating: 0, count: 65536)
 
@@ -92,19 +94,19 @@ public final class Supervisor {
     private func openLogs(_ p: ManagedProcess) {
         if p.stdoutLog == nil, let path = p.stdoutPath {
             do {
-                p.stdoutLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stdout.maxbytes), backups: p.config.stdout.backups)
+                p.stdoutLog = try logFiles.acquire(path: path, maxBytes: p.config.stdout.maxbytes, backups: p.config.stdout.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
         if p.stderrLog == nil, let path = p.stderrPath {
             do {
-                p.stderrLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stderr.maxbytes), backups: p.config.stderr.backups)
+                p.stderrLog = try logFiles.acquire(path: path, maxBytes: p.config.stderr.maxbytes, backups: p.config.stderr.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
     }
 
     private func closeLogs(_ p: ManagedProcess) {
-        p.stdoutLog?.close(); p.stdoutLog = nil
-        p.stderrLog?.close(); p.stderrLog = nil
+        if let f = p.stdoutLog { logFiles.release(f); p.stdoutLog = nil }
+        if let f = p.stderrLog { logFiles.release(f); p.stderrLog = nil }
     }
 
     // MARK: - Feeding the state machines
@@ -190,7 +192,7 @@ public final class Supervisor {
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
                 // keep them in the log where users look for them.
-                var text = Array("supervisor: \(error)\nsupervisor: child process was not spawned\n".utf8)
+                let text = Array("supervisor: \(error)\nsupervisor: child process was not spawned\n".utf8)
                 text.withUnsafeBytes { stderr.write($0) }
             }
             feed(p, .spawnFailed(reason: error.description))
@@ -374,10 +376,7 @@ public final class Supervisor {
     func reopenLogs() {
         log.info("received SIGUSR2 indicating log reopen request")
         log.reopen()
-        for p in processes {
-            p.stdoutLog?.reopen()
-            p.stderrLog?.reopen()
-        }
+        logFiles.reopenAll()
         log.info("supervisord logreopen")
     }
 }

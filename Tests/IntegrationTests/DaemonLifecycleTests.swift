@@ -295,3 +295,46 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(sandbox.stopDaemon(), 0)
     }
 }
+
+final class DaemonLogSharingTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_processesSharingOneLogFile_appendInsteadOfOverwriting() throws {
+        // numprocs workers pointed at one file: a common real-world config.
+        try sandbox.writeConfig("""
+        [program:w]
+        command=/bin/sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do echo w$SUPERVISOR_PROCESS_NAME-$i; sleep 0.01; done"
+        process_name=%(program_name)s_%(process_num)d
+        numprocs=4
+        stdout_logfile=\(sandbox.dir)/shared.log
+        startsecs=0
+        autorestart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("all exited") { sandbox.logLines(containing: "(exit status 0; expected)").count == 4 }
+        let lines = try String(contentsOfFile: sandbox.dir + "/shared.log", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 40, lines.joined(separator: "\n"))
+        for n in 0..<4 {
+            XCTAssertEqual(lines.filter { $0.hasPrefix("ww_\(n)-") }.count, 10, "lines of w_\(n)")
+        }
+    }
+
+    func test_externalTruncation_copytruncate_doesNotLeaveAHole() throws {
+        try sandbox.writeConfig("""
+        [program:talker]
+        command=/bin/sh -c "while :; do echo 0123456789; sleep 0.01; done"
+        stdout_logfile=\(sandbox.dir)/t.log
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        let path = sandbox.dir + "/t.log"
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        waitUntil("some output") { size() > 2000 }
+        truncate(path, 0)  // what logrotate's copytruncate does
+        waitUntil("writing resumed") { size() > 0 }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertFalse(data.prefix(100).contains(0), "the file starts with a hole of zero bytes after truncation")
+    }
+}
