@@ -106,6 +106,7 @@ public final class RotatingLogFile {
             droppedBytes += UInt64(bytes.count)
             return
         }
+        if useSplice { followExternalTruncation() }
         var offset = 0
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
@@ -137,6 +138,7 @@ public final class RotatingLogFile {
     /// counted as dropped), in order, and rotation happens between chunks.
     public func relay(fromPipe pipe: Int32) -> RelayResult {
         if useSplice && ensureOpen() {
+            followExternalTruncation()
             do throws(SystemError) {
                 let n = try Sys.splice(from: pipe, to: fd, count: Self.chunk)
                 if n == 0 { return .eof }
@@ -174,6 +176,14 @@ public final class RotatingLogFile {
     }
 
     // MARK: - Private
+
+    /// Without O_APPEND our offset does not follow the file's end. If someone
+    /// truncated the file behind us (logrotate's `copytruncate`, `: > file`),
+    /// continue at the new end instead of leaving a hole of zeros.
+    private func followExternalTruncation() {
+        guard let st = try? Sys.fstat(fd), Int64(st.st_size) < size else { return }
+        if let end = try? Sys.lseek(fd, 0, SEEK_END) { size = Int64(end) }
+    }
 
     private func ensureOpen() -> Bool {
         if fd >= 0 { return true }

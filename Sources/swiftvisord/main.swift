@@ -1,1 +1,10 @@
+// swiftvisord entry point: kept tiny; the logic lives in SwiftvisorDaemon.
 import SwiftvisorDaemon
+
+let argv0 = CommandLine.arguments[0]
+switch runConfigCommand(arguments: Array(CommandLine.arguments.dropFirst()), argv0: argv0) {
+case .exit(let status):
+    exitProcess(status)
+case .run(let config, let options):
+    exitProcess(runDaemon(config: config, options: options, argv0: argv0))
+}

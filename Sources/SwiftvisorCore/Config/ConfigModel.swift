@@ -97,6 +97,12 @@ public struct ProcessConfig: Sendable, Equatable {
     public var serverurl: String? = nil
     /// Where the section was defined.
     public var location: SourceLocation? = nil
+    /// `numprocs=` of the section this process came from.
+    public var numprocs: Int = 1
+    /// `numprocs_start=` of the section this process came from.
+    public var numprocsStart: Int = 0
+    /// The program's own `environment=` alone (before merging `[supervisord] environment=`).
+    public var programEnvironment: [EnvironmentVariable]? = nil
 
     public init(name: String, programName: String, groupName: String, command: String) {
         self.name = name
@@ -124,6 +130,10 @@ public struct FcgiSocketConfig: Sendable, Equatable {
     public var backlog: Int?
     public var owner: String?
     public var mode: UInt32?
+    /// Resolved `socket_owner` (or the fcgi `user=` when it differs from the daemon's uid).
+    public var ownerUID: UInt32? = nil
+    /// nil: leave the group unchanged.
+    public var ownerGID: UInt32? = nil
     public init(socket: String) { self.socket = socket }
 }
 
@@ -144,6 +154,8 @@ public struct GroupConfig: Sendable, Equatable {
     public var processes: [ProcessConfig]
     public var fcgi: FcgiSocketConfig? = nil
     public var eventListener: EventListenerConfig? = nil
+    /// Where the defining section starts.
+    public var location: SourceLocation? = nil
     public init(name: String, priority: Int, kind: GroupKind, processes: [ProcessConfig]) {
         self.name = name
         self.priority = priority
@@ -211,7 +223,12 @@ public struct SupervisorctlConfig: Sendable, Equatable {
 public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
     public var location: SourceLocation?
     public var message: String
-    public init(location: SourceLocation?, message: String) { self.location = location; self.message = message }
+    /// False for warnings only swiftvisor gives (unknown options and sections):
+    /// supervisord accepts those silently.
+    public var supervisordWarns: Bool = true
+    public init(location: SourceLocation?, message: String, supervisordWarns: Bool = true) {
+        self.location = location; self.message = message; self.supervisordWarns = supervisordWarns
+    }
     public var description: String {
         if let location { return "\(location): \(message)" }
         return message
@@ -230,6 +247,8 @@ public struct Configuration: Sendable, Equatable {
     public var groups: [GroupConfig] = []
     /// `[rpcinterface:x]` name → factory.
     public var rpcInterfaces: [String: String] = [:]
+    /// The `[program:x]`, `[fcgi-program:x]` and `[eventlistener:x]` sections read, in file order.
+    public var programSections: [String] = []
     /// Files read, main first, in read order.
     public var filesRead: [String] = []
     public var warnings: [ConfigWarning] = []

@@ -1,0 +1,148 @@
+// `swiftvisord --dump-config`: the resolved configuration as one JSON
+// document, under supervisord's option names, so it can be compared with what
+// supervisord derives from the same file.
+
+extension Configuration {
+    /// The whole configuration: `supervisord`, `groups`, then the other sections by name.
+    public func dump() -> JSONValue {
+        var top: [(String, JSONValue)] = [
+            ("supervisord", supervisord.dump()),
+            ("groups", .array(groups.map { $0.dump() })),
+        ]
+        for s in unixHTTPServers { top.append((s.section, s.dump())) }
+        for s in inetHTTPServers { top.append((s.section, s.dump())) }
+        if let supervisorctl { top.append(("supervisorctl", supervisorctl.dump())) }
+        for (name, factory) in rpcInterfaces.sorted(by: { pythonLess($0.key, $1.key) }) {
+            top.append(("rpcinterface:\(name)", .object([("supervisor.rpcinterface_factory", .string(factory))])))
+        }
+        if filesRead.count > 1 {
+            top.append(("include", .object([("files", .array(filesRead.dropFirst().map { .string($0) }))])))
+        }
+        return .object(top)
+    }
+}
+
+func dumpEnvironment(_ env: [EnvironmentVariable]?) -> JSONValue {
+    guard let env else { return .null }
+    return .object(env.map { ($0.key, .string($0.value)) })
+}
+
+extension SupervisordConfig {
+    func dump() -> JSONValue {
+        .object([
+            ("logfile", .string(logfile)),
+            ("logfile_maxbytes", .int(logfileMaxbytes)),
+            ("logfile_backups", .int(logfileBackups)),
+            ("loglevel", .string(loglevel)),
+            ("pidfile", .string(pidfile)),
+            ("umask", .int(Int(umask))),
+            ("nodaemon", .bool(nodaemon)),
+            ("silent", .bool(silent)),
+            ("minfds", .int(minfds)),
+            ("minprocs", .int(minprocs)),
+            ("nocleanup", .bool(nocleanup)),
+            ("childlogdir", .string(childlogdir)),
+            ("user", .optional(user?.name)),
+            ("directory", .optional(directory)),
+            ("strip_ansi", .bool(stripAnsi)),
+            ("environment", dumpEnvironment(environment)),
+            ("identifier", .string(identifier)),
+        ])
+    }
+}
+
+extension GroupConfig {
+    func dump() -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("name", .string(name)),
+            ("priority", .int(priority)),
+            ("kind", .string(kind.rawValue)),
+        ]
+        if let l = eventListener {
+            members += [("events", .array(l.events.map { .string($0) })), ("buffer_size", .int(l.bufferSize)),
+                        ("result_handler", .string(l.resultHandler))]
+        }
+        if let f = fcgi {
+            members += [("socket", .string(f.socket)), ("socket_backlog", .optional(f.backlog)),
+                        ("socket_owner", f.ownerUID.map { .array([.int(Int($0)), .int(f.ownerGID.map(Int.init) ?? -1)]) } ?? .null),
+                        ("socket_mode", f.mode.map { .int(Int($0)) } ?? .null)]
+        }
+        members.append(("processes", .array(processes.map { $0.dump() })))
+        return .object(members)
+    }
+}
+
+extension LogTarget {
+    var dumpValue: JSONValue {
+        switch self {
+        case .none: return .string("NONE")
+        case .auto: return .string("AUTO")
+        case .path(let p): return .string(p)
+        }
+    }
+}
+
+extension ProcessConfig {
+    func dump() -> JSONValue {
+        var m: [(String, JSONValue)] = [
+            ("name", .string(name)),
+            ("group", .string(groupName)),
+            ("program_name", .string(programName)),
+            ("process_num", .int(processNum)),
+            ("numprocs", .int(numprocs)),
+            ("numprocs_start", .int(numprocsStart)),
+            ("command", .string(command)),
+            ("directory", .optional(directory)),
+            ("umask", umask.map { .int(Int($0)) } ?? .null),
+            ("priority", .int(priority)),
+            ("autostart", .bool(autostart)),
+            ("autorestart", autorestart == .unexpected ? .string("unexpected") : .bool(autorestart == .always)),
+            ("startsecs", .int(startsecs)),
+            ("startretries", .int(startretries)),
+            ("exitcodes", .array(exitcodes.map { .int($0) })),
+            ("stopsignal", .string(stopsignal.name)),
+            ("stopwaitsecs", .int(stopwaitsecs)),
+            ("stopasgroup", .bool(stopasgroup)),
+            ("killasgroup", .bool(killasgroup)),
+            ("user", .optional(user?.name)),
+            ("redirect_stderr", .bool(redirectStderr)),
+        ]
+        for (channel, log) in [("stdout", stdout), ("stderr", stderr)] {
+            m += [
+                ("\(channel)_logfile", log.target.dumpValue),
+                ("\(channel)_logfile_maxbytes", .int(log.maxbytes)),
+                ("\(channel)_logfile_backups", .int(log.backups)),
+                ("\(channel)_capture_maxbytes", .int(log.captureMaxbytes)),
+                ("\(channel)_events_enabled", .bool(log.eventsEnabled)),
+                ("\(channel)_syslog", .bool(log.syslog)),
+            ]
+        }
+        m += [("environment", dumpEnvironment(environment)), ("serverurl", .string(serverurl ?? "AUTO"))]
+        return .object(m)
+    }
+}
+
+extension UnixHTTPServerConfig {
+    func dump() -> JSONValue {
+        .object([
+            ("file", .string(file)),
+            ("chmod", .int(Int(chmod))),
+            ("chown", chownUID.map { .array([.int(Int($0)), .int(chownGID.map(Int.init) ?? -1)]) } ?? .null),
+            ("username", .optional(username)),
+            ("password", .optional(password)),
+        ])
+    }
+}
+
+extension InetHTTPServerConfig {
+    func dump() -> JSONValue {
+        .object([("host", .string(host)), ("port", .int(port)), ("username", .optional(username)), ("password", .optional(password))])
+    }
+}
+
+extension SupervisorctlConfig {
+    func dump() -> JSONValue {
+        .object([("serverurl", .string(serverurl)), ("username", .optional(username)), ("password", .optional(password)),
+                 ("prompt", .string(prompt)), ("history_file", .optional(historyFile))])
+    }
+}
