@@ -11,7 +11,7 @@ import SwiftvisorOS
 public final class ControlServer {
     public let path: String
     private let config: UnixHTTPServerConfig
-    private let credentials: ControlCredentials?
+    private var credentials: ControlCredentials?
     private unowned let handler: ControlHandler
     private let loop: EventLoop
     private var listener: Int32 = -1
@@ -40,9 +40,26 @@ public final class ControlServer {
         let line = Array("Unlinking stale socket \(p)\n".utf8)
         line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }) throws(UnixSocketError) {
-        listener = try UnixSocket.listen(path: config.file, mode: config.chmod, uid: config.chownUID,
-                                         gid: config.chownGID, onStale: onStale)
+        start(listeningOn: try UnixSocket.listen(path: config.file, mode: config.chmod, uid: config.chownUID,
+                                                 gid: config.chownGID, onStale: onStale))
+    }
+
+    /// Start accepting on a socket already created with `UnixSocket.listen`
+    /// (the daemon binds before daemonizing, so "already listening" reaches the
+    /// terminal, and attaches the server once the event loop exists).
+    public func start(listeningOn fd: Int32) {
+        listener = fd
         loop.watchReadable(listener) { [unowned self] in self.acceptPending() }
+    }
+
+    /// Replace the credentials after a reload (`[unix_http_server] username=/password=`
+    /// may have changed); connections already authenticated stay so.
+    public func updateCredentials(_ config: UnixHTTPServerConfig) {
+        if let u = config.username, let p = config.password {
+            credentials = ControlCredentials(username: u, password: p)
+        } else {
+            credentials = nil
+        }
     }
 
     /// Close every connection and the listener and remove the socket file

@@ -388,6 +388,9 @@ extension Daemon: ControlHandler {
 enum GroupComparison {
     static func sameRuntime(_ a: GroupConfig, _ b: GroupConfig) -> Bool {
         var a = a, b = b
+        // Where a section sits in the file is not runtime config: an edit above it must not "change" it.
+        a.location = nil
+        b.location = nil
         for i in a.processes.indices { a.processes[i].location = nil }
         for i in b.processes.indices { b.processes[i].location = nil }
         return a == b
