@@ -29,11 +29,15 @@ enum CtlMain {
         var config = CtlConfig()
         let cwd = currentDirectory()
         if let file = options.configFile ?? searchConfig(program: program, cwd: cwd) {
-            let path = PathLite.normalize(file, cwd: cwd)
+            let path = CtlConfig.absolutePath(file, cwd: cwd)
             guard let text = readFile(path) else {
                 return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
             }
-            config = CtlConfig.parse(text, here: PathLite.dirname(path), environment: environment())
+            do {
+                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), environment: environment())
+            } catch {
+                return usageError(error.description)
+            }
             guard config.hasSupervisorctlSection else { return usageError(".ini file does not include supervisorctl section") }
         }
         // -s, then [supervisorctl] serverurl=, then (swiftvisor) [unix_http_server] file=,
@@ -41,14 +45,14 @@ enum CtlMain {
         var serverURL = options.serverURL ?? config.serverURL
             ?? config.unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
         if options.serverURL != nil, serverURL.hasPrefix("unix://") {
-            serverURL = "unix://" + PathLite.normalize(String(serverURL.dropFirst(7)), cwd: cwd)
+            serverURL = "unix://" + CtlConfig.absolutePath(String(serverURL.dropFirst(7)), cwd: cwd)
         }
         let username = options.username ?? config.username
         let password = options.password ?? config.password
         let interactiveShell = options.args.isEmpty
         let connection = CtlConnection(serverURL: serverURL, username: username, password: password)
         let controller = CtlController(serverURL: serverURL, username: username, password: password,
-                                       interactive: interactiveShell, prompt: config.prompt ?? defaultPrompt,
+                                       interactive: interactiveShell || options.interactive, prompt: config.prompt ?? defaultPrompt,
                                        transport: connection, terminal: terminal)
         controller.foreground = { ctl, name in
             Foreground.run(ctl: ctl, name: name, terminal: terminal, transport: connection)
@@ -66,8 +70,9 @@ enum CtlMain {
 
     /// supervisorctl's search order (§1.1) when -c is not given.
     static func searchConfig(program: String, cwd: String) -> String? {
-        let bin = PathLite.dirname(PathLite.normalize(program.contains("/") ? program : "/usr/bin/" + program, cwd: cwd))
-        let here = PathLite.dirname(bin)
+        // supervisorctl: dirname(dirname(argv[0])), argv[0] as given (relative to cwd).
+        let bin = CtlConfig.directory(of: CtlConfig.absolutePath(program, cwd: cwd))
+        let here = CtlConfig.directory(of: bin)
         let candidates = [here + "/etc/supervisord.conf", here + "/supervisord.conf", "supervisord.conf",
                           "etc/supervisord.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"]
         return candidates.first { access($0, F_OK) == 0 }

@@ -19,24 +19,25 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertThrowsError(try CtlOptions.parse(["--foo"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option --foo not recognized")) }
     }
 
-    func test_config_serverurlNormalized_hereExpanded_fallbackToUnixHttpServerFile() {
-        let c = CtlConfig.parse("""
+    func test_config_serverurlNormalized_hereExpanded_fallbackToUnixHttpServerFile() throws {
+        let c = try CtlConfig.parse("""
             [unix_http_server]
             file=%(here)s/../run/sock   ; comment
             [supervisorctl]
             serverurl = unix://%(here)s/./sv.sock
             prompt=mine
             username=u
-            """, here: "/etc/sv", environment: [:])
+            """, file: "/etc/sv/x.conf", here: "/etc/sv", environment: [:])
         XCTAssertTrue(c.hasSupervisorctlSection)
         XCTAssertEqual(c.serverURL, "unix:///etc/sv/sv.sock")
         XCTAssertEqual(c.unixSocketFile, "/etc/run/sock")
         XCTAssertEqual(c.prompt, "mine")
         XCTAssertEqual(c.username, "u")
-        let d = CtlConfig.parse("[supervisorctl]\n[unix_http_server]\nfile=/run/%(ENV_NAME)s.sock\n", here: "/", environment: ["NAME": "x"])
+        let d = try CtlConfig.parse("[supervisorctl]\n[unix_http_server]\nfile=/run/%(ENV_NAME)s.sock\n", file: "/x", here: "/", environment: ["NAME": "x"])
         XCTAssertNil(d.serverURL)
         XCTAssertEqual(d.unixSocketFile, "/run/x.sock")
-        XCTAssertFalse(CtlConfig.parse("[program:x]\ncommand=ls\n", here: "/", environment: [:]).hasSupervisorctlSection)
+        XCTAssertFalse(try CtlConfig.parse("[program:x]\ncommand=ls\n", file: "/x", here: "/", environment: [:]).hasSupervisorctlSection)
+        XCTAssertThrowsError(try CtlConfig.parse("serverurl=x\n", file: "/x", here: "/", environment: [:]))
     }
 
     func test_linePrefixer_holdsPartialLinesPerTarget() {

@@ -1,139 +1,58 @@
 // What swiftvisorctl reads from the config file: `[supervisorctl]` and, as a
 // fallback for the socket path, `[unix_http_server] file=`. supervisorctl does
-// not process [include] (§1.7), so one file is all there is.
-// TODO(config): switch to the shared INI reader once the config branch lands;
-// this minimal reader handles sections, key=value / key: value, `;`/`#`
-// comments (inline after whitespace), continuation lines and %(here)s /
-// %(ENV_X)s expansion, which is all these keys use.
+// not process [include] and does not validate program sections (§1.7), so this
+// reads the one file with the shared INI dialect and expands only these keys;
+// a broken [program:x] never stops swiftvisorctl, as it never stops supervisorctl.
 
 /// swiftvisorctl's settings from the config file.
 public struct CtlConfig: Sendable, Equatable {
     public var hasSupervisorctlSection = false
-    /// `[supervisorctl] serverurl=` (unix:// paths normalized), if set.
+    /// `[supervisorctl] serverurl=` (unix:// paths made absolute), if set.
     public var serverURL: String?
     public var username: String?
     public var password: String?
     /// `[supervisorctl] prompt=`, if set.
     public var prompt: String?
     public var historyFile: String?
-    /// `[unix_http_server] file=` (normalized), if set.
+    /// `[unix_http_server] file=` (absolute), if set.
     public var unixSocketFile: String?
     public init() {}
 
     /// Parse the file's text. `here` is the file's directory; `environment`
-    /// feeds `%(ENV_X)s`.
-    public static func parse(_ text: String, here: String, environment: [String: String]) -> CtlConfig {
-        let sections = IniLite.parse(text)
+    /// feeds `%(ENV_X)s`. Throws the INI syntax error supervisorctl would
+    /// report (`File contains no section headers`, ...).
+    public static func parse(_ text: String, file: String, here: String, environment: [String: String]) throws(ConfigError) -> CtlConfig {
+        var doc = INIDocument()
+        try doc.read(text, file: file)
+        var env: [String: ExpansionValue] = [:]
+        for (k, v) in environment { env["ENV_" + k] = .string(v) }
+        let withHere = env.merging(["here": .string(here)]) { $1 }
+        // supervisorctl expands these keys (UnhosedConfigParser.getdefault); a
+        // value that does not expand is kept as written rather than fatal.
+        func value(_ section: String, _ key: String, _ names: [String: ExpansionValue]) -> String? {
+            guard let e = doc.get(section, key) else { return nil }
+            return (try? Expansion.expand(e.value, names: names)) ?? e.value
+        }
         var c = CtlConfig()
-        var vars: [String: String] = ["here": here]
-        for (k, v) in environment { vars["ENV_" + k] = v }
-        func value(_ section: String, _ key: String) -> String? {
-            sections[section]?[key].map { IniLite.expand($0, vars) }
-        }
-        if let s = sections["supervisorctl"] {
+        if doc.hasSection("supervisorctl") {
             c.hasSupervisorctlSection = true
-            _ = s
-            if let url = value("supervisorctl", "serverurl") {
-                c.serverURL = url.hasPrefix("unix://") ? "unix://" + PathLite.normalize(String(url.dropFirst(7)), cwd: here) : url
+            if let url = value("supervisorctl", "serverurl", withHere) {
+                c.serverURL = url.hasPrefix("unix://") ? "unix://" + absolutePath(String(url.dropFirst(7)), cwd: here) : url
             }
-            c.username = value("supervisorctl", "username")
-            c.password = value("supervisorctl", "password")
-            c.prompt = value("supervisorctl", "prompt")
-            c.historyFile = value("supervisorctl", "history_file")
+            c.username = value("supervisorctl", "username", env)
+            c.password = value("supervisorctl", "password", env)
+            c.prompt = value("supervisorctl", "prompt", env)
+            c.historyFile = value("supervisorctl", "history_file", withHere)
         }
-        if let f = value("unix_http_server", "file") {
-            c.unixSocketFile = PathLite.normalize(f, cwd: here)
+        if let f = value("unix_http_server", "file", withHere) {
+            c.unixSocketFile = absolutePath(PythonSyntax.strip(f), cwd: here)
         }
         return c
     }
-}
 
-/// A minimal INI reader (see CtlConfig's TODO).
-enum IniLite {
-    static func parse(_ text: String) -> [String: [String: String]] {
-        var out: [String: [String: String]] = [:]
-        var section: String? = nil
-        var lastKey: String? = nil
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = String(raw)
-            if line.hasSuffix("\r") { line.removeLast() }
-            let trimmed = line.trimmingPythonWhitespace()
-            if trimmed.isEmpty || trimmed.hasPrefix(";") || trimmed.hasPrefix("#") { continue }
-            if let first = line.first, first == " " || first == "\t", let s = section, let k = lastKey {
-                out[s]?[k]! += "\n" + stripComment(trimmed)
-                continue
-            }
-            if trimmed.hasPrefix("["), let close = trimmed.firstIndex(of: "]") {
-                section = String(trimmed[trimmed.index(after: trimmed.startIndex)..<close])
-                if out[section!] == nil { out[section!] = [:] }
-                lastKey = nil
-                continue
-            }
-            guard let s = section, let sep = trimmed.firstIndex(where: { $0 == "=" || $0 == ":" }) else { continue }
-            let key = String(trimmed[..<sep]).trimmingPythonWhitespace().lowercased()
-            let value = stripComment(String(trimmed[trimmed.index(after: sep)...]).trimmingPythonWhitespace())
-            out[s]![key] = value
-            lastKey = key
-        }
-        return out
-    }
+    /// `os.path.abspath`.
+    public static func absolutePath(_ path: String, cwd: String) -> String { PythonSyntax.abspath(path, cwd: cwd) }
 
-    /// RawConfigParser inline_comment_prefixes: `;` or `#` after whitespace.
-    static func stripComment(_ v: String) -> String {
-        var prev: Character = "x"
-        for (i, ch) in v.enumerated() {
-            if (ch == ";" || ch == "#") && (prev == " " || prev == "\t") {
-                return String(v.prefix(i)).trimmingPythonWhitespace()
-            }
-            prev = ch
-        }
-        return v
-    }
-
-    /// `%(name)s` expansion; `%%` is a literal `%`. Unknown names stay as written.
-    static func expand(_ s: String, _ vars: [String: String]) -> String {
-        var out = ""
-        var i = s.startIndex
-        while i < s.endIndex {
-            let ch = s[i]
-            if ch == "%" {
-                let next = s.index(after: i)
-                if next < s.endIndex, s[next] == "%" { out.append("%"); i = s.index(after: next); continue }
-                if next < s.endIndex, s[next] == "(", let close = s[next...].firstIndex(of: ")") {
-                    let name = String(s[s.index(after: next)..<close])
-                    let afterClose = s.index(after: close)
-                    if afterClose < s.endIndex, s[afterClose] == "s", let v = vars[name] {
-                        out += v
-                        i = s.index(after: afterClose)
-                        continue
-                    }
-                }
-            }
-            out.append(ch)
-            i = s.index(after: i)
-        }
-        return out
-    }
-}
-
-/// Python os.path.normpath(abspath(expanduser(p))) without the user lookup
-/// of `~user` (only `~` via HOME is handled by the caller's environment).
-public enum PathLite {
-    public static func normalize(_ path: String, cwd: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : cwd + "/" + path
-        var parts: [Substring] = []
-        for p in absolute.split(separator: "/") {
-            if p == "." || p.isEmpty { continue }
-            if p == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
-            parts.append(p)
-        }
-        return "/" + parts.joined(separator: "/")
-    }
-
-    /// The directory part (os.path.dirname of an absolute path).
-    public static func dirname(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        let d = String(path[..<slash])
-        return d.isEmpty ? "/" : d
-    }
+    /// `os.path.dirname`.
+    public static func directory(of path: String) -> String { PythonSyntax.dirname(path) }
 }

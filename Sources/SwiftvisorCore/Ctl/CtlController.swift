@@ -114,7 +114,7 @@ public final class CtlController {
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
             }
         case .unexpectedFault(let f):
-            pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(PythonRepr.string(f.message))>")
+            pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(pythonRepr(f.message))>")
         case .unknownResult(let code, let name):
             pythonError("ValueError", "Unknown result code \(code.rawValue) for \(name)")
         }
@@ -451,7 +451,7 @@ public final class CtlController {
             name = args[0]
             channel = args[args.count - 1].lowercased()
             guard channel == "stdout" || channel == "stderr" else {
-                output("Error: bad channel \(PythonRepr.string(channel))")
+                output("Error: bad channel \(pythonRepr(channel))")
                 exitStatus = CtlExitStatus.generic
                 return
             }
@@ -836,27 +836,5 @@ extension Int {
               body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "_") }) else { return nil }
         guard let v = Int(sign + body.filter { $0 != "_" }) else { return nil }
         self = v
-    }
-}
-
-/// Python `repr()` of a str, for the messages supervisorctl builds with `%r`.
-enum PythonRepr {
-    static func string(_ s: String) -> String {
-        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-        var out = String(quote)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(ch) == quote { out += "\\\(quote)" }
-                else if ch.value < 0x20 || ch.value == 0x7F { out += "\\x" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16) }
-                else { out.unicodeScalars.append(ch) }
-            }
-        }
-        out.append(quote)
-        return out
     }
 }
