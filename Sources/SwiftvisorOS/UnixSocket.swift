@@ -74,6 +74,8 @@ public enum UnixSocket {
             do { return try body() } catch { throw .system(path: path, error) }
         }
         for _ in 0..<20 {
+            // Each attempt binds a fresh temporary name (supervisord unlinks it in `finally`).
+            _ = unlink(temp)
             let fd = try sys { () throws(SystemError) in try makeSocket(nonBlocking: true) }
             var keep = false
             defer { if !keep { Sys.close(fd) } }

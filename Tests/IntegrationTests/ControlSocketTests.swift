@@ -387,3 +387,89 @@ final class ControlSocketTests: XCTestCase {
         return 0
     }
 }
+
+/// The socket file's life (§1.6): created with chmod, stale files replaced,
+/// a live server never stolen from, removed at exit.
+final class ControlSocketFileTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    private func mode(_ path: String) -> mode_t? {
+        var st = stat()
+        return lstat(path, &st) == 0 ? st.st_mode : nil
+    }
+
+    func test_socket_isCreatedWithChmod_andRemovedAtExit() throws {
+        try sandbox.writeConfig("")
+        var conf = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        conf = conf.replacingOccurrences(of: "file=\(sandbox.socketPath)\n", with: "file=\(sandbox.socketPath)\nchmod=0760\n")
+        try conf.write(toFile: sandbox.configPath, atomically: true, encoding: .utf8)
+        try sandbox.startDaemon()
+        waitUntil("socket") { FileManager.default.fileExists(atPath: sandbox.socketPath) }
+        let m = try XCTUnwrap(mode(sandbox.socketPath))
+        XCTAssertEqual(m & S_IFMT, S_IFSOCK)
+        XCTAssertEqual(m & 0o777, 0o760)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(sandbox.socketPath).\(sandbox.daemon!.processIdentifier)"), "temporary <file>.<pid> link is gone")
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        XCTAssertNil(mode(sandbox.socketPath), "socket file removed at exit")
+    }
+
+    func test_staleSocketFile_isUnlinkedWithSupervisordsMessage_andReplaced() throws {
+        try sandbox.writeConfig("")
+        // A socket file nobody listens on, as a crashed daemon leaves behind.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            let bytes = Array(sandbox.socketPath.utf8)
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(bound, 0)
+        close(fd)
+        try sandbox.startDaemon()
+        waitUntil("served") { (try? sandbox.ctl("version").stdout) == "4.3.0\n" }
+        XCTAssertTrue(sandbox.daemonStderr.contains("Unlinking stale socket \(sandbox.socketPath)\n"), sandbox.daemonStderr)
+    }
+
+    func test_secondDaemonOnALiveSocket_exits2_withSupervisordsMessage_andFirstKeepsServing() throws {
+        try sandbox.writeConfig("")
+        try sandbox.startDaemon()
+        waitUntil("served") { (try? sandbox.ctl("version").stdout) == "4.3.0\n" }
+        let second = try sandbox.run(Binaries.swiftvisord, ["-n", "-c", sandbox.configPath], timeout: 20)
+        XCTAssertEqual(second.status, 2)
+        XCTAssertEqual(second.stderr, "Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\nFor help, use \(Binaries.swiftvisord) -h\n")
+        XCTAssertEqual(try sandbox.ctl("version").stdout, "4.3.0\n")
+    }
+
+    func test_fg_forwardsStdinLines_andStreamsOutput_thenExitsOnEOF() throws {
+        try sandbox.writeConfig("""
+        [program:echo]
+        command=/bin/cat
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+        p.arguments = ["-c", sandbox.configPath, "fg", "echo"]
+        let input = Pipe()
+        p.standardInput = input
+        let outFile = sandbox.dir + "/fg.txt"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        try p.run()
+        sandbox.track(pid: p.processIdentifier)
+        func output() -> String { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
+        waitUntil("banner") { output().hasPrefix("==> Press Ctrl-C to exit <==\n") }
+        input.fileHandleForWriting.write(Data("hello fg\n".utf8))
+        waitUntil("echo of the line") { output().contains("hello fg\n") }
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nhello fg\nExiting foreground\n")
+    }
+}
