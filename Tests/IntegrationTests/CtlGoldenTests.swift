@@ -30,6 +30,10 @@ final class CtlGoldenTests: XCTestCase {
         try replay("ctl-scenario.sh", golden: "ctl-transcript.golden")
     }
 
+    func test_allScenario_allForms_resultOrderAndExitCodes_matchSupervisorctl430() throws {
+        try replay("all-scenario.sh", golden: "all-transcript.golden")
+    }
+
     func test_authScenario_credentialsAndRefusals_matchSupervisorctl430() throws {
         try replay("auth-scenario.sh", golden: "auth-transcript.golden")
     }
