@@ -17,6 +17,8 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertThrowsError(try CtlOptions.parse(["-u"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option -u requires argument")) }
         XCTAssertThrowsError(try CtlOptions.parse(["--user"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option --username requires argument")) }
         XCTAssertThrowsError(try CtlOptions.parse(["--foo"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option --foo not recognized")) }
+        XCTAssertThrowsError(try CtlOptions.parse(["-u", "a", "--username=b"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("conflicting command line option '-u'")) }
+        XCTAssertEqual(try CtlOptions.parse(["--", "-x"]).args, ["-x"])
     }
 
     func test_config_serverurlNormalized_hereExpanded_fallbackToUnixHttpServerFile() throws {

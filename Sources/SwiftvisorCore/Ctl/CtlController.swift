@@ -311,25 +311,34 @@ public final class CtlController {
             help("start")
             return
         }
-        for r in results(try items(.start(names: names, wait: true))) {
-            if r.name == nil {
-                output("\(r.group): ERROR (no such group)")
-                exitStatus = CtlExitStatus.invalidArgs
-                continue
-            }
-            let reason: String
+        try printResults(.start(names: names, wait: true), groupFaultExit: CtlExitStatus.invalidArgs, ignoring: .alreadyStarted) { (r) throws(CtlAbort) -> String in
             switch r.code {
-            case .badName: reason = "no such process"
-            case .noFile: reason = "no such file"
-            case .notExecutable: reason = "file is not executable"
-            case .alreadyStarted: reason = "already started"
-            case .spawnError: reason = "spawn error"
-            case .abnormalTermination: reason = "abnormal termination"
-            case .success: output("\(r.namespec): started"); continue
+            case .badName: return "\(r.namespec): ERROR (no such process)"
+            case .noFile: return "\(r.namespec): ERROR (no such file)"
+            case .notExecutable: return "\(r.namespec): ERROR (file is not executable)"
+            case .alreadyStarted: return "\(r.namespec): ERROR (already started)"
+            case .spawnError: return "\(r.namespec): ERROR (spawn error)"
+            case .abnormalTermination: return "\(r.namespec): ERROR (abnormal termination)"
+            case .success: return "\(r.namespec): started"
             default: throw .unknownResult(code: r.code, name: r.namespec)
             }
-            output("\(r.namespec): ERROR (\(reason))")
-            setExit(CtlExitStatus.forResult(r.code, ignoring: .alreadyStarted))
+        }
+    }
+
+    /// The per-name results of start/stop/signal, printed as supervisorctl does:
+    /// a group that does not exist is `g: ERROR (no such group)` with
+    /// `groupFaultExit`; every other result is `line(r)` and sets the exit
+    /// status unless it is SUCCESS or `ignoring`.
+    func printResults(_ request: ControlRequest, groupFaultExit: Int32, ignoring: FaultCode? = nil,
+                      _ line: (NameResult) throws(CtlAbort) -> String) throws(CtlAbort) {
+        for r in results(try items(request)) {
+            if r.name == nil {
+                output("\(r.group): ERROR (no such group)")
+                exitStatus = groupFaultExit
+                continue
+            }
+            output(try line(r))
+            setExit(CtlExitStatus.forResult(r.code, ignoring: ignoring))
         }
     }
 
@@ -354,14 +363,8 @@ public final class CtlController {
             help("stop")
             return
         }
-        for r in results(try items(.stop(names: names))) {
-            if r.name == nil {
-                exitStatus = CtlExitStatus.generic
-                output("\(r.group): ERROR (no such group)")
-                continue
-            }
-            output(try signalResult(r, success: "stopped"))
-            setExit(CtlExitStatus.forResult(r.code, ignoring: .notRunning))
+        try printResults(.stop(names: names), groupFaultExit: CtlExitStatus.generic, ignoring: .notRunning) { r throws(CtlAbort) in
+            try signalResult(r, success: "stopped")
         }
     }
 
@@ -386,14 +389,8 @@ public final class CtlController {
             exitStatus = CtlExitStatus.generic
             return
         }
-        for r in results(try items(.signal(signal: args[0], names: Array(args.dropFirst())))) {
-            if r.name == nil {
-                output("\(r.group): ERROR (no such group)")
-                exitStatus = CtlExitStatus.generic
-                continue
-            }
-            output(try signalResult(r, success: "signalled"))
-            setExit(CtlExitStatus.forResult(r.code))
+        try printResults(.signal(signal: args[0], names: Array(args.dropFirst())), groupFaultExit: CtlExitStatus.generic) { r throws(CtlAbort) in
+            try signalResult(r, success: "signalled")
         }
     }
 
@@ -475,7 +472,14 @@ public final class CtlController {
             }
             bytes = n
         }
-        switch try send(.readLog(name: name, channel: LogChannel(rawValue: channel)!, offset: -bytes, length: 0)) {
+        try printLog(.readLog(name: name, channel: LogChannel(rawValue: channel)!, offset: -bytes, length: 0), name: name,
+                     badName: "no such process name")
+    }
+
+    /// tail/maintail without -f: the bytes and supervisorctl's extra newline, or
+    /// `NAME: ERROR (...)` (exit 1) for the faults it knows.
+    func printLog(_ request: ControlRequest, name: String, badName: String?) throws(CtlAbort) {
+        switch try send(request) {
         case .ok(let items):
             var data: [UInt8] = []
             for case .log(let chunk) in items { data += chunk }
@@ -485,7 +489,7 @@ public final class CtlController {
             switch f.code {
             case .noFile: output("\(name): ERROR (no log file)")
             case .failed: output("\(name): ERROR (unknown error reading log)")
-            case .badName: output("\(name): ERROR (no such process name)")
+            case .badName where badName != nil: output("\(name): ERROR (\(badName!))")
             default: throw .unexpectedFault(f)
             }
         }
@@ -535,19 +539,7 @@ public final class CtlController {
             }
             bytes = n
         }
-        switch try send(.readMainLog(offset: -bytes, length: 0)) {
-        case .ok(let items):
-            var data: [UInt8] = []
-            for case .log(let chunk) in items { data += chunk }
-            output(bytes: data)
-        case .fault(let f):
-            exitStatus = CtlExitStatus.generic
-            switch f.code {
-            case .noFile: output("supervisord: ERROR (no log file)")
-            case .failed: output("supervisord: ERROR (unknown error reading log)")
-            default: throw .unexpectedFault(f)
-            }
-        }
+        try printLog(.readMainLog(offset: -bytes, length: 0), name: "supervisord", badName: nil)
     }
 
     // MARK: reread, update, add, remove, avail

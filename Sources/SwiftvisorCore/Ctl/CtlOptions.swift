@@ -23,76 +23,33 @@ public struct CtlUsageError: Error, Sendable, Equatable {
 }
 
 extension CtlOptions {
-    private static let longOptions: [(name: String, key: Character, takesValue: Bool)] = [
-        ("configuration", "c", true), ("help", "h", false), ("interactive", "i", false),
-        ("serverurl", "s", true), ("username", "u", true), ("password", "p", true), ("history-file", "r", true),
+    private static let specs: [GetoptSpec] = [
+        GetoptSpec(short: "c", long: "configuration", takesValue: true), GetoptSpec(short: "h", long: "help", takesValue: false),
+        GetoptSpec(short: "i", long: "interactive", takesValue: false), GetoptSpec(short: "s", long: "serverurl", takesValue: true),
+        GetoptSpec(short: "u", long: "username", takesValue: true), GetoptSpec(short: "p", long: "password", takesValue: true),
+        GetoptSpec(short: "r", long: "history-file", takesValue: true),
     ]
 
     /// Parse `argv` without the program name.
     public static func parse(_ argv: [String]) throws(CtlUsageError) -> CtlOptions {
+        let parsed: [(GetoptSpec, String?)]
         var o = CtlOptions()
-        var i = 0
-        func set(_ key: Character, _ value: String?) {
-            switch key {
-            case "c": o.configFile = value
-            case "h": o.help = true
-            case "i": o.interactive = true
-            case "s": o.serverURL = value
-            case "u": o.username = value
-            case "p": o.password = value
-            case "r": o.historyFile = value
+        do { (parsed, o.args) = try PythonGetopt.parse(argv, specs: specs) } catch { throw CtlUsageError(error.message) }
+        var seen = Set<String>()
+        for (spec, value) in parsed {
+            if spec.key == "help" { o.help = true; return o }  // printed at once, like supervisorctl
+            // Options.realize refuses an option given twice.
+            if !seen.insert(spec.key).inserted { throw CtlUsageError("conflicting command line option '\(spec.shown)'") }
+            switch spec.key {
+            case "configuration": o.configFile = value
+            case "interactive": o.interactive = true
+            case "serverurl": o.serverURL = value
+            case "username": o.username = value
+            case "password": o.password = value
+            case "history-file": o.historyFile = value
             default: break
             }
         }
-        while i < argv.count {
-            let a = argv[i]
-            if a == "--" { i += 1; break }
-            if a.hasPrefix("--") {
-                let body = a.dropFirst(2)
-                let name = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
-                let value: String? = body.contains("=") ? String(body[body.index(after: body.firstIndex(of: "=")!)...]) : nil
-                let matches = longOptions.filter { $0.name.hasPrefix(name) }
-                let exact = matches.first { $0.name == name }
-                guard let opt = exact ?? (matches.count == 1 ? matches[0] : nil) else {
-                    if matches.count > 1 { throw CtlUsageError("option --\(name) not a unique prefix") }
-                    throw CtlUsageError("option --\(name) not recognized")
-                }
-                if opt.takesValue {
-                    if let value { set(opt.key, value) } else {
-                        guard i + 1 < argv.count else { throw CtlUsageError("option --\(opt.name) requires argument") }
-                        i += 1
-                        set(opt.key, argv[i])
-                    }
-                } else {
-                    if value != nil { throw CtlUsageError("option --\(opt.name) must not have an argument") }
-                    set(opt.key, nil)
-                }
-                i += 1
-                continue
-            }
-            if a.hasPrefix("-") && a != "-" {
-                var chars = Array(a.dropFirst())
-                while !chars.isEmpty {
-                    let c = chars.removeFirst()
-                    guard let opt = longOptions.first(where: { $0.key == c }) else {
-                        throw CtlUsageError("option -\(c) not recognized")
-                    }
-                    if opt.takesValue {
-                        if !chars.isEmpty { set(c, String(chars)); chars = [] } else {
-                            guard i + 1 < argv.count else { throw CtlUsageError("option -\(c) requires argument") }
-                            i += 1
-                            set(c, argv[i])
-                        }
-                    } else {
-                        set(c, nil)
-                    }
-                }
-                i += 1
-                continue
-            }
-            break
-        }
-        o.args = Array(argv[i...])
         return o
     }
 
