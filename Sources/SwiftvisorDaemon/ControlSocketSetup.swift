@@ -48,6 +48,10 @@ final class ControlSocketSetup: DaemonControlHooks {
         bound = []
         self.daemon = daemon
         daemon.control = self
+        // `maintail -f` followers read the main log as it grows.
+        log.onWrite = { [weak self, unowned log] in
+            if let path = log.path { self?.logWritten(path: path) }
+        }
     }
 
     /// Close the servers and remove the socket files (at exit, or when start-up fails).

@@ -473,3 +473,85 @@ final class ControlSocketFileTests: XCTestCase {
         XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nhello fg\nExiting foreground\n")
     }
 }
+
+/// Load: many streams and idle clients at once must not delay supervision or
+/// other clients; connections over the limit are closed at once.
+final class ControlLoadTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_40TailStreams_and100IdleClients_doNotDelayStartOrStatus() throws {
+        try sandbox.writeConfig("""
+        [program:chatty]
+        command=/bin/sh -c 'while :; do echo "chatter chatter chatter"; done'
+        startsecs=0
+        [program:late]
+        command=/bin/sleep 1000
+        startsecs=1
+        autostart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("chatty RUNNING") { (try? sandbox.ctl("status", "chatty").stdout.contains("RUNNING")) == true }
+        let idle = try (0..<100).map { _ in try RawClient(sandbox.socketPath) }
+        let streams = try (0..<40).map { _ -> RawClient in
+            let c = try RawClient(sandbox.socketPath)
+            c.send("follow chatty stdout\n")
+            return c
+        }
+        for s in streams { XCTAssertEqual(s.line(), "SWV1 STREAM") }
+        // Half the streams are read, half are never read (stalled readers).
+        let readers = Array(streams.prefix(20))
+        let t0 = Date()
+        let started = try sandbox.ctl("start", "late")
+        let startTime = Date().timeIntervalSince(t0)
+        XCTAssertEqual(started.stdout, "late: started\n")
+        XCTAssertLessThan(startTime, 3, "startsecs=1 took \(startTime) s under load")
+        let t1 = Date()
+        XCTAssertEqual(try sandbox.ctl("status", "late").status, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(t1), 1)
+        for r in readers { XCTAssertNotNil(r.line()) }
+        _ = idle
+    }
+
+    func test_connectionsOverTheLimit_areClosedAtOnce_othersServed() throws {
+        try sandbox.writeConfig("")
+        try sandbox.startDaemon()
+        waitUntil("socket") { FileManager.default.fileExists(atPath: sandbox.socketPath) }
+        let held = try (0..<ControlProtocol.maxConnections).map { _ in try RawClient(sandbox.socketPath) }
+        // Make sure the daemon has accepted them all before the extra one.
+        held.last!.send("version\n")
+        XCTAssertEqual(held.last!.reply()?.status, "SWV1 OK")
+        let extra = try RawClient(sandbox.socketPath)
+        extra.send("version\n")
+        XCTAssertTrue(extra.atEOF(), "connection over the limit is closed")
+        held[0].close()
+        waitUntil("a slot is free again") {
+            guard let c = try? RawClient(sandbox.socketPath) else { return false }
+            c.send("version\n")
+            return c.reply()?.status == "SWV1 OK"
+        }
+    }
+
+    func test_mainLog_readAndFollow() throws {
+        try sandbox.writeConfig("[program:idle]\ncommand=/bin/sleep 1000\nautostart=false\n")
+        try sandbox.startDaemon()
+        waitUntil("socket") { FileManager.default.fileExists(atPath: sandbox.socketPath) }
+        let c = try RawClient(sandbox.socketPath)
+        c.send("mainlog -200 0\n")
+        let r = try XCTUnwrap(c.reply())
+        XCTAssertEqual(r.status, "SWV1 OK")
+        XCTAssertTrue(r.items.first?.hasPrefix("log data=") == true)
+        let f = try RawClient(sandbox.socketPath)
+        f.send("follow main\n")
+        XCTAssertEqual(f.line(), "SWV1 STREAM")
+        XCTAssertEqual(try sandbox.ctl("start", "idle").stdout, "idle: started\n")
+        var text = ""
+        waitUntil("the audit line on the main-log stream") {
+            guard let l = f.line(), l.hasPrefix("data target=0 bytes=") else { return false }
+            text += String(decoding: ControlEncoding.decode(Array(l.dropFirst(20).utf8)) ?? [], as: UTF8.self)
+            return text.contains("start idle requested by uid")
+        }
+    }
+}

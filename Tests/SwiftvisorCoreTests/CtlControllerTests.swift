@@ -113,6 +113,12 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(b.exit, 4)
     }
 
+    func test_httpServerURL_saysToUseTheUnixSocket() {
+        let r = run("status") { _ in .failure(.unsupportedURL("http://localhost:9001")) }
+        XCTAssertEqual(r.out, "http://localhost:9001 is not a unix:// URL: swiftvisorctl talks to swiftvisord's Unix socket; set [supervisorctl] serverurl=unix:///path or use -s unix:///path\n")
+        XCTAssertEqual(r.exit, 4)
+    }
+
     func test_status_json_printsOneDocumentWithEveryField() {
         var p = snap("web", "web", 20, "RUNNING", pid: 7, desc: "pid 7, uptime 0:00:03")
         p.command = "sleep \"1\""

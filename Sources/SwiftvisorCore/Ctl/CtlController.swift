@@ -213,6 +213,11 @@ public final class CtlController {
                 output("Sorry, this version of supervisorctl expects to talk to a server with API version \(ControlProtocol.apiVersion), but the remote version is \(v).")
                 exitStatus = CtlExitStatus.notInstalled
                 return false
+            case .unsupportedURL(let url):
+                // supervisorctl would try TCP here; swiftvisord has no TCP server, so say what to set.
+                output("\(url) is not a unix:// URL: swiftvisorctl talks to swiftvisord's Unix socket; set [supervisorctl] serverurl=unix:///path or use -s unix:///path")
+                exitStatus = CtlExitStatus.insufficientPrivileges
+                return false
             default:
                 exitStatus = CtlExitStatus.generic
                 throw .transport(e)
