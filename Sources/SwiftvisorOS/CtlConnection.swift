@@ -36,6 +36,8 @@ public final class CtlConnection: CtlTransport {
     private var fd: Int32 = -1
     private var buffer: [UInt8] = []
     private var bufferStart = 0
+    /// Bytes received so far on any connection (tells a reply cut short from none at all).
+    private var received = 0
     /// The interactive shell keeps its SIGINT handler after a follow.
     public var keepInterruptHandler = false
 
@@ -82,12 +84,28 @@ public final class CtlConnection: CtlTransport {
     }
 
     public func send(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
+        let reused = fd >= 0
+        let receivedBefore = received
         try connectIfNeeded()
         do {
             try write(request.encoded())
             return try readReply()
         } catch {
             disconnect()
+            // The shell keeps its connection between commands; if the daemon went
+            // away meanwhile (restart), the request never reached it: send it once
+            // more on a fresh connection (supervisorctl opens one per call).
+            if reused && received == receivedBefore && (error == .closed || error == .system(call: "send", errno: EPIPE)
+                                             || error == .system(call: "recv", errno: ECONNRESET)) {
+                try connectIfNeeded()
+                do {
+                    try write(request.encoded())
+                    return try readReply()
+                } catch {
+                    disconnect()
+                    throw error
+                }
+            }
             throw error
         }
     }
@@ -199,6 +217,7 @@ public final class CtlConnection: CtlTransport {
                 throw .system(call: "recv", errno: errno)
             }
             if n == 0 { return nil }
+            received += n
             buffer += chunk[0..<n]
         }
     }
