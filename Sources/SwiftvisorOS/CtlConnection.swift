@@ -24,6 +24,15 @@ public enum CtlInterrupt {
         _ = signal(SIGINT, SIG_DFL)
     }
 
+    /// Keep SIGINT away from the calling thread (fg's output thread), so Ctrl-C
+    /// interrupts the thread that reads the terminal.
+    public static func blockInThisThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     public static var isSet: Bool { flag.load(ordering: .relaxed) }
     public static func clear() { flag.store(false, ordering: .relaxed) }
 }

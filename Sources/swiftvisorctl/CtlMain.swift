@@ -121,6 +121,7 @@ enum Foreground {
         let stream = Box(CtlConnection(serverURL: ctl.serverURL, username: ctl.username, password: ctl.password))
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
+            CtlInterrupt.blockInThisThread()
             // Both channels; a process without a stderr log streams stdout only.
             for targets in [[FollowTarget.process(name: name, channel: .stdout), .process(name: name, channel: .stderr)],
                             [FollowTarget.process(name: name, channel: .stdout)]] {

@@ -555,3 +555,31 @@ final class ControlLoadTests: XCTestCase {
         }
     }
 }
+
+extension ControlSocketFileTests {
+    func test_fg_ctrlC_exitsForeground_exit0() throws {
+        try sandbox.writeConfig("""
+        [program:echo]
+        command=/bin/cat
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+        p.arguments = ["-c", sandbox.configPath, "fg", "echo"]
+        let input = Pipe()
+        p.standardInput = input
+        let outFile = sandbox.dir + "/fg.txt"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        try p.run()
+        sandbox.track(pid: p.processIdentifier)
+        func output() -> String { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
+        waitUntil("banner") { output().hasPrefix("==> Press Ctrl-C to exit <==\n") }
+        kill(p.processIdentifier, SIGINT)
+        waitUntil("fg exits on Ctrl-C") { !p.isRunning }
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nExiting foreground\n")
+    }
+}
