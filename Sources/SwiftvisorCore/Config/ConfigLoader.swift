@@ -162,6 +162,15 @@ struct ConfigReader {
             let v = try expand(e, names: envNames, section: s, option: "environment")
             let pairs = try convert(v, e.location, s, "environment") { v throws(ValueError) in try EnvironmentSyntax.parse(v) }
             c.environment = pairs
+            // 4.3.0 expanded this value twice: once without host_node_name, then with it.
+            do {
+                let first = try Expansion.expand(e.value, names: names)
+                let second = try Expansion.expand(first, names: envNames)
+                warnIfLegacyEnvironmentDiffers(second, parsed: pairs, location: e.location, section: s)
+            } catch {
+                config.warnings.append(ConfigWarning(location: e.location,
+                    message: "[supervisord] environment: supervisord 4.3.0 rejects this value (it expands %-formats twice there, the first time without host_node_name); swiftvisord expands it once, as Supervisor 4.4 does"))
+            }
             // Later sections can use these as %(ENV_KEY)s (issue-1170a).
             for p in pairs { env["ENV_\(p.key)"] = .string(p.value) }
         }
