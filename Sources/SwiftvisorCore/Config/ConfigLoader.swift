@@ -161,7 +161,7 @@ struct ConfigReader {
             envNames["host_node_name"] = .string(hostNodeName)
             let v = try expand(e, names: envNames, section: s, option: "environment")
             let pairs = try convert(v, e.location, s, "environment") { v throws(ValueError) in try EnvironmentSyntax.parse(v) }
-            c.environment = pairs
+            c.environment = pairs.isEmpty ? nil : pairs
             // 4.3.0 expanded this value twice: once without host_node_name, then with it.
             do {
                 let first = try Expansion.expand(e.value, names: names)

@@ -149,7 +149,8 @@ extension ConfigReader {
         for i in processes.indices {
             let global = config.supervisord.environment
             let own = processes[i].programEnvironment
-            if global == nil && own == nil { processes[i].environment = nil; continue }
+            // An empty environment= is the same as none (supervisord keeps {} either way).
+            if (global ?? []).isEmpty && (own ?? []).isEmpty { processes[i].environment = nil; continue }
             var merged = global ?? []
             for pair in own ?? [] {
                 if let at = merged.firstIndex(where: { $0.key == pair.key }) { merged[at].value = pair.value } else { merged.append(pair) }
