@@ -224,7 +224,7 @@ struct ConfigReader {
             let s = section.name
             guard let e = doc.get(s, key) else {
                 throw ConfigError(at: section.location, section: s, option: key,
-                                  reason: "section [\(s)] does not specify a \(key)",
+                                  reason: "is missing: every [rpcinterface:x] section names its factory",
                                   hint: "write \(key) = \(ConfigLoader.mainRPCInterfaceFactory)")
             }
             let factory = try expand(e, names: env, section: s, option: key)
