@@ -1,3 +1,231 @@
-// The daemon: wires the core's decisions to the OS layer.
+// The daemon's life: start-up in supervisord's order (with its races fixed),
+// the event loop, signals, reload and shutdown. The decisions about processes
+// are the Supervisor's (and, below it, the pure state machine's); this file
+// owns the process-wide pieces: main log, pidfile, control socket, signals.
 import SwiftvisorCore
 import SwiftvisorOS
+import Glibc
+
+/// What the daemon needs from its command line.
+public struct DaemonLaunch {
+    /// Reads the config again, with the same path and command-line overrides (start and every reload).
+    public var loadConfig: () -> Result<Configuration, ConfigError>
+    /// argv[0], for messages.
+    public var programName: String
+    public init(loadConfig: @escaping () -> Result<Configuration, ConfigError>, programName: String) {
+        self.loadConfig = loadConfig
+        self.programName = programName
+    }
+}
+
+public final class Daemon {
+    let launch: DaemonLaunch
+    var config: Configuration
+    let loop: EventLoop
+    var log: MainLog
+    var supervisor: Supervisor
+    /// Set by the control layer: told about log appends and asked to close at exit.
+    public var control: DaemonControlHooks?
+    private var pendingConfig: Configuration?
+    /// The config of the last successful `reread` (at start: the config the daemon
+    /// started with): what `add` and `avail` draw from.
+    var available: Configuration
+    private let pid: Int32
+    private var exitStatus: Int32 = 0
+
+    /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
+    init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
+        self.launch = launch
+        self.config = config
+        self.available = config
+        self.log = log
+        self.loop = try EventLoop()
+        self.pid = PidFile.currentPID
+        self.supervisor = Supervisor(loop: loop, config: config, log: log,
+                                     daemonEnvironment: Daemon.environment(),
+                                     reloadConfig: launch.loadConfig)
+    }
+
+    static func environment() -> [(String, String)] {
+        var result: [(String, String)] = []
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") {
+                result.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
+            }
+            p += 1
+        }
+        return result
+    }
+
+    /// Log what the config reader found (supervisord logs parse messages once the logger exists).
+    static func logParseMessages(_ config: Configuration, to log: MainLog) {
+        for w in config.warnings { log.warn(w.description) }
+        for i in config.infos { log.info(i) }
+    }
+
+    private func wireSupervisor() {
+        supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
+        supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
+    }
+
+    /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
+    func run(readiness: ReadinessPipe?) throws(SystemError) -> Int32 {
+        // Signals first, so no SIGCHLD of an early child is missed.
+        try loop.onSignals([SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2]) { [weak self] signo in
+            self?.handleSignal(signo)
+        }
+        do { try Reaper.becomeSubreaper() } catch {
+            log.warn("could not become a child subreaper (\(error)): orphaned grandchildren will not be reaped")
+        }
+        wireSupervisor()
+        supervisor.addGroups(config.groups)
+        log.info("supervisord started with pid \(pid)")
+        supervisor.autostart()
+        readiness?.send(0)
+        SystemdNotify.send("READY=1\nMAINPID=\(pid)")
+        try loop.run()
+        return exitStatus
+    }
+
+    // MARK: - Signals
+
+    private func handleSignal(_ signo: Int32) {
+        switch signo {
+        case SIGCHLD:
+            supervisor.reapChildren()
+        case SIGTERM, SIGINT, SIGQUIT:
+            if supervisor.mood == .running || supervisor.mood == .restarting {
+                log.warn("received \(Self.signalName(signo)) indicating exit request")
+                requestShutdown()
+            }
+        case SIGHUP:
+            if supervisor.mood != .running {
+                log.warn("ignored SIGHUP indicating restart request (shutdown in progress)")
+            } else {
+                log.warn("received SIGHUP indicating restart request")
+                _ = requestReload()
+            }
+        case SIGUSR2:
+            supervisor.reopenLogs()
+        default:
+            break
+        }
+    }
+
+    static func signalName(_ signo: Int32) -> String {
+        switch signo {
+        case SIGTERM: return "SIGTERM"
+        case SIGINT: return "SIGINT"
+        case SIGQUIT: return "SIGQUIT"
+        case SIGHUP: return "SIGHUP"
+        case SIGUSR2: return "SIGUSR2"
+        default: return "signal \(signo)"
+        }
+    }
+
+    // MARK: - Shutdown and reload
+
+    /// SIGTERM or `shutdown`: stop everything in reverse priority order, then exit 0.
+    public func requestShutdown() {
+        SystemdNotify.send("STOPPING=1")
+        pendingConfig = nil
+        if supervisor.mood == .restarting {
+            // A reload in progress becomes a shutdown: finish stopping, then exit.
+            shuttingDownInsteadOfReload = true
+            return
+        }
+        supervisor.beginShutdown(restart: false)
+    }
+
+    private var shuttingDownInsteadOfReload = false
+
+    /// SIGHUP or `reload`: read the config first; a config that fails to load is
+    /// refused and the daemon keeps running on the old one (supervisord would
+    /// stop everything and exit). Returns the error when refused.
+    @discardableResult
+    public func requestReload() -> ConfigError? {
+        switch launch.loadConfig() {
+        case .failure(let error):
+            log.error("reload refused, keeping the running configuration: \(error)")
+            return error
+        case .success(let newConfig):
+            SystemdNotify.send("RELOADING=1")
+            pendingConfig = newConfig
+            supervisor.beginShutdown(restart: true)
+            return nil
+        }
+    }
+
+    private func shutdownComplete() {
+        if let newConfig = pendingConfig, !shuttingDownInsteadOfReload {
+            pendingConfig = nil
+            restart(with: newConfig)
+            return
+        }
+        stopAdoptedDescendants()
+    }
+
+    /// Start again on `newConfig`: same pid, fresh process table, AUTO logs wiped
+    /// unless nocleanup, main log reopened (its settings may have changed).
+    private func restart(with newConfig: Configuration) {
+        for p in supervisor.processes { supervisor.removeProcess(p) }
+        config = newConfig
+        available = newConfig
+        if !newConfig.supervisord.nocleanup {
+            AutoLogFile.removeStale(directory: newConfig.supervisord.childlogdir, identifier: newConfig.supervisord.identifier)
+        }
+        Daemon.logParseMessages(newConfig, to: log)
+        log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
+        supervisor = Supervisor(loop: loop, config: newConfig, log: log,
+                                daemonEnvironment: supervisor.daemonEnvironment,
+                                reloadConfig: launch.loadConfig)
+        wireSupervisor()
+        supervisor.addGroups(newConfig.groups)
+        control?.configurationChanged()
+        supervisor.autostart()
+        SystemdNotify.send("READY=1")
+    }
+
+    /// After every program stopped: anything still parented to us (orphans we
+    /// adopted as subreaper) gets SIGTERM, then SIGKILL after a grace period,
+    /// so a shutdown leaves nothing behind.
+    private func stopAdoptedDescendants(deadline: Double? = nil) {
+        let leftovers = ProcFS.children(of: pid).filter { !supervisor.isManagedPid($0) }
+        if leftovers.isEmpty {
+            finish()
+            return
+        }
+        let now = EventLoop.now()
+        if deadline == nil {
+            for child in leftovers { _ = Glibc.kill(child, SIGTERM) }
+        } else if let deadline, now >= deadline {
+            for child in leftovers {
+                log.warn("killing adopted process \(child) with SIGKILL")
+                _ = Glibc.kill(child, SIGKILL)
+            }
+        }
+        let limit = deadline ?? now + 5
+        // Re-check shortly; SIGCHLD reaps them meanwhile ("reaped unknown pid").
+        loop.schedule(at: min(limit, now + 0.05)) { [weak self] in
+            self?.stopAdoptedDescendants(deadline: limit)
+        }
+    }
+
+    private func finish() {
+        control?.close()
+        loop.stop()
+    }
+}
+
+/// What the daemon asks of the control layer (the socket server).
+public protocol DaemonControlHooks: AnyObject {
+    func logWritten(path: String)
+    func configurationChanged()
+    func close()
+}
+
+extension Supervisor {
+    func isManagedPid(_ pid: Int32) -> Bool { byPid[pid] != nil }
+}

@@ -26,3 +26,141 @@ public func syscall<T: FixedWidthInteger>(_ name: @autoclosure () -> String, _ b
         return r
     }
 }
+
+// MARK: - Thin wrappers (one per call; everything else in SwiftvisorOS uses these)
+
+/// The libc calls swiftvisor makes, each through `syscall`. Descriptors are
+/// created O_CLOEXEC: nothing leaks into a child unless dup2'ed onto 0/1/2.
+public enum Sys {
+    /// pipe2(O_CLOEXEC | extra): (read end, write end).
+    public static func pipe(flags: Int32 = 0) throws(SystemError) -> (read: Int32, write: Int32) {
+        var fds: (Int32, Int32) = (-1, -1)
+        _ = try syscall("pipe2") {
+            withUnsafeMutableBytes(of: &fds) { swv_pipe2($0.baseAddress!.assumingMemoryBound(to: Int32.self), O_CLOEXEC | flags) }
+        }
+        return (fds.0, fds.1)
+    }
+
+    /// close(2). EINTR is not retried: on Linux the fd is gone either way.
+    public static func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    /// fcntl(F_DUPFD_CLOEXEC): a copy of `fd` numbered at least `minimum`.
+    public static func dupCloexec(_ fd: Int32, minimum: Int32) throws(SystemError) -> Int32 {
+        try syscall("fcntl(F_DUPFD_CLOEXEC)") { Glibc.fcntl(fd, F_DUPFD_CLOEXEC, minimum) }
+    }
+
+    /// Set O_NONBLOCK on `fd`.
+    public static func setNonBlocking(_ fd: Int32) throws(SystemError) {
+        let flags = try syscall("fcntl(F_GETFL)") { Glibc.fcntl(fd, F_GETFL) }
+        _ = try syscall("fcntl(F_SETFL)") { Glibc.fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// read(2) into `buffer`; 0 is EOF. EAGAIN is thrown as a SystemError.
+    public static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int {
+        try syscall("read") { Glibc.read(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// write(2) once; returns the count written (may be short).
+    public static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(SystemError) -> Int {
+        try syscall("write") { Glibc.write(fd, buffer.baseAddress, buffer.count) }
+    }
+
+    /// open(2) with O_CLOEXEC always added.
+    public static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o666) throws(SystemError) -> Int32 {
+        try syscall("open(\(path))") { Glibc.open(path, flags | O_CLOEXEC, mode) }
+    }
+
+    /// fstat(2).
+    public static func fstat(_ fd: Int32) throws(SystemError) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try syscall("fstat") { Glibc.fstat(fd, &st) }
+        return st
+    }
+
+    /// stat(2); nil when the path does not exist or cannot be reached.
+    public static func statPath(_ path: String) -> Glibc.stat? {
+        var st = Glibc.stat()
+        // fstatat, because `stat(...)` in Swift names the struct, not the call.
+        return fstatat(AT_FDCWD, path, &st, 0) == 0 ? st : nil
+    }
+
+    /// access(2) as a Bool.
+    public static func access(_ path: String, _ mode: Int32) -> Bool {
+        Glibc.access(path, mode) == 0
+    }
+
+    /// rename(2).
+    public static func rename(_ from: String, _ to: String) throws(SystemError) {
+        _ = try syscall("rename(\(from), \(to))") { Glibc.rename(from, to) }
+    }
+
+    /// unlink(2); a missing file is not an error.
+    public static func unlinkIfPresent(_ path: String) throws(SystemError) {
+        if Glibc.unlink(path) != 0 && errno != ENOENT {
+            throw SystemError(call: "unlink(\(path))", errno: errno)
+        }
+    }
+
+    /// lseek(2).
+    public static func lseek(_ fd: Int32, _ offset: off_t, _ whence: Int32) throws(SystemError) -> off_t {
+        try syscall("lseek") { Glibc.lseek(fd, offset, whence) }
+    }
+
+    /// pread(2).
+    public static func pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: off_t) throws(SystemError) -> Int {
+        try syscall("pread") { Glibc.pread(fd, buffer.baseAddress, buffer.count, offset) }
+    }
+
+    /// splice(2) from a pipe into a file at the file's own position, non-blocking
+    /// on the pipe (EAGAIN when empty). The file must not be O_APPEND (EINVAL).
+    public static func splice(from: Int32, to: Int32, count: Int) throws(SystemError) -> Int {
+        try syscall("splice") { swv_splice(from, to, count) }
+    }
+
+    /// waitpid(2).
+    public static func waitpid(_ pid: Int32, _ status: inout Int32, _ options: Int32) throws(SystemError) -> Int32 {
+        try syscall("waitpid") { Glibc.waitpid(pid, &status, options) }
+    }
+
+    /// kill(2).
+    public static func kill(_ pid: Int32, _ signal: Int32) throws(SystemError) {
+        _ = try syscall("kill(\(pid), \(signal))") { Glibc.kill(pid, signal) }
+    }
+
+    /// clock_gettime(2) as seconds.
+    public static func clock(_ id: clockid_t) -> Double {
+        var ts = timespec()
+        _ = clock_gettime(id, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1_000_000_000
+    }
+
+    /// epoll_ctl(EPOLL_CTL_DEL), errors ignored: removal is best-effort cleanup,
+    /// and a caller that closed the fd first must not take the daemon down
+    /// (closing already removed it from the interest list).
+    public static func epollDelete(_ epfd: Int32, _ fd: Int32) {
+        _ = epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nil)
+    }
+
+    /// pidfd_open(2) (Linux 5.3), CLOEXEC: a handle on one process that cannot be
+    /// confused with a later process reusing the pid; readable once it exits.
+    /// Race-free right after spawn: our unreaped child's pid cannot be reused.
+    public static func pidfdOpen(_ pid: Int32) throws(SystemError) -> Int32 {
+        try syscall("pidfd_open(\(pid))") { swv_pidfd_open(pid, 0) }
+    }
+
+    /// pidfd_send_signal(2) (Linux 5.1): signal exactly the process behind `pidfd`.
+    public static func pidfdSendSignal(_ pidfd: Int32, _ signal: Int32) throws(SystemError) {
+        _ = try syscall("pidfd_send_signal") { swv_pidfd_send_signal(pidfd, signal) }
+    }
+
+    /// getuid(2).
+    public static func getuid() -> UInt32 { Glibc.getuid() }
+
+    /// The errno's symbolic name, as Python's errno.errorcode gives it ("ENOENT").
+    public static func errnoName(_ err: Int32) -> String {
+        if let p = swv_errno_name(err) { return String(cString: p) }
+        return String(err)
+    }
+}

@@ -12,4 +12,63 @@ int swv_wifsignaled(int status);
 int swv_wtermsig(int status);
 int swv_wcoredump(int status);
 
+// ---- Spawning, reaping, epoll/signalfd (spawn.c, os.c) ----
+// Included so Swift sees epoll_event, signalfd_siginfo, splice and friends,
+// which the Glibc module does not export.
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <fcntl.h>
+#include <signal.h>
+
+/// Which step of starting a child failed (reported back with the errno).
+enum swv_spawn_step {
+    SWV_STEP_NONE = 0,
+    SWV_STEP_FORK = 1,       /// fork()/posix_spawn() itself could not create a process
+    SWV_STEP_SETPGID = 2,
+    SWV_STEP_DUP2 = 3,
+    SWV_STEP_CLOSEFDS = 4,
+    SWV_STEP_SETGROUPS = 5,
+    SWV_STEP_SETGID = 6,
+    SWV_STEP_SETUID = 7,
+    SWV_STEP_CHDIR = 8,
+    SWV_STEP_EXEC = 9,
+    SWV_STEP_PREPARE = 10,   /// parent-side setup (attributes, group list, error pipe)
+};
+
+/// Everything swv_spawn needs; all fds are the child ends, each >= 3.
+struct swv_spawn_request {
+    const char *path;            /// resolved executable
+    char *const *argv;           /// NULL-terminated
+    char *const *envp;           /// NULL-terminated
+    const char *directory;       /// NULL: inherit the daemon's cwd
+    int stdin_fd, stdout_fd, stderr_fd;  /// dup2'ed onto 0, 1, 2
+    int use_umask;
+    mode_t umask;
+    int use_user;
+    uid_t uid;
+    gid_t gid;
+    const char *user_name;       /// for the supplementary group list
+    int *failed_step;            /// out: an swv_spawn_step when the result is not 0
+};
+
+/// Start a child in its own process group with an empty signal mask, default
+/// dispositions, stdio on 0/1/2 and no other fd. Returns 0 and the pid, or an
+/// errno with *req->failed_step saying which step failed.
+int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to us.
+int swv_set_child_subreaper(void);
+/// prctl(PR_SET_CHILD_SUBREAPER, 0): undo swv_set_child_subreaper (tests).
+int swv_unset_child_subreaper(void);
+/// pidfd_open(2); -1 with errno on failure.
+int swv_pidfd_open(pid_t pid, unsigned int flags);
+/// pidfd_send_signal(2); -1 with errno on failure.
+int swv_pidfd_send_signal(int pidfd, int sig);
+/// "ENOENT" for ENOENT (strerrorname_np); NULL when unknown.
+const char *swv_errno_name(int err);
+/// pipe2(2) (a _GNU_SOURCE name).
+int swv_pipe2(int fds[2], int flags);
+/// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
+ssize_t swv_splice(int fd_in, int fd_out, size_t len);
+
 #endif

@@ -1,0 +1,15 @@
+// _GNU_SOURCE-only calls that Swift's Glibc module does not export.
+#ifndef _GNU_SOURCE
+#error "CSwiftvisor must be built with _GNU_SOURCE (set in Package.swift cSettings)"
+#endif
+#include "CSwiftvisor.h"
+#include <fcntl.h>
+#include <unistd.h>
+
+int swv_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+// The flags are fixed here because SPLICE_F_* are _GNU_SOURCE macros, which
+// Swift's importer does not see: move pages when possible, never block on the pipe.
+ssize_t swv_splice(int fd_in, int fd_out, size_t len) {
+    return splice(fd_in, NULL, fd_out, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+}

@@ -1,0 +1,252 @@
+// One request line of the control protocol, as a value. The verb names and
+// argument order here are the wire format described in docs/protocol.md.
+
+/// Which output channel of a process a log request means.
+public enum LogChannel: String, Sendable, Equatable, CaseIterable {
+    case stdout
+    case stderr
+}
+
+/// A log that `follow` streams.
+public enum FollowTarget: Sendable, Equatable, Hashable {
+    /// A process's channel log; `name` is a namespec as `status` prints it.
+    case process(name: String, channel: LogChannel)
+    /// supervisord's own (activity) log.
+    case mainLog
+}
+
+/// A parsed request. Names are arguments exactly as the user typed them
+/// (`all`, `g:*`, `g:`, `g:p`, `p`); the daemon resolves them with `NameResolution`.
+public enum ControlRequest: Sendable, Equatable {
+    /// `auth USER PASS`. Handled by the control server, never by the handler.
+    case auth(user: String, password: String)
+    /// `version`: daemon version strings.
+    case version
+    /// `pid`: the daemon's own pid.
+    case pid
+    /// `status [NAME...]`: process snapshots; no names or `all` means every process.
+    case status(names: [String])
+    /// `start [--nowait] NAME...`: with `wait`, reply only when each process is
+    /// RUNNING or has failed (supervisord's startProcess(wait=True)).
+    case start(names: [String], wait: Bool)
+    /// `stop NAME...`: reply when each process has stopped.
+    case stop(names: [String])
+    /// `signal SIG NAME...`: SIG as the user typed it (`HUP`, `SIGHUP`, `1`).
+    case signal(signal: String, names: [String])
+    /// `clear NAME...`: truncate the processes' logs.
+    case clear(names: [String])
+    /// `readlog NAME CHANNEL OFFSET LENGTH`: supervisord's readProcessStdoutLog /
+    /// readProcessStderrLog (negative offset = from the end, length 0 = to the end).
+    case readLog(name: String, channel: LogChannel, offset: Int, length: Int)
+    /// `mainlog OFFSET LENGTH`: supervisord's readLog on the main log.
+    case readMainLog(offset: Int, length: Int)
+    /// `follow NAME CHANNEL [NAME CHANNEL...]` / `follow main`: stream logs until
+    /// the client leaves. Handled by the control server (it asks the handler for
+    /// the file paths with `followTarget`).
+    case follow([FollowTarget])
+    /// `stdin NAME DATA`: write DATA to the process's stdin (sendProcessStdin).
+    case sendStdin(name: String, data: [UInt8])
+    /// `reread`: read the config again; reply with the group differences.
+    case reread
+    /// `add GROUP...`: activate groups from the last reread (addProcessGroup).
+    case add(groups: [String])
+    /// `remove GROUP...`: remove stopped groups (removeProcessGroup).
+    case remove(groups: [String])
+    /// `avail`: every configured process (getAllConfigInfo).
+    case avail
+    /// `reload`: restart the daemon in place (supervisord's restart).
+    case reload
+    /// `shutdown`: stop everything and exit.
+    case shutdown
+    /// `quit`: the server closes the connection after replying. Handled by the server.
+    case quit
+
+    /// Whether the daemon should log this request with the peer's credentials
+    /// (`stop web requested by uid 1000 pid 4242`).
+    public var changesState: Bool {
+        switch self {
+        case .start, .stop, .signal, .clear, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
+            return true
+        case .auth, .version, .pid, .status, .readLog, .readMainLog, .follow, .quit, .avail:
+            return false
+        }
+    }
+
+    /// The request as a user would type it, for log lines: `stop web worker:*`.
+    /// The password of `auth` is never shown.
+    public var summary: String {
+        switch self {
+        case .auth(let user, _): return "auth \(user)"
+        case .sendStdin(let name, let data): return "stdin \(name) (\(data.count) bytes)"
+        default:
+            let words = self.words.map { String(decoding: $0, as: UTF8.self) }
+            return words.joined(separator: " ")
+        }
+    }
+
+    /// The words of the request, unencoded (options included).
+    private var words: [[UInt8]] {
+        func w(_ s: String) -> [UInt8] { Array(s.utf8) }
+        switch self {
+        case .auth(let u, let p): return [w("auth"), w(u), w(p)]
+        case .version: return [w("version")]
+        case .pid: return [w("pid")]
+        case .status(let names): return [w("status")] + names.map(w)
+        case .start(let names, let wait): return [w("start")] + (wait ? [] : [w("--nowait")]) + names.map(w)
+        case .stop(let names): return [w("stop")] + names.map(w)
+        case .signal(let sig, let names): return [w("signal"), w(sig)] + names.map(w)
+        case .clear(let names): return [w("clear")] + names.map(w)
+        case .readLog(let name, let ch, let off, let len):
+            return [w("readlog"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
+        case .readMainLog(let off, let len): return [w("mainlog"), w(String(off)), w(String(len))]
+        case .follow(let targets):
+            var out = [w("follow")]
+            for t in targets {
+                switch t {
+                case .mainLog: out.append(w("main"))
+                case .process(let name, let ch): out.append(w(name)); out.append(w(ch.rawValue))
+                }
+            }
+            return out
+        case .sendStdin(let name, let data): return [w("stdin"), w(name), data]
+        case .reread: return [w("reread")]
+        case .add(let groups): return [w("add")] + groups.map(w)
+        case .remove(let groups): return [w("remove")] + groups.map(w)
+        case .avail: return [w("avail")]
+        case .reload: return [w("reload")]
+        case .shutdown: return [w("shutdown")]
+        case .quit: return [w("quit")]
+        }
+    }
+
+    /// The wire line, `\n` included. Options (`--nowait`) are written raw; every
+    /// other word is percent-encoded, so a name starting with `--` stays a name.
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, word) in words.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: " ")) }
+            if word.starts(with: "--".utf8) && isOptionPosition(i) {
+                out.append(contentsOf: word)
+            } else if word.starts(with: "--".utf8) {
+                // A name that looks like an option: escape its first dash.
+                out.append(contentsOf: Array("%2D".utf8))
+                ControlEncoding.encode(word.dropFirst(), into: &out)
+            } else {
+                ControlEncoding.encode(word, into: &out)
+            }
+        }
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    private func isOptionPosition(_ i: Int) -> Bool {
+        if case .start(_, false) = self { return i == 1 }
+        return false
+    }
+
+    /// Parse one request line (without `\n`). Returns nil for a blank line,
+    /// which the server ignores; a fault for a line that is not a valid request.
+    public static func decode<C: Collection>(_ line: C) -> Result<ControlRequest, ControlFault>? where C.Element == UInt8 {
+        let raw = ControlEncoding.splitWords(line)
+        guard let verbRaw = raw.first else { return nil }
+        let verb = String(decoding: verbRaw, as: UTF8.self)
+        // Options are recognised on the raw word, before decoding, so that a
+        // percent-encoded `%2D-x` is a name, never an option.
+        var options: [String] = []
+        var args: [String] = []
+        var argBytes: [[UInt8]] = []
+        for word in raw.dropFirst() {
+            if word.starts(with: "--".utf8) && args.isEmpty {
+                options.append(String(decoding: word, as: UTF8.self))
+                continue
+            }
+            guard let bytes = ControlEncoding.decode(word) else {
+                return .failure(ControlFault(.badRequest, "bad percent escape in \(String(decoding: word, as: UTF8.self))"))
+            }
+            argBytes.append(bytes)
+            args.append(String(decoding: bytes, as: UTF8.self))
+        }
+        return parse(verb: verb, options: options, args: args, argBytes: argBytes)
+    }
+
+    private static func parse(verb: String, options: [String], args: [String], argBytes: [[UInt8]]) -> Result<ControlRequest, ControlFault> {
+        func bad(_ why: String) -> Result<ControlRequest, ControlFault> {
+            .failure(ControlFault(.badArguments, why))
+        }
+        let allowedOptions: Set<String> = verb == "start" ? ["--nowait"] : []
+        if let unknown = options.first(where: { !allowedOptions.contains($0) }) {
+            return bad("\(verb) does not take option \(unknown)")
+        }
+        func count(_ n: Int) -> Bool { args.count == n }
+        switch verb {
+        case "auth":
+            guard count(2) else { return bad("auth takes USER PASSWORD") }
+            return .success(.auth(user: args[0], password: args[1]))
+        case "version":
+            guard count(0) else { return bad("version takes no arguments") }
+            return .success(.version)
+        case "pid":
+            guard count(0) else { return bad("pid takes no arguments") }
+            return .success(.pid)
+        case "status":
+            return .success(.status(names: args))
+        case "start":
+            guard !args.isEmpty else { return bad("start requires a process name") }
+            return .success(.start(names: args, wait: !options.contains("--nowait")))
+        case "stop":
+            guard !args.isEmpty else { return bad("stop requires a process name") }
+            return .success(.stop(names: args))
+        case "signal":
+            guard args.count >= 2 else { return bad("signal requires a signal name and a process name") }
+            return .success(.signal(signal: args[0], names: Array(args.dropFirst())))
+        case "clear":
+            guard !args.isEmpty else { return bad("clear requires a process name") }
+            return .success(.clear(names: args))
+        case "readlog":
+            guard count(4) else { return bad("readlog takes NAME CHANNEL OFFSET LENGTH") }
+            guard let ch = LogChannel(rawValue: args[1]) else { return bad("bad channel \(args[1])") }
+            guard let off = Int(args[2]), let len = Int(args[3]) else { return bad("OFFSET and LENGTH must be integers") }
+            return .success(.readLog(name: args[0], channel: ch, offset: off, length: len))
+        case "mainlog":
+            guard count(2) else { return bad("mainlog takes OFFSET LENGTH") }
+            guard let off = Int(args[0]), let len = Int(args[1]) else { return bad("OFFSET and LENGTH must be integers") }
+            return .success(.readMainLog(offset: off, length: len))
+        case "follow":
+            if args == ["main"] { return .success(.follow([.mainLog])) }
+            guard !args.isEmpty, args.count % 2 == 0 else { return bad("follow takes main, or NAME CHANNEL pairs") }
+            var targets: [FollowTarget] = []
+            var i = 0
+            while i < args.count {
+                guard let ch = LogChannel(rawValue: args[i + 1]) else { return bad("bad channel \(args[i + 1])") }
+                targets.append(.process(name: args[i], channel: ch))
+                i += 2
+            }
+            return .success(.follow(targets))
+        case "stdin":
+            guard count(2) else { return bad("stdin takes NAME DATA") }
+            return .success(.sendStdin(name: args[0], data: argBytes[1]))
+        case "reread":
+            guard count(0) else { return bad("reread takes no arguments") }
+            return .success(.reread)
+        case "add":
+            guard !args.isEmpty else { return bad("add requires a group name") }
+            return .success(.add(groups: args))
+        case "remove":
+            guard !args.isEmpty else { return bad("remove requires a group name") }
+            return .success(.remove(groups: args))
+        case "avail":
+            guard count(0) else { return bad("avail takes no arguments") }
+            return .success(.avail)
+        case "reload":
+            guard count(0) else { return bad("reload takes no arguments") }
+            return .success(.reload)
+        case "shutdown":
+            guard count(0) else { return bad("shutdown takes no arguments") }
+            return .success(.shutdown)
+        case "quit":
+            return .success(.quit)
+        default:
+            return .failure(ControlFault(.unknownMethod, verb))
+        }
+    }
+}

@@ -1,0 +1,110 @@
+// swiftvisorctl's `tail -f` over several processes (an extension:
+// supervisorctl follows one process and one channel): `tail -f web 'worker:*'`
+// streams both channels of every named process, each line prefixed `name | `.
+
+enum CtlFollow {
+    /// Whether `tail -f ARGS` asks for the multi-process form: more than one
+    /// name, or a group selector (`g:*`, `g:`, `all`). A trailing
+    /// `stdout`/`stderr` restricts the channel and is not a name.
+    static func isMultiTarget(_ args: [String]) -> Bool {
+        let (names, _) = split(args)
+        return names.count > 1 || names.contains(where: isSelector)
+    }
+
+    static func isSelector(_ name: String) -> Bool {
+        name == "all" || NameResolution.split(name).process == nil
+    }
+
+    static func split(_ args: [String]) -> (names: [String], channels: [LogChannel]) {
+        if args.count >= 2, let ch = LogChannel(rawValue: args[args.count - 1].lowercased()) {
+            return (Array(args.dropLast()), [ch])
+        }
+        return (args, [.stdout, .stderr])
+    }
+
+    static func run(_ ctl: CtlController, args: [String]) throws(CtlAbort) {
+        let (names, channels) = split(args)
+        let all = try ctl.allProcesses()
+        let keys = all.map { ProcessKey(group: $0.group, name: $0.name) }
+        var chosen: [ProcessKey] = []
+        for selection in NameResolution.select(names, from: keys) {
+            switch selection {
+            case .all(let ks), .group(_, let ks): chosen += ks
+            case .process(let k): chosen.append(k)
+            case .fault(let r):
+                ctl.output("\(r.arg ?? r.namespec): ERROR (no such process name)")
+                ctl.setExitStatus(CtlExitStatus.generic)
+            }
+        }
+        var seen = Set<ProcessKey>()
+        chosen = chosen.filter { seen.insert($0).inserted }
+        // Only channels that have a log file: the daemon refuses a follow whose
+        // targets include one without (NO_FILE), e.g. stderr with redirect_stderr.
+        var targets: [FollowTarget] = []
+        var labels: [String] = []
+        for key in chosen {
+            guard let info = all.first(where: { $0.group == key.group && $0.name == key.name }) else { continue }
+            for ch in channels {
+                let path = ch == .stdout ? info.stdoutLogfile : info.stderrLogfile
+                if path.isEmpty { continue }
+                targets.append(.process(name: key.namespec, channel: ch))
+                labels.append(key.namespec)
+            }
+        }
+        guard !targets.isEmpty else { return }
+        ctl.output("==> Press Ctrl-C to exit <==")
+        var prefixer = LinePrefixer(labels: labels)
+        let fault: ControlFault?
+        do {
+            fault = try ctl.transport.follow(targets) { index, bytes in
+                let out = prefixer.feed(target: index, bytes)
+                if !out.isEmpty { ctl.terminal.write(out) }
+            }
+        } catch {
+            throw .transport(error)
+        }
+        let rest = prefixer.flush()
+        if !rest.isEmpty { ctl.terminal.write(rest) }
+        if let fault {
+            ctl.terminal.writeError("\(ctl.serverURL) follow refused: \(fault.message)")
+            ctl.setExitStatus(CtlExitStatus.generic)
+            return
+        }
+        ctl.output("")
+    }
+}
+
+/// Turns chunks from several streams into whole lines prefixed `label | `.
+/// Pure, so the interleaving rules are unit-tested.
+struct LinePrefixer {
+    let labels: [String]
+    private var partial: [[UInt8]]
+
+    init(labels: [String]) {
+        self.labels = labels
+        self.partial = Array(repeating: [], count: labels.count)
+    }
+
+    /// The complete lines of target `index` now available, prefixed.
+    mutating func feed(target index: Int, _ bytes: [UInt8]) -> [UInt8] {
+        guard labels.indices.contains(index) else { return [] }
+        var out: [UInt8] = []
+        partial[index] += bytes
+        while let nl = partial[index].firstIndex(of: 0x0A) {
+            out += Array((labels[index] + " | ").utf8)
+            out += partial[index][...nl]
+            partial[index].removeSubrange(...nl)
+        }
+        return out
+    }
+
+    /// Unterminated line ends, each completed with a newline (at exit).
+    mutating func flush() -> [UInt8] {
+        var out: [UInt8] = []
+        for i in partial.indices where !partial[i].isEmpty {
+            out += Array((labels[i] + " | ").utf8) + partial[i] + [0x0A]
+            partial[i] = []
+        }
+        return out
+    }
+}

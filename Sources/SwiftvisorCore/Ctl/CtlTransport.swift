@@ -1,0 +1,49 @@
+// What swiftvisorctl's command logic needs from a connection to the daemon.
+// The socket implementation is SwiftvisorOS/CtlConnection.swift; unit tests
+// use a scripted one, so every command is tested without a daemon.
+
+/// Why a request could not be carried out at the transport level.
+public enum CtlTransportError: Error, Sendable, Equatable {
+    /// connect: ENOENT (`unix:///path no such file`).
+    case noSuchFile
+    /// connect: ECONNREFUSED (`unix:///path refused connection`).
+    case refused
+    /// The daemon wants (other) credentials: AUTH_REQUIRED / AUTH_FAILED.
+    case authRequired
+    /// The daemon answered in another protocol version (first word of its reply).
+    case incompatible(String)
+    /// The server URL is not `unix://` (swiftvisorctl speaks only to Unix sockets).
+    case unsupportedURL(String)
+    /// Any other socket failure: the call and errno (`connect`, 13).
+    case system(call: String, errno: Int32)
+    /// The daemon closed the connection before the end of the reply.
+    case closed
+}
+
+/// A connection to the daemon.
+public protocol CtlTransport: AnyObject {
+    /// Send one request and return its complete reply. Connects (and
+    /// authenticates) first if needed.
+    func send(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse
+
+    /// Stream `targets` (a `follow` request), calling `onData(targetIndex, bytes)`
+    /// for each chunk, until the daemon ends the stream or the user interrupts
+    /// (Ctrl-C). Returns the reply's fault if the daemon refused the follow.
+    func follow(_ targets: [FollowTarget], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault?
+
+    /// Forget the connection (the next send reconnects), e.g. after `open`
+    /// or to retry with new credentials.
+    func reset(serverURL: String, username: String?, password: String?)
+}
+
+/// Terminal input/output of the controller.
+public protocol CtlTerminal: AnyObject {
+    /// Write bytes to stdout (unbuffered enough that streaming output shows).
+    func write(_ bytes: [UInt8])
+    /// Write a line to stderr.
+    func writeError(_ line: String)
+    /// Show `prompt` and read a line from stdin (without `\n`); nil at EOF.
+    func readLine(prompt: String) -> String?
+    /// Read a password without echo; nil at EOF.
+    func readPassword(prompt: String) -> String?
+}

@@ -1,0 +1,20 @@
+/// What happened to one process, fed by the shell to `ProcessStateMachine.handle`.
+public enum ProcessEvent: Sendable, Equatable {
+    /// Operator `start` or autostart. Acts from STOPPED/EXITED/FATAL; refused
+    /// (no actions) in BACKOFF, STARTING, RUNNING and UNKNOWN, as supervisord refuses.
+    case start
+    /// Operator `stop`, or shutdown/reload (with `restartsAllowed == false`).
+    case stop
+    /// The shell forked the child after a `.spawn` action.
+    case spawned(pid: Int32)
+    /// The shell could not start the child, e.g. `can't find command 'x'`; the
+    /// reason becomes `spawnerr` and the process goes to BACKOFF.
+    case spawnFailed(reason: String)
+    /// The child was reaped.
+    case exited(ExitStatus)
+    /// The deadline of the last `.setTimer` has come.
+    case timer
+    /// `kill()` failed with an errno other than ESRCH (ESRCH means the child is
+    /// already dead and its reap will follow). The process goes to UNKNOWN.
+    case signalFailed(errno: Int32, description: String)
+}

@@ -1,0 +1,331 @@
+/// The life cycle of one supervised process: supervisord's `Subprocess`
+/// (process.py) as a pure value. The shell feeds it events with the time they
+/// happened; it returns the actions to perform, in order.
+///
+/// Differences from supervisord, all deliberate:
+/// - No 1-second tick. The machine asks for the one timer it needs (STARTING:
+///   `laststart + startsecs`; BACKOFF: the retry time; STOPPING: the SIGKILL
+///   escalation; EXITED: a rate-limited restart), so promotion to RUNNING and
+///   retries happen on time, not up to a second late.
+/// - Reaping is evaluated before promotion: a child that dies before
+///   `startsecs` is always "too quick" (BACKOFF), never RUNNING then EXITED
+///   (supervisord's transition-before-reap race, reference §2.4).
+/// - EXITED restarts at once, but never more than once per second per process.
+/// - A process that reaches UNKNOWN (a signal failed) is not stuck there once
+///   its child is reaped: it goes to STOPPED or EXITED (see `childExited`).
+public struct ProcessStateMachine: Sendable {
+    /// The process's options. The daemon may replace it between events.
+    public var config: ProcessConfig
+    /// What the process is doing.
+    public private(set) var state: ProcessState = .stopped
+    /// The child's pid; 0 when there is none.
+    public private(set) var pid: Int32 = 0
+    /// When the last spawn was attempted; nil if never.
+    public private(set) var laststart: Moment?
+    /// When the last child was reaped; nil if never.
+    public private(set) var laststop: Moment?
+    /// supervisord's backoff counter: failed quick starts since the last success.
+    public private(set) var backoff: Int = 0
+    /// Why the last start failed (shown by `status` for BACKOFF/FATAL).
+    public private(set) var spawnerr: String?
+    /// How the last child ended; nil after a too-quick exit, as in supervisord.
+    public private(set) var exitStatus: ExitStatus?
+    /// What the operator asked for: up after `start`, down after `stop`
+    /// (runit's `want`). Restarts require it.
+    public private(set) var wantUp: Bool = false
+    /// False while the daemon shuts down or reloads: no autorestart, no BACKOFF
+    /// retry, and `stop` in BACKOFF gives up (FATAL), as supervisord's `stop_all`.
+    public var restartsAllowed: Bool = true
+
+    /// The deadline of the armed timer, nil when none is armed. Kept so the
+    /// machine can drop stale timers and cancel only what it armed.
+    private var timerDeadline: Double?
+
+    private static let sigkill = SignalSpec(number: 9, name: "KILL")
+
+    /// A process in STOPPED that has never started.
+    public init(config: ProcessConfig) {
+        self.config = config
+    }
+
+    /// Applies one event that happened at `now` and returns what the shell must
+    /// do, in order. Events that make no sense in the current state (a stale
+    /// timer, a second `start`) return no actions and change nothing.
+    public mutating func handle(_ event: ProcessEvent, now: Moment) -> [ProcessAction] {
+        var out: [ProcessAction] = []
+        switch event {
+        case .start: start(now, &out)
+        case .stop: stop(now, &out)
+        case .spawned(let pid): spawned(pid, now, &out)
+        case .spawnFailed(let reason): spawnFailed(reason, now, &out)
+        case .exited(let status): childExited(status, now, &out)
+        case .timer: timerFired(now, &out)
+        case .signalFailed(let errno, let description): signalFailed(errno, description, &out)
+        }
+        return out
+    }
+
+    // MARK: - Events
+
+    private mutating func start(_ now: Moment, _ out: inout [ProcessAction]) {
+        switch state {
+        case .stopped, .exited, .fatal:
+            wantUp = true
+            spawn(now, &out)
+        case .stopping:
+            // STOPPING is not in RUNNING_STATES, so supervisord's startProcess
+            // reaches spawn(), which refuses because the child still exists.
+            out.append(.log(.warn, "process '\(config.name)' already running"))
+        case .starting, .running, .backoff, .unknown:
+            // Refused by the caller ("already started" / "unknown process state").
+            break
+        }
+    }
+
+    private mutating func stop(_ now: Moment, _ out: inout [ProcessAction]) {
+        wantUp = false
+        switch state {
+        case .starting, .running:
+            guard pid != 0 else {
+                // Between `.spawn` and `.spawned`: nothing to signal yet.
+                out.append(.log(.debug, "attempted to kill \(config.name) with sig \(ExitStatus.signalName(config.stopsignal.number)) but it wasn't running"))
+                return
+            }
+            kill(config.stopsignal, toGroup: config.stopasgroup, now, &out)
+        case .backoff:
+            if restartsAllowed {
+                // A large startretries must not make `stop` wait for every retry.
+                // `backoff` is deliberately not reset (supervisord quirk, §2.4).
+                out.append(.log(.debug, "Attempted to kill \(config.name), which is in BACKOFF state."))
+                change(to: .stopped, &out)
+            } else {
+                // Shutdown/reload: stop_all() gives up on BACKOFF, silently.
+                giveUp(&out)
+            }
+            disarmTimer(&out)
+        case .stopped, .exited, .fatal, .stopping, .unknown:
+            // Nothing to signal. A pending EXITED restart timer is left armed:
+            // when it fires, `wantUp == false` turns it into a no-op.
+            break
+        }
+    }
+
+    private mutating func spawned(_ newPid: Int32, _ now: Moment, _ out: inout [ProcessAction]) {
+        guard state == .starting, pid == 0, let laststart else { return }
+        pid = newPid
+        spawnerr = nil
+        out.append(.log(.info, "spawned: '\(config.name)' with pid \(newPid)"))
+        if config.startsecs <= 0 {
+            // supervisord promotes on the transition() the start RPC runs right
+            // after spawning; there is nothing to wait for.
+            enterRunning(&out)
+        } else {
+            armTimer(at: laststart.monotonic + Double(config.startsecs), &out)
+        }
+    }
+
+    private mutating func spawnFailed(_ reason: String, _ now: Moment, _ out: inout [ProcessAction]) {
+        guard state == .starting, pid == 0 else { return }
+        spawnerr = reason
+        out.append(.log(.info, "spawnerr: \(reason)"))
+        enterBackoff(now, &out)
+    }
+
+    private mutating func childExited(_ status: ExitStatus, _ now: Moment, _ out: inout [ProcessAction]) {
+        guard pid != 0 else { return }
+        pid = 0
+        laststop = now
+        let expected = config.exitcodes.contains(status.supervisorCode)
+        let name = config.name
+
+        switch state {
+        case .stopping:
+            // Reaped after a stop request: STOPPED whatever the status, and
+            // never restarted. The level only reflects the exit code.
+            exitStatus = status
+            disarmTimer(&out)
+            change(to: .stopped, &out)
+            out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
+
+        case .starting where now.monotonic - (laststart?.monotonic ?? now.monotonic) < Double(config.startsecs):
+            // Too quick: the exit code is ignored, even one in exitcodes.
+            exitStatus = nil
+            spawnerr = "Exited too quickly (process log may have details)"
+            enterBackoff(now, &out, thenLog: .log(.warn, "exited: \(name) (\(status.description); not expected)"))
+
+        case .starting, .running:
+            backoff = 0
+            exitStatus = status
+            disarmTimer(&out)
+            if state == .starting {
+                // startsecs elapsed but the promotion timer had not been handled
+                // yet: the process did stay up long enough, so report both steps.
+                enterRunning(&out)
+            }
+            if expected {
+                change(to: .exited, &out)
+                out.append(.log(.info, "exited: \(name) (\(status.description); expected)"))
+            } else {
+                spawnerr = "Bad exit code \(status.supervisorCode)"
+                change(to: .exited, &out)
+                out.append(.log(.warn, "exited: \(name) (\(status.description); not expected)"))
+            }
+            restartIfWanted(now, &out)
+
+        case .unknown:
+            // supervisord leaves UNKNOWN forever (and its finish() would trip an
+            // assertion). The child is gone, so report what the operator asked:
+            // STOPPED after a stop, else EXITED; no automatic restart either way.
+            exitStatus = status
+            if wantUp {
+                if !expected { spawnerr = "Bad exit code \(status.supervisorCode)" }
+                change(to: .exited, &out)
+                out.append(.log(expected ? .info : .warn, "exited: \(name) (\(status.description); \(expected ? "expected" : "not expected"))"))
+            } else {
+                change(to: .stopped, &out)
+                out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
+            }
+
+        case .stopped, .backoff, .exited, .fatal:
+            // Unreachable while pid != 0; kept total for the compiler.
+            break
+        }
+    }
+
+    private mutating func timerFired(_ now: Moment, _ out: inout [ProcessAction]) {
+        guard let deadline = timerDeadline else { return }  // stale: cancelled or replaced
+        guard now.monotonic >= deadline else {
+            // Woken early (clock granularity): ask again rather than lose the timer.
+            out.append(.setTimer(at: deadline))
+            return
+        }
+        timerDeadline = nil
+
+        switch state {
+        case .starting:
+            // The deadline is laststart + startsecs, so `>=` holds here: a timer
+            // fires at its deadline, unlike supervisord's strict `>` on a 1 s tick.
+            guard pid != 0 else { return }
+            enterRunning(&out)
+        case .backoff:
+            // backoff > startretries never waits here: it gave up on entry.
+            if restartsAllowed && wantUp && backoff <= config.startretries {
+                spawn(now, &out)
+            }
+        case .stopping:
+            out.append(.log(.warn, "killing '\(config.name)' (\(pid)) with SIGKILL"))
+            kill(Self.sigkill, toGroup: config.killasgroup, now, &out)
+        case .exited:
+            restartIfWanted(now, &out)
+        case .stopped, .running, .fatal, .unknown:
+            break
+        }
+    }
+
+    private mutating func signalFailed(_ errno: Int32, _ description: String, _ out: inout [ProcessAction]) {
+        guard state.isSignallable, pid != 0 else { return }
+        // The machine only signals from STOPPING (kill() enters STOPPING before
+        // calling kill(2)), so a failure elsewhere came from the `signal` command.
+        let what = state == .stopping ? "killing" : "sending sig"
+        // supervisord appends a Python traceback here; we give the errno instead.
+        out.append(.log(.critical, "unknown problem \(what) \(config.name) (\(pid)):[Errno \(errno)] \(description)"))
+        disarmTimer(&out)
+        change(to: .unknown, &out)
+    }
+
+    // MARK: - Steps shared by several events
+
+    /// supervisord's spawn(): from STOPPED/EXITED/FATAL/BACKOFF to STARTING.
+    private mutating func spawn(_ now: Moment, _ out: inout [ProcessAction]) {
+        spawnerr = nil
+        exitStatus = nil
+        laststart = now
+        // A pending restart timer must not fire into the new run.
+        disarmTimer(&out)
+        change(to: .starting, &out)
+        out.append(.spawn)
+    }
+
+    /// STARTING → RUNNING after startsecs: the start counts as a success.
+    private mutating func enterRunning(_ out: inout [ProcessAction]) {
+        backoff = 0
+        disarmTimer(&out)
+        change(to: .running, &out)
+        out.append(.log(.info, "success: \(config.name) entered RUNNING state, process has stayed up for > than \(config.startsecs) seconds (startsecs)"))
+    }
+
+    /// STARTING → BACKOFF (`change_state` does `backoff += 1`, retry after
+    /// `backoff` seconds), then FATAL at once when the retries are used up:
+    /// 1 + startretries attempts in all.
+    private mutating func enterBackoff(_ now: Moment, _ out: inout [ProcessAction], thenLog log: ProcessAction? = nil) {
+        backoff += 1
+        change(to: .backoff, &out)
+        if let log { out.append(log) }
+        if backoff > config.startretries {
+            disarmTimer(&out)
+            giveUp(&out)
+            out.append(.log(.info, "gave up: \(config.name) entered FATAL state, too many start retries too quickly"))
+        } else {
+            armTimer(at: now.monotonic + Double(backoff), &out)
+        }
+    }
+
+    /// supervisord's give_up(): BACKOFF → FATAL, counter reset.
+    private mutating func giveUp(_ out: inout [ProcessAction]) {
+        backoff = 0
+        change(to: .fatal, &out)
+    }
+
+    /// supervisord's kill(): signal, STOPPING, and the SIGKILL deadline.
+    private mutating func kill(_ signal: SignalSpec, toGroup: Bool, _ now: Moment, _ out: inout [ProcessAction]) {
+        // Already STOPPING means this is the SIGKILL escalation.
+        let escalating = state == .stopping
+        let asGroup = toGroup ? "process group " : ""
+        out.append(.log(.debug, "killing \(config.name) (pid \(pid)) \(asGroup)with signal \(ExitStatus.signalName(signal.number))"))
+        change(to: .stopping, &out)
+        out.append(.signal(signal, toGroup: toGroup))
+        // The first deadline honours stopwaitsecs exactly (0 = SIGKILL at once);
+        // repeated SIGKILLs wait at least 1 s, so a child stuck in D state
+        // cannot make the loop spin (supervisord's tick gave the same bound).
+        let wait = escalating ? max(config.stopwaitsecs, 1) : max(config.stopwaitsecs, 0)
+        armTimer(at: now.monotonic + Double(wait), &out)
+    }
+
+    /// After an EXITED transition: restart if config, operator and daemon all
+    /// want it, at once, or one second after the last start if that was sooner.
+    private mutating func restartIfWanted(_ now: Moment, _ out: inout [ProcessAction]) {
+        guard state == .exited, restartsAllowed, wantUp, let exitStatus else { return }
+        switch config.autorestart {
+        case .never: return
+        case .unexpected where config.exitcodes.contains(exitStatus.supervisorCode): return
+        case .always, .unexpected: break
+        }
+        // supervisord restarts on its next ~1 s tick. We restart immediately but
+        // keep that one-per-second ceiling, so a startsecs=0 crash loop (which
+        // startretries never stops, issue #1285) cannot spin.
+        let earliest = (laststart?.monotonic ?? now.monotonic) + 1
+        if now.monotonic >= earliest {
+            spawn(now, &out)
+        } else {
+            armTimer(at: earliest, &out)
+        }
+    }
+
+    private mutating func change(to newState: ProcessState, _ out: inout [ProcessAction]) {
+        // supervisord's change_state() is a no-op for the same state (no event).
+        guard newState != state else { return }
+        out.append(.stateChanged(from: state, to: newState))
+        state = newState
+    }
+
+    private mutating func armTimer(at deadline: Double, _ out: inout [ProcessAction]) {
+        timerDeadline = deadline
+        out.append(.setTimer(at: deadline))
+    }
+
+    private mutating func disarmTimer(_ out: inout [ProcessAction]) {
+        guard timerDeadline != nil else { return }
+        timerDeadline = nil
+        out.append(.cancelTimer)
+    }
+}

@@ -1,0 +1,104 @@
+// swiftvisord's start-up, in supervisord's order (supervisord.py main/run,
+// options.py realize) with its races fixed: the socket and pidfile are checked
+// before any AUTO log is deleted, and a daemonizing launcher returns only once
+// the daemon is ready.
+import SwiftvisorCore
+import SwiftvisorOS
+import Glibc
+
+/// Run the daemon on `config` until it shuts down; returns the exit status.
+public func runDaemon(config initial: Configuration, options: CommandLineOptions, argv0: String) -> Int32 {
+    var config = initial
+    let host = LiveConfigHost()
+    let loader = ConfigLoader(host: host)
+    let configPath = config.configFile
+    let loadAgain: () -> Result<Configuration, ConfigError> = {
+        do throws(ConfigError) { return .success(try loader.load(path: configPath, overrides: options.overrides)) } catch {
+            return .failure(error)
+        }
+    }
+    func fail(_ message: String) -> Int32 {
+        writeStandardError("Error: \(message)\nFor help, use \(argv0) -h\n")
+        return 2
+    }
+
+    // SIGPIPE: a child closing its stdin, or a client vanishing, must never kill the daemon.
+    signal(SIGPIPE, SIG_IGN)
+
+    // User switch before anything is created, so files belong to the new user.
+    if let user = config.supervisord.user, let message = Privileges.drop(to: user) {
+        return fail(message)
+    }
+    var parseNotes: [(LogLevel, String)] = []
+    if Privileges.effectiveUID == 0 && config.supervisord.user == nil {
+        parseNotes.append((.critical, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."))
+    }
+    for (limit, minimum, name, option) in [(ResourceLimit.openFiles, config.supervisord.minfds, "RLIMIT_NOFILE", "minfds"),
+                                           (ResourceLimit.processes, config.supervisord.minprocs, "RLIMIT_NPROC", "minprocs")] {
+        switch limit.raise(toAtLeast: minimum) {
+        case .unchanged: break
+        case .raised(let to): parseNotes.append((.info, "Increased \(name) limit to \(to)"))
+        case .refused(let current):
+            let what = limit == .openFiles ? "file descriptors" : "available processes"
+            return fail("The minimum number of \(what) required to run this process is \(minimum) as per the \"\(option)\" command-line argument or config file setting. The current environment will only allow you to open \(current) \(what).  Either raise the number of usable \(what) in your environment (see README.rst) or lower the \(option) setting in the config file to allow the process to start.")
+        }
+    }
+
+    // The control socket is bound while still in the foreground, so "already
+    // listening" reaches the terminal, and before AUTO logs are wiped.
+    let control: ControlSocketSetup
+    do { control = try ControlSocketSetup.bind(config) } catch { return fail(error.description) }
+
+    let foreground = config.supervisord.nodaemon
+    var readiness: ReadinessPipe? = nil
+    if !foreground {
+        do { readiness = try Daemonizer.detach(directory: config.supervisord.directory, umask: config.supervisord.umask) } catch {
+            return fail("could not daemonize: \(error)")
+        }
+    }
+
+    let log: MainLog
+    do {
+        let path = config.supervisord.logfile == "syslog" ? nil : config.supervisord.logfile
+        log = try MainLog(path: path, maxbytes: config.supervisord.logfileMaxbytes, backups: config.supervisord.logfileBackups,
+                          threshold: LogLevel.named(config.supervisord.loglevel) ?? .info,
+                          echoToStdout: foreground && !config.supervisord.silent)
+    } catch {
+        control.remove()
+        readiness?.send(2)
+        return fail("could not open the log file \(config.supervisord.logfile): \(error)")
+    }
+    for (level, message) in parseNotes { log.log(level, message) }
+    Daemon.logParseMessages(config, to: log)
+    if !config.supervisord.nocleanup {
+        AutoLogFile.removeStale(directory: config.supervisord.childlogdir, identifier: config.supervisord.identifier)
+    }
+    if !foreground { log.info("daemonizing the supervisord process") }
+
+    let pid = PidFile.currentPID
+    do { try PidFile.write(config.supervisord.pidfile, pid: pid) } catch {
+        log.critical("could not write pidfile \(config.supervisord.pidfile)")
+    }
+
+    let daemon: Daemon
+    do {
+        daemon = try Daemon(launch: DaemonLaunch(loadConfig: loadAgain, programName: argv0), config: config, log: log)
+    } catch {
+        log.critical("could not start the event loop: \(error)")
+        readiness?.send(2)
+        PidFile.remove(config.supervisord.pidfile, ifOwnedBy: pid)
+        control.remove()
+        return 2
+    }
+    control.attach(to: daemon, log: log)
+    let status: Int32
+    do { status = try daemon.run(readiness: readiness) } catch {
+        log.critical("event loop failed: \(error)")
+        status = 2
+    }
+    config = daemon.config
+    PidFile.remove(config.supervisord.pidfile, ifOwnedBy: pid)
+    control.remove()
+    log.close()
+    return status
+}

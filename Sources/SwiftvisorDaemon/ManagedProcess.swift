@@ -1,0 +1,43 @@
+// One supervised process at runtime: its pure state machine plus what the
+// shell holds for it (pipes, log files, its timer, callers waiting on it).
+import SwiftvisorCore
+import SwiftvisorOS
+
+final class ManagedProcess {
+    var machine: ProcessStateMachine
+    /// The output channels' log files, open for the life of the process record
+    /// (nil: `NONE`). They survive respawns so rotation state carries over.
+    var stdoutLog: RotatingLogFile?
+    var stderrLog: RotatingLogFile?
+    /// Resolved paths (AUTO replaced by the file created in childlogdir).
+    var stdoutPath: String?
+    var stderrPath: String?
+    /// The daemon's end of the child's stdin pipe, or -1.
+    var stdinFD: Int32 = -1
+    /// Child output pipes still being drained. They can outlive the child when
+    /// a grandchild keeps the write end open.
+    var outputPipes: [OutputPipe] = []
+    var timer: EventLoop.TimerID?
+    /// Callbacks consulted on every state change; one returning true is removed.
+    var stateObservers: [(ProcessState) -> Bool] = []
+
+    init(config: ProcessConfig) {
+        machine = ProcessStateMachine(config: config)
+    }
+
+    var config: ProcessConfig { machine.config }
+    var namespec: String { machine.config.namespec }
+    var name: String { machine.config.name }
+    var groupName: String { machine.config.groupName }
+}
+
+/// One readable end of a child's stdout or stderr pipe.
+final class OutputPipe {
+    let fd: Int32
+    let channel: OutputChannel
+    init(fd: Int32, channel: OutputChannel) { self.fd = fd; self.channel = channel }
+}
+
+enum OutputChannel: String {
+    case stdout, stderr
+}

@@ -1,0 +1,382 @@
+// The supervisor: owns the process table and performs, through the OS layer,
+// the actions the pure state machine returns. Everything runs on one thread,
+// inside the event loop: child exits arrive as SIGCHLD through a signalfd and
+// are reaped before any state is evaluated; timers fire exactly when a state
+// machine asked for them; nothing polls.
+import SwiftvisorCore
+import SwiftvisorOS
+import Glibc
+
+/// supervisord's own state.
+public enum Mood: Sendable, Equatable {
+    case running
+    /// SIGHUP / `reload`: stop everything, then start again on the new config.
+    case restarting
+    /// SIGTERM / SIGINT / SIGQUIT / `shutdown`.
+    case shuttingDown
+}
+
+public final class Supervisor {
+    let loop: EventLoop
+    public internal(set) var config: Configuration
+    let log: MainLog
+    /// Process records in start order: group order (priority, name), then process order.
+    var processes: [ManagedProcess] = []
+    var byNamespec: [String: ManagedProcess] = [:]
+    var byPid: [Int32: ManagedProcess] = [:]
+    public private(set) var mood: Mood = .running
+    /// The daemon's environment at start (`os.environ` in supervisord).
+    let daemonEnvironment: [(String, String)]
+    /// Groups still to stop during shutdown/reload, highest priority first.
+    private var shutdownQueue: [String] = []
+    private var waitingReportTimer: EventLoop.TimerID?
+    /// Reload: how to read the config again, and what to do once everything stopped.
+    var reloadConfig: () -> Result<Configuration, ConfigError>
+    /// Called when the shutdown sequence has finished (everything reaped).
+    var onShutdownComplete: (() -> Void)?
+    /// Called after any bytes were appended to a log file (tail -f followers).
+    var onLogWritten: ((String) -> Void)?
+    /// Child log writers, one per path, shared by the processes that name it.
+    let logFiles = SharedLogFiles()
+    /// Reused buffer for output with no log file (`NONE`).
+    private var discard = [UInt8](repeating: 0, count: 65536)
+
+    init(loop: EventLoop, config: Configuration, log: MainLog, daemonEnvironment: [(String, String)],
+         reloadConfig: @escaping () -> Result<Configuration, ConfigError>) {
+        self.loop = loop
+        self.config = config
+        self.log = log
+        self.daemonEnvironment = daemonEnvironment
+        self.reloadConfig = reloadConfig
+    }
+
+    // MARK: - Building the process table
+
+    /// Create the records of every group (AUTO log files are named here, as
+    /// supervisord names them when a group is added).
+    func addGroups(_ groups: [GroupConfig]) {
+        for group in groups {
+            for pc in group.processes {
+                addProcess(pc)
+            }
+        }
+    }
+
+    func addProcess(_ pc: ProcessConfig) {
+        let p = ManagedProcess(config: pc)
+        p.stdoutPath = resolveLogPath(pc.stdout.target, process: pc, channel: .stdout)
+        p.stderrPath = pc.redirectStderr ? nil : resolveLogPath(pc.stderr.target, process: pc, channel: .stderr)
+        processes.append(p)
+        byNamespec[p.namespec] = p
+    }
+
+    func removeProcess(_ p: ManagedProcess) {
+        closeLogs(p)
+        processes.removeAll { $0 === p }
+        byNamespec[p.namespec] = nil
+    }
+
+    private func resolveLogPath(_ target: LogTarget, process: ProcessConfig, channel: OutputChannel) -> String? {
+        switch target {
+        case .none: return nil
+        case .path(let path): return path
+        case .auto:
+            let prefix = "\(process.name)-\(channel.rawValue)---\(config.supervisord.identifier)-"
+            do {
+                return try AutoLogFile.create(directory: config.supervisord.childlogdir, prefix: prefix, suffix: ".log")
+            } catch {
+                log.error("could not create AUTO log for \(process.name) \(channel.rawValue) in \(config.supervisord.childlogdir): \(error)")
+                return nil
+            }
+        }
+    }
+
+    private func openLogs(_ p: ManagedProcess) {
+        if p.stdoutLog == nil, let path = p.stdoutPath {
+            do {
+                p.stdoutLog = try logFiles.acquire(path: path, maxBytes: p.config.stdout.maxbytes, backups: p.config.stdout.backups)
+            } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
+        }
+        if p.stderrLog == nil, let path = p.stderrPath {
+            do {
+                p.stderrLog = try logFiles.acquire(path: path, maxBytes: p.config.stderr.maxbytes, backups: p.config.stderr.backups)
+            } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
+        }
+    }
+
+    private func closeLogs(_ p: ManagedProcess) {
+        if let f = p.stdoutLog { logFiles.release(f); p.stdoutLog = nil }
+        if let f = p.stderrLog { logFiles.release(f); p.stderrLog = nil }
+    }
+
+    // MARK: - Feeding the state machines
+
+    private var pending: [(ManagedProcess, ProcessEvent)] = []
+    private var draining = false
+
+    /// Hand an event to a process's state machine and perform the actions it
+    /// returns. Events raised while performing actions (a spawn's outcome) are
+    /// queued and handled in order, so no machine is ever re-entered.
+    func feed(_ p: ManagedProcess, _ event: ProcessEvent) {
+        pending.append((p, event))
+        guard !draining else { return }
+        draining = true
+        defer { draining = false }
+        while !pending.isEmpty {
+            let (process, ev) = pending.removeFirst()
+            let actions = process.machine.handle(ev, now: Self.now())
+            perform(actions, for: process)
+        }
+    }
+
+    static func now() -> Moment { Moment(monotonic: EventLoop.now(), wall: EventLoop.wallNow()) }
+
+    private func perform(_ actions: [ProcessAction], for p: ManagedProcess) {
+        for action in actions {
+            switch action {
+            case .spawn:
+                spawn(p)
+            case .signal(let sig, let toGroup):
+                send(sig, to: p, toGroup: toGroup)
+            case .setTimer(let deadline):
+                if let t = p.timer { loop.cancel(t) }
+                p.timer = loop.schedule(at: deadline) { [weak self, weak p] in
+                    guard let self, let p else { return }
+                    p.timer = nil
+                    self.feed(p, .timer)
+                }
+            case .cancelTimer:
+                if let t = p.timer { loop.cancel(t); p.timer = nil }
+            case .log(let level, let message):
+                log.log(level, message)
+            case .stateChanged(_, let to):
+                stateChanged(p, to: to)
+            }
+        }
+    }
+
+    private func stateChanged(_ p: ManagedProcess, to state: ProcessState) {
+        if !p.stateObservers.isEmpty {
+            p.stateObservers = p.stateObservers.filter { !$0(state) }
+        }
+        if mood != .running, state.isStopped {
+            continueShutdown()
+        }
+    }
+
+    // MARK: - Spawning
+
+    private func spawn(_ p: ManagedProcess) {
+        let pc = p.config
+        let resolved: (executable: String, argv: [String])
+        do {
+            resolved = try CommandResolver.resolve(
+                command: pc.command,
+                path: ChildEnvironment.searchPath(daemonEnvironment: daemonEnvironment, process: pc))
+        } catch {
+            feed(p, .spawnFailed(reason: "\(error)"))
+            return
+        }
+        openLogs(p)
+        let environment = ChildEnvironment.build(
+            daemonEnvironment: daemonEnvironment,
+            serverURL: ChildEnvironment.serverURL(for: pc, in: config),
+            process: pc)
+        let request = SpawnRequest(
+            argv: resolved.argv, executable: resolved.executable, environment: environment,
+            directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr)
+        let child: SpawnedChild
+        do {
+            child = try Spawner.spawn(request, programName: pc.name)
+        } catch {
+            if let stderr = p.stderrLog ?? p.stdoutLog {
+                // supervisord's child writes these to its stderr before _exit(127);
+                // keep them in the log where users look for them.
+                let text = Array("supervisor: \(error)\nsupervisor: child process was not spawned\n".utf8)
+                text.withUnsafeBytes { stderr.write($0) }
+            }
+            feed(p, .spawnFailed(reason: error.description))
+            return
+        }
+        if p.stdinFD >= 0 { _ = Glibc.close(p.stdinFD) }
+        p.stdinFD = child.stdin
+        watchOutput(p, fd: child.stdout, channel: .stdout)
+        if let err = child.stderr { watchOutput(p, fd: err, channel: .stderr) }
+        byPid[child.pid] = p
+        feed(p, .spawned(pid: child.pid))
+    }
+
+    private func send(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) {
+        let pid = p.machine.pid
+        guard pid > 0 else { return }
+        if Glibc.kill(toGroup ? -pid : pid, sig.number) != 0 {
+            let e = errno
+            // ESRCH: it already exited and is not reaped yet; the reap will follow.
+            if e != ESRCH {
+                feed(p, .signalFailed(errno: e, description: String(cString: strerror(e))))
+            }
+        }
+    }
+
+    // MARK: - Child output
+
+    private func watchOutput(_ p: ManagedProcess, fd: Int32, channel: OutputChannel) {
+        let pipe = OutputPipe(fd: fd, channel: channel)
+        p.outputPipes.append(pipe)
+        loop.watchReadable(fd) { [weak self, weak p, weak pipe] in
+            guard let self, let p, let pipe else { return }
+            self.drain(pipe, of: p)
+        }
+    }
+
+    /// Move what is in the pipe into the log file; close the pipe at EOF.
+    /// Returns when the pipe is empty (EAGAIN) or closed.
+    @discardableResult
+    private func drain(_ pipe: OutputPipe, of p: ManagedProcess) -> Bool {
+        let file = pipe.channel == .stdout ? p.stdoutLog : (p.stderrLog ?? (p.config.redirectStderr ? p.stdoutLog : nil))
+        var wrote = false
+        while true {
+            let result: RelayResult
+            if let file {
+                result = file.relay(fromPipe: pipe.fd)
+            } else {
+                let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
+                result = n > 0 ? .moved(n) : n == 0 ? .eof : (errno == EAGAIN || errno == EINTR ? .wouldBlock : .eof)
+            }
+            switch result {
+            case .moved:
+                wrote = true
+                continue
+            case .wouldBlock:
+                break
+            case .eof:
+                loop.unwatch(pipe.fd)
+                _ = Glibc.close(pipe.fd)
+                p.outputPipes.removeAll { $0 === pipe }
+            }
+            break
+        }
+        if wrote, let path = file?.path { onLogWritten?(path) }
+        return wrote
+    }
+
+    private func drainAll(_ p: ManagedProcess) {
+        for pipe in p.outputPipes { drain(pipe, of: p) }
+    }
+
+    // MARK: - Reaping
+
+    /// SIGCHLD: reap every exited child before evaluating anything else, so a
+    /// child that died before `startsecs` is never counted as started.
+    func reapChildren() {
+        for (pid, status) in Reaper.reapAll() {
+            if let p = byPid.removeValue(forKey: pid) {
+                drainAll(p)
+                if p.stdinFD >= 0 { _ = Glibc.close(p.stdinFD); p.stdinFD = -1 }
+                feed(p, .exited(status))
+            } else {
+                log.info("reaped unknown pid \(pid) (\(status.description))")
+            }
+        }
+    }
+
+    // MARK: - Start and stop
+
+    /// Autostart: every `autostart=true` process in start order, all at once
+    /// (supervisord spawns them in one loop iteration; priority orders the spawns).
+    func autostart() {
+        for p in processes where p.config.autostart && p.machine.state == .stopped && p.machine.laststart == nil {
+            feed(p, .start)
+        }
+    }
+
+    /// Observe `p` until `done` returns true for a state it enters.
+    func observe(_ p: ManagedProcess, _ done: @escaping (ProcessState) -> Bool) {
+        p.stateObservers.append(done)
+    }
+
+    // MARK: - Shutdown and reload
+
+    /// Begin an orderly stop of everything: groups one at a time, highest
+    /// priority first, each fully stopped before the next (supervisord's order).
+    func beginShutdown(restart: Bool) {
+        guard mood == .running else { return }
+        mood = restart ? .restarting : .shuttingDown
+        for p in processes { p.machine.restartsAllowed = false }
+        shutdownQueue = shutdownGroupOrder()
+        reportUnstopped()
+        continueShutdown()
+    }
+
+    /// Group names in shutdown order: descending priority, then descending name.
+    private func shutdownGroupOrder() -> [String] {
+        var seen: Set<String> = []
+        var groups: [(name: String, priority: Int)] = []
+        for g in config.groups where !seen.contains(g.name) {
+            seen.insert(g.name)
+            groups.append((g.name, g.priority))
+        }
+        // Processes added at runtime for groups no longer in config (after update).
+        for p in processes where !seen.contains(p.groupName) {
+            seen.insert(p.groupName)
+            groups.append((p.groupName, 999))
+        }
+        return groups.sorted { a, b in a.priority != b.priority ? a.priority > b.priority : a.name > b.name }.map(\.name)
+    }
+
+    private var continuing = false
+
+    func continueShutdown() {
+        guard mood != .running, !continuing else { return }
+        continuing = true
+        defer { continuing = false }
+        while let group = shutdownQueue.first {
+            let members = processes.filter { $0.groupName == group }
+            // Highest process priority first within the group (stop_all).
+            for p in members.reversed() where !p.machine.state.isStopped {
+                if p.machine.state != .stopping { feed(p, .stop) }
+            }
+            if members.allSatisfy({ $0.machine.state.isStopped }) {
+                shutdownQueue.removeFirst()
+                continue
+            }
+            return
+        }
+        finishShutdown()
+    }
+
+    /// INFO `waiting for a, b to die`, every 3 seconds while processes remain.
+    private func reportUnstopped() {
+        let unstopped = processes.filter { !$0.machine.state.isStopped }.map(\.name)
+        guard !unstopped.isEmpty, mood != .running else { return }
+        log.info("waiting for \(unstopped.joined(separator: ", ")) to die")
+        waitingReportTimer = loop.schedule(at: EventLoop.now() + 3) { [weak self] in
+            self?.reportUnstopped()
+        }
+    }
+
+    private var finished = false
+
+    private func finishShutdown() {
+        guard !finished else { return }
+        if let t = waitingReportTimer { loop.cancel(t); waitingReportTimer = nil }
+        // Close what is left of the children's pipes: a grandchild holding one open must not keep us waiting.
+        for p in processes {
+            for pipe in p.outputPipes { drain(pipe, of: p); loop.unwatch(pipe.fd); _ = Glibc.close(pipe.fd) }
+            p.outputPipes.removeAll()
+            if p.stdinFD >= 0 { _ = Glibc.close(p.stdinFD); p.stdinFD = -1 }
+        }
+        finished = true
+        onShutdownComplete?()
+    }
+
+    // MARK: - Logs
+
+    /// SIGUSR2: reopen the main log and every child log by path.
+    func reopenLogs() {
+        log.info("received SIGUSR2 indicating log reopen request")
+        log.reopen()
+        logFiles.reopenAll()
+        log.info("supervisord logreopen")
+    }
+}

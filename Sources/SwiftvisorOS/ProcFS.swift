@@ -1,0 +1,40 @@
+// Reading /proc: the children of a process (adopted orphans at shutdown).
+import Glibc
+
+public enum ProcFS {
+    /// Pids whose parent is `ppid`.
+    public static func children(of ppid: Int32) -> [Int32] {
+        guard let dir = opendir("/proc") else { return [] }
+        defer { closedir(dir) }
+        var result: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            guard let pid = Int32(name), let stat = readSmallFile("/proc/\(name)/stat") else { continue }
+            // `pid (comm) S ppid ...`: comm may hold spaces and parentheses, so split after the last ')'.
+            guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
+            let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+            if fields.count > 1, Int32(String(decoding: fields[1], as: UTF8.self)) == ppid { result.append(pid) }
+        }
+        return result
+    }
+
+    /// Number of open descriptors of this process.
+    public static func openDescriptorCount() -> Int {
+        guard let dir = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(dir) }
+        var n = 0
+        while readdir(dir) != nil { n += 1 }
+        return n - 3  // ".", "..", and the directory stream's own descriptor
+    }
+
+    static func readSmallFile(_ path: String) -> [UInt8]? {
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { _ = Glibc.close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1024)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        return n > 0 ? Array(buffer[0..<n]) : nil
+    }
+}

@@ -1,0 +1,247 @@
+// A child log file with supervisord's size rotation (loggers.py:189-276,
+// reference §4.3): check after each write, f.(i) → f.(i+1), f → f.1, reopen
+// truncated. Better than supervisord where it cost nothing to be: non-seekable
+// targets are never rotated or seeked (no "Illegal seek", issue #935), a full
+// disk drops and counts bytes instead of closing the channel, and a child's pipe
+// can be relayed into the file with splice(2) without copying through userspace.
+import Glibc
+import CSwiftvisor
+
+/// What one `RotatingLogFile.relay(fromPipe:)` call did.
+public enum RelayResult: Sendable, Equatable {
+    /// The pipe's write end is closed and the pipe is empty.
+    case eof
+    /// The pipe is empty for now; wait for it to become readable again.
+    case wouldBlock
+    /// This many bytes were taken from the pipe (written, or counted in `droppedBytes`).
+    case moved(Int)
+}
+
+/// One log file (or a non-seekable target such as `/dev/stdout`), written from
+/// the loop thread only.
+///
+/// Regular files with `maxBytes > 0` are owned exclusively (opened without
+/// O_APPEND, so splice(2) can write to them: it refuses O_APPEND files);
+/// sharing such a file between programs corrupts it, as supervisord documents.
+/// With `maxBytes == 0` files are opened O_APPEND, so several programs may
+/// share one log file safely, as with supervisord's `ab` mode.
+public final class RotatingLogFile {
+    /// The configured path; rotation renames `path` to `path.1` and so on.
+    public let path: String
+    /// Rotate once the file reaches this size; 0 never rotates.
+    public let maxBytes: Int64
+    /// How many `path.N` backups to keep; 0 truncates in place.
+    public let backups: Int
+    /// Bytes written since creation (all files, all rotations).
+    public private(set) var bytesWritten: UInt64 = 0
+    /// Bytes that could not be written (disk full, I/O error, file not openable).
+    public private(set) var droppedBytes: UInt64 = 0
+    /// The most recent failure (write, rename or open), for the daemon to log.
+    public private(set) var lastError: SystemError? = nil
+    /// Whether the target can rotate: a regular file, not a /dev or /proc path.
+    public private(set) var isRotatable = false
+
+    private var fd: Int32 = -1
+    private var size: Int64 = 0
+    private var useSplice = false
+    private var buffer: [UInt8] = []
+    /// supervisord reads child pipes 128 KiB at a time (options.py readfd).
+    private static let chunk = 128 * 1024
+
+    /// Open (create) `path` for appending.
+    /// - Throws: the open failure; supervisord turns it into the spawn error
+    ///   `unknown error making dispatchers for 'x': EACCES`.
+    public init(path: String, maxBytes: Int64, backups: Int) throws(SystemError) {
+        self.path = path
+        self.maxBytes = maxBytes
+        self.backups = max(0, backups)
+        try open(truncate: false)
+    }
+
+    deinit {
+        if fd >= 0 { Sys.close(fd) }
+    }
+
+    /// The current file's size (bytes since open for non-regular targets).
+    public var currentSize: Int64 {
+        if fd >= 0, isRotatable, let st = try? Sys.fstat(fd) { return Int64(st.st_size) }
+        return size
+    }
+
+    /// Whether `relay(fromPipe:)` moves bytes with splice(2) (exclusively owned
+    /// regular file) rather than read+write.
+    public var usesSplice: Bool { useSplice }
+
+    /// Close the file; a later write reopens it.
+    public func close() {
+        if fd >= 0 { Sys.close(fd) }
+        fd = -1
+    }
+
+    /// Reopen by path (SIGUSR2, after an external logrotate): a deleted or
+    /// renamed file is recreated. Backups are untouched.
+    public func reopen() {
+        close()
+        do { try open(truncate: false) } catch { lastError = error }
+    }
+
+    /// Remove the current file and start an empty one; backups are kept
+    /// (supervisord `clear`, RPC clearProcessLogs).
+    public func clear() {
+        close()
+        do throws(SystemError) {
+            try Sys.unlinkIfPresent(path)
+            try open(truncate: true)
+        } catch {
+            lastError = error
+        }
+    }
+
+    /// Write all of `bytes`, then rotate if the file reached `maxBytes`.
+    /// Never throws: what cannot be written is counted in `droppedBytes`, and
+    /// the next write tries again (and reopens the file if it was not open).
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        guard ensureOpen() else {
+            droppedBytes += UInt64(bytes.count)
+            return
+        }
+        if useSplice { followExternalTruncation() }
+        var offset = 0
+        while offset < bytes.count {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            let n: Int
+            do {
+                n = try Sys.write(fd, rest)
+            } catch {
+                lastError = error
+                break
+            }
+            if n <= 0 { break }
+            offset += n
+        }
+        bytesWritten += UInt64(offset)
+        droppedBytes += UInt64(bytes.count - offset)
+        size += Int64(offset)
+        rotateIfNeeded()
+    }
+
+    /// Convenience for `write(_: UnsafeRawBufferPointer)`.
+    public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    /// Move what is waiting in the non-blocking pipe `pipe` into the file: one
+    /// chunk (up to 128 KiB) per call, so one chatty child cannot starve the
+    /// loop. Uses splice(2) for exclusively owned regular files, read+write
+    /// otherwise. Bytes leave the pipe only as they enter the file (or are
+    /// counted as dropped), in order, and rotation happens between chunks.
+    public func relay(fromPipe pipe: Int32) -> RelayResult {
+        if useSplice && ensureOpen() {
+            followExternalTruncation()
+            do throws(SystemError) {
+                let n = try Sys.splice(from: pipe, to: fd, count: Self.chunk)
+                if n == 0 { return .eof }
+                bytesWritten += UInt64(n)
+                size += Int64(n)
+                rotateIfNeeded()
+                return .moved(n)
+            } catch where error.errno == EAGAIN {
+                return .wouldBlock
+            } catch {
+                // EINVAL: this filesystem cannot splice; stop trying. Anything else
+                // (ENOSPC, EIO): the bytes are still in the pipe; the copy path
+                // below takes them and counts them as dropped, so the child is
+                // not stalled by a full disk.
+                lastError = error
+                if error.errno == EINVAL { useSplice = false }
+            }
+        }
+        if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: Self.chunk) }
+        // Array.withUnsafeMutableBytes is untyped-rethrows: carry the typed error out in a Result.
+        let result = buffer.withUnsafeMutableBytes { b in
+            Result { () throws(SystemError) in try Sys.read(pipe, into: b) }
+        }
+        let n: Int
+        switch result {
+        case .success(let count): n = count
+        case .failure(let error) where error.errno == EAGAIN: return .wouldBlock
+        case .failure(let error):
+            lastError = error
+            return .eof  // a pipe that fails to read is finished
+        }
+        if n == 0 { return .eof }
+        buffer.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        return .moved(n)
+    }
+
+    // MARK: - Private
+
+    /// Without O_APPEND our offset does not follow the file's end. If someone
+    /// truncated the file behind us (logrotate's `copytruncate`, `: > file`),
+    /// continue at the new end instead of leaving a hole of zeros.
+    private func followExternalTruncation() {
+        guard let st = try? Sys.fstat(fd), Int64(st.st_size) < size else { return }
+        if let end = try? Sys.lseek(fd, 0, SEEK_END) { size = Int64(end) }
+    }
+
+    private func ensureOpen() -> Bool {
+        if fd >= 0 { return true }
+        do { try open(truncate: false) } catch { lastError = error }
+        return fd >= 0
+    }
+
+    private func open(truncate: Bool) throws(SystemError) {
+        // 0666 before umask, as Python's open(..., 'ab').
+        let newFD = try Sys.open(path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), mode: 0o666)
+        fd = newFD
+        let st = try? Sys.fstat(newFD)
+        let regular = st.map { ($0.st_mode & S_IFMT) == S_IFREG } ?? false
+        // /dev/stdout of a daemon whose stdout is a file is a regular file, but
+        // renaming "/dev/stdout" would be wrong: those paths never rotate.
+        isRotatable = regular && !path.hasPrefix("/dev/") && !path.hasPrefix("/proc/")
+        size = regular ? Int64(st!.st_size) : 0
+        useSplice = false
+        if isRotatable && maxBytes > 0 {
+            // Exclusive owner: drop O_APPEND (splice refuses it) and continue at the end.
+            do throws(SystemError) {
+                let flags = try syscall("fcntl(F_GETFL)") { fcntl(newFD, F_GETFL) }
+                _ = try syscall("fcntl(F_SETFL)") { fcntl(newFD, F_SETFL, flags & ~O_APPEND) }
+                size = Int64(try Sys.lseek(newFD, 0, SEEK_END))
+                useSplice = true
+            } catch {
+                lastError = error  // still correct with O_APPEND and write()
+            }
+        }
+    }
+
+    private func rotateIfNeeded() {
+        guard isRotatable, maxBytes > 0, size >= maxBytes else { return }
+        var renamed = true
+        if backups > 0 {
+            for i in stride(from: backups - 1, through: 1, by: -1) {
+                let source = "\(path).\(i)"
+                if Sys.statPath(source) != nil { _ = removeAndRename(source, "\(path).\(i + 1)") }
+            }
+            renamed = removeAndRename(path, "\(path).1")
+        }
+        close()
+        // If the current file could not be renamed away, truncating it would
+        // lose its contents: keep appending and try again after the next write.
+        do { try open(truncate: renamed) } catch { lastError = error }
+    }
+
+    /// supervisord's removeAndRename: a vanished source or target is fine.
+    private func removeAndRename(_ source: String, _ target: String) -> Bool {
+        do throws(SystemError) {
+            try Sys.unlinkIfPresent(target)
+            try Sys.rename(source, target)
+            return true
+        } catch where error.errno == ENOENT {
+            return true  // the source was deleted (a cleanup script): nothing to keep
+        } catch {
+            lastError = error
+            return false
+        }
+    }
+}

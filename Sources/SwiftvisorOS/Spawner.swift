@@ -1,0 +1,243 @@
+// Starting one child process: pipes for its stdio, then swv_spawn (posix_spawn,
+// or fork→exec in C for user=/umask=). supervisord's spawn() (process.py:191-355).
+import Glibc
+import CSwiftvisor
+import SwiftvisorCore
+
+/// What to start. The command is already resolved (see `CommandResolver`).
+public struct SpawnRequest: Sendable {
+    /// Passed to execve unchanged (argv[0] is what the user wrote).
+    public var argv: [String]
+    /// The resolved path to execute.
+    public var executable: String
+    /// The complete child environment, `KEY=VALUE` each.
+    public var environment: [String]
+    /// `directory=`; nil keeps the daemon's working directory.
+    public var directory: String?
+    /// `umask=`; nil inherits the daemon's.
+    public var umask: UInt32?
+    /// `user=`; nil (or the daemon's own uid) runs as the daemon.
+    public var user: ResolvedUser?
+    /// `redirect_stderr=true`: fd 2 is the stdout pipe and there is no stderr pipe.
+    public var redirectStderr: Bool
+
+    public init(argv: [String], executable: String, environment: [String], directory: String? = nil,
+                umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false) {
+        self.argv = argv
+        self.executable = executable
+        self.environment = environment
+        self.directory = directory
+        self.umask = umask
+        self.user = user
+        self.redirectStderr = redirectStderr
+    }
+}
+
+/// A started child and the parent ends of its pipes (O_NONBLOCK | O_CLOEXEC).
+/// The caller owns the fds and closes them.
+public struct SpawnedChild: Sendable {
+    /// The child's pid, which is also its process group id.
+    public var pid: Int32
+    /// Write end of the child's stdin.
+    public var stdin: Int32
+    /// Read end of the child's stdout (and stderr when redirected).
+    public var stdout: Int32
+    /// Read end of the child's stderr; nil when `redirectStderr`.
+    public var stderr: Int32?
+}
+
+/// A child that could not be started. Nothing is left behind: no fd, no zombie.
+public struct SpawnError: Error, Sendable, CustomStringConvertible {
+    /// The process name (supervisord's `'x'` in the messages).
+    public var program: String
+    /// Which step failed: "pipe", "fork", "setpgid", "dup2", "closefds",
+    /// "setgroups", "setgid", "setuid", "chdir", "exec", "prepare".
+    public var step: String
+    /// The errno of that step (0 when the refusal is ours, e.g. non-root setuid).
+    public var errno: Int32
+    /// supervisord's text for this failure: its spawnerr when it has one
+    /// ("too many open files to spawn 'x'"), else the line its child writes
+    /// to the stderr log without the `supervisor: ` prefix
+    /// ("couldn't chdir to /x: ENOENT", "couldn't exec /bin/x: EACCES").
+    public var description: String
+
+    /// True when supervisord would have forked and the child would have failed
+    /// (it then writes `supervisor: <description>` and `supervisor: child process
+    /// was not spawned` to the stderr log and exits 127). False for failures
+    /// supervisord reports as a spawnerr in the parent (pipes, fork).
+    public var isChildSideFailure: Bool { step != "pipe" && step != "fork" }
+
+    public init(program: String, step: String, errno: Int32, description: String) {
+        self.program = program
+        self.step = step
+        self.errno = errno
+        self.description = description
+    }
+}
+
+/// Starts children.
+public enum Spawner {
+    /// Start `request` in its own process group, with an empty signal mask,
+    /// default signal dispositions, stdio on pipes and no other descriptor.
+    /// `programName` is the process name used in error messages.
+    public static func spawn(_ request: SpawnRequest, programName: String) throws(SpawnError) -> SpawnedChild {
+        var user = request.user
+        // supervisord's drop_privileges: asking for our own uid is a no-op, and
+        // only root may switch (options.py:1364-1374).
+        if let u = user, u.uid == Sys.getuid() { user = nil }
+        if let u = user, Sys.getuid() != 0 {
+            throw SpawnError(program: programName, step: "setuid", errno: EPERM,
+                             description: "couldn't setuid to \(u.uid): Can't drop privilege as nonroot user")
+        }
+
+        var owned: [Int32] = []  // every fd we created, closed on failure
+        func closeAll() { for fd in owned { Sys.close(fd) } }
+        func makePipe() throws(SpawnError) -> (read: Int32, write: Int32) {
+            do throws(SystemError) {
+                var p = try Sys.pipe()
+                owned.append(p.read); owned.append(p.write)
+                // Child ends must be >= 3 so that no dup2 onto 0/1/2 clobbers
+                // another source, and so dup2 really clears FD_CLOEXEC (dup2(fd, fd)
+                // is a no-op). Only happens when the daemon runs with 0/1/2 closed.
+                p.read = try lift(p.read)
+                p.write = try lift(p.write)
+                return p
+            } catch {
+                throw pipeError(error.errno, programName)
+            }
+        }
+        func lift(_ fd: Int32) throws(SystemError) -> Int32 {
+            guard fd < 3 else { return fd }
+            let moved = try Sys.dupCloexec(fd, minimum: 3)
+            owned.append(moved)
+            Sys.close(fd)
+            owned.removeAll { $0 == fd }
+            return moved
+        }
+
+        let stdinPipe: (read: Int32, write: Int32)
+        let stdoutPipe: (read: Int32, write: Int32)
+        var stderrPipe: (read: Int32, write: Int32)? = nil
+        do throws(SpawnError) {
+            stdinPipe = try makePipe()
+            stdoutPipe = try makePipe()
+            if !request.redirectStderr { stderrPipe = try makePipe() }
+            do throws(SystemError) {
+                try Sys.setNonBlocking(stdinPipe.write)
+                try Sys.setNonBlocking(stdoutPipe.read)
+                if let e = stderrPipe { try Sys.setNonBlocking(e.read) }
+            } catch {
+                throw pipeError(error.errno, programName)
+            }
+        } catch {
+            closeAll()
+            throw error
+        }
+
+        var step: Int32 = 0
+        var pid: pid_t = 0
+        let err: Int32 = withCStrings(request.argv) { argv in
+            withCStrings(request.environment) { envp in
+                request.executable.withCString { path in
+                    withOptionalCString(request.directory) { dir in
+                        withOptionalCString(user?.name) { userName in
+                            var req = swv_spawn_request()
+                            req.path = path
+                            req.argv = argv
+                            req.envp = envp
+                            req.directory = dir
+                            req.stdin_fd = stdinPipe.read
+                            req.stdout_fd = stdoutPipe.write
+                            req.stderr_fd = stderrPipe?.write ?? stdoutPipe.write
+                            req.use_umask = request.umask == nil ? 0 : 1
+                            req.umask = mode_t(request.umask ?? 0)
+                            req.use_user = user == nil ? 0 : 1
+                            req.uid = user?.uid ?? 0
+                            req.gid = user?.gid ?? 0
+                            req.user_name = userName
+                            return withUnsafeMutablePointer(to: &step) { stepPtr in
+                                req.failed_step = stepPtr
+                                return swv_spawn(&req, &pid)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        // The child has its copies (or never will): close our child ends either way.
+        Sys.close(stdinPipe.read)
+        Sys.close(stdoutPipe.write)
+        if let e = stderrPipe { Sys.close(e.write) }
+        owned.removeAll { $0 == stdinPipe.read || $0 == stdoutPipe.write || $0 == stderrPipe?.write }
+
+        if err != 0 {
+            closeAll()
+            throw spawnError(err, step: step, request: request, user: user, programName: programName)
+        }
+        return SpawnedChild(pid: pid, stdin: stdinPipe.write, stdout: stdoutPipe.read, stderr: stderrPipe?.read)
+    }
+
+    private static func pipeError(_ err: Int32, _ programName: String) -> SpawnError {
+        let text = err == EMFILE || err == ENFILE
+            ? "too many open files to spawn '\(programName)'"
+            : "unknown error making dispatchers for '\(programName)': \(Sys.errnoName(err))"
+        return SpawnError(program: programName, step: "pipe", errno: err, description: text)
+    }
+
+    private static func spawnError(_ err: Int32, step: Int32, request: SpawnRequest, user: ResolvedUser?,
+                                   programName: String) -> SpawnError {
+        let name = Sys.errnoName(err)
+        let argv0 = request.argv.first ?? request.executable
+        let uid = user.map { String($0.uid) } ?? ""
+        let (stepName, text): (String, String)
+        switch UInt32(step) {
+        case SWV_STEP_FORK.rawValue:
+            stepName = "fork"
+            text = err == EAGAIN
+                ? "Too many processes in process table to spawn '\(programName)'"
+                : "unknown error during fork for '\(programName)': \(name)"
+        case SWV_STEP_CHDIR.rawValue:
+            stepName = "chdir"
+            text = "couldn't chdir to \(request.directory ?? ""): \(name)"
+        case SWV_STEP_SETGROUPS.rawValue:
+            stepName = "setgroups"
+            text = "couldn't setuid to \(uid): Could not set groups of effective user"
+        case SWV_STEP_SETGID.rawValue:
+            stepName = "setgid"
+            text = "couldn't setuid to \(uid): Could not set group id of effective user"
+        case SWV_STEP_SETUID.rawValue:
+            stepName = "setuid"
+            text = "couldn't setuid to \(uid): \(String(cString: strerror(err)))"
+        case SWV_STEP_EXEC.rawValue:
+            stepName = "exec"
+            text = "couldn't exec \(argv0): \(name)"
+        case SWV_STEP_SETPGID.rawValue:
+            stepName = "setpgid"
+            text = "couldn't set the process group of '\(programName)': \(name)"
+        case SWV_STEP_DUP2.rawValue:
+            stepName = "dup2"
+            text = "couldn't set up stdio of '\(programName)': \(name)"
+        case SWV_STEP_CLOSEFDS.rawValue:
+            stepName = "closefds"
+            text = "couldn't close inherited descriptors of '\(programName)': \(name)"
+        default:
+            stepName = "prepare"
+            text = "couldn't prepare to spawn '\(programName)': \(name)"
+        }
+        return SpawnError(program: programName, step: stepName, errno: err, description: text)
+    }
+}
+
+/// A NULL-terminated `char *const *` for the duration of `body`.
+private func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var ptrs: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    ptrs.append(nil)
+    defer { for p in ptrs { free(p) } }
+    return ptrs.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let s else { return body(nil) }
+    return s.withCString { body($0) }
+}

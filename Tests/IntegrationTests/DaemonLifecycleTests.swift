@@ -1,0 +1,340 @@
+// End-to-end tests of swiftvisord alone: the real binary on generated configs,
+// real children, observed through the main log, child logs, /proc and signals.
+import Foundation
+import XCTest
+
+final class DaemonLifecycleTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    private func spawnedPids(_ name: String) -> [Int32] {
+        sandbox.logLines(containing: "spawned: '\(name)' with pid ").compactMap { line in
+            line.split(separator: " ").last.flatMap { Int32($0) }
+        }
+    }
+
+    private func logTime(_ line: String) -> Double {
+        // "2026-11-22 10:00:00,123 INFO ..." → seconds within the day, enough for gaps.
+        let parts = line.split(separator: " ")
+        let clock = parts[1].replacingOccurrences(of: ",", with: ".").split(separator: ":")
+        return Double(clock[0])! * 3600 + Double(clock[1])! * 60 + Double(clock[2])!
+    }
+
+    func test_spawn_whenStartsecsElapse_entersRunningInItsOwnProcessGroup() throws {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=1
+        """)
+        try sandbox.startDaemon()
+        waitUntil("RUNNING") { !sandbox.logLines(containing: "success: sleeper entered RUNNING state, process has stayed up for > than 1 seconds (startsecs)").isEmpty }
+        let pid = try XCTUnwrap(spawnedPids("sleeper").first)
+        sandbox.track(pid: pid)
+        XCTAssertEqual(getpgid(pid), pid, "each child leads its own process group")
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        XCTAssertNil(processState(pid), "child is gone after shutdown")
+    }
+
+    func test_crashLoop_withStartretries3_spawnsExactlyFourTimesOnTheBackoffSchedule_thenFatal() throws {
+        try sandbox.writeConfig("""
+        [program:quick]
+        command=/bin/sh -c "echo quick-out; exit 1"
+        startsecs=1
+        startretries=3
+        """)
+        try sandbox.startDaemon()
+        waitUntil("FATAL", timeout: 20) { !sandbox.logLines(containing: "gave up: quick entered FATAL state, too many start retries too quickly").isEmpty }
+        let spawns = sandbox.logLines(containing: "spawned: 'quick' with pid")
+        XCTAssertEqual(spawns.count, 4, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "exited: quick (exit status 1; not expected)").count, 4)
+        // Backoff delays 1, 2, 3 s after each failure (no 1 s tick on top).
+        let times = spawns.map(logTime)
+        for (i, expected) in [1.0, 2.0, 3.0].enumerated() {
+            let gap = times[i + 1] - times[i]
+            XCTAssertGreaterThanOrEqual(gap, expected - 0.01, "gap \(i + 1)")
+            XCTAssertLessThan(gap, expected + 0.5, "gap \(i + 1)")
+        }
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+
+    func test_crashLoop_withStartretries0_isFatalAfterTheFirstFailure() throws {
+        try sandbox.writeConfig("""
+        [program:noretry]
+        command=/bin/sh -c "exit 1"
+        startretries=0
+        """)
+        try sandbox.startDaemon()
+        waitUntil("FATAL") { !sandbox.logLines(containing: "gave up: noretry entered FATAL state").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "spawned: 'noretry'").count, 1)
+    }
+
+    func test_autorestartUnexpected_restartsOnlyWhenTheExitCodeIsNotExpected() throws {
+        try sandbox.writeConfig("""
+        [program:expected]
+        command=/bin/sh -c "sleep 0.3; exit 3"
+        startsecs=0
+        exitcodes=0,3
+        autorestart=unexpected
+        [program:unexpected]
+        command=/bin/sh -c "sleep 0.3; exit 4"
+        startsecs=0
+        exitcodes=0,3
+        autorestart=unexpected
+        """)
+        try sandbox.startDaemon()
+        waitUntil("unexpected restarted twice") { sandbox.logLines(containing: "spawned: 'unexpected'").count >= 3 }
+        XCTAssertEqual(sandbox.logLines(containing: "exited: expected (exit status 3; expected)").count, 1)
+        XCTAssertEqual(sandbox.logLines(containing: "spawned: 'expected'").count, 1, "an expected exit is not restarted")
+        XCTAssertFalse(sandbox.logLines(containing: "exited: unexpected (exit status 4; not expected)").isEmpty)
+    }
+
+    func test_shutdown_whenChildIgnoresSIGTERM_killsItAfterStopwaitsecs() throws {
+        try sandbox.writeConfig("""
+        [program:ignoreterm]
+        command=/bin/sh -c "trap '' TERM; echo ready; while :; do sleep 0.1; done"
+        startsecs=0
+        stopwaitsecs=1
+        """)
+        try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: ignoreterm entered RUNNING").isEmpty }
+        let pid = try XCTUnwrap(spawnedPids("ignoreterm").first)
+        sandbox.track(pid: pid)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGTERM indicating exit request").count, 1)
+        XCTAssertEqual(sandbox.logLines(containing: "killing 'ignoreterm' (\(pid)) with SIGKILL").count, 1, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "stopped: ignoreterm (terminated by SIGKILL)").count, 1)
+        XCTAssertNil(processState(pid))
+    }
+
+    func test_stopasgroup_whenStopping_reachesTheGrandchildren() throws {
+        try sandbox.writeConfig("""
+        [program:tree]
+        command=/bin/sh -c "sleep 1001 & sleep 1002 & wait"
+        startsecs=0
+        stopasgroup=true
+        """)
+        try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: tree entered RUNNING").isEmpty }
+        let pid = try XCTUnwrap(spawnedPids("tree").first)
+        var grandchildren: [Int32] = []
+        waitUntil("two grandchildren") { grandchildren = childPids(of: pid); return grandchildren.count == 2 }
+        grandchildren.forEach(sandbox.track)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        for g in grandchildren { XCTAssertNil(processState(g), "grandchild \(g) survived") }
+    }
+
+    func test_subreaper_reapsADoubleForkedGrandchild_andShutdownLeavesNothingBehind() throws {
+        try sandbox.writeConfig("""
+        [program:dfork]
+        command=/bin/sh -c "(sleep 0.5 &) && (sleep 1000 &) && exec sleep 1003"
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("the short orphan reaped by the daemon") { !sandbox.logLines(containing: "reaped unknown pid").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "reaped unknown pid").first?.hasSuffix("(exit status 0)"), true, sandbox.mainLog)
+        let adopted = childPids(of: daemon.processIdentifier)
+        adopted.forEach(sandbox.track)
+        XCTAssertGreaterThanOrEqual(adopted.count, 2, "the program and the adopted sleep 1000")
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        for pid in adopted { XCTAssertNil(processState(pid), "pid \(pid) left behind") }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "pidfile removed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.socketPath), "socket removed")
+    }
+
+    func test_spawnError_missingCommand_isReportedAndFatal_andTheDaemonKeepsRunning() throws {
+        try sandbox.writeConfig("""
+        [program:ghost]
+        command=not-a-command-xyz
+        startretries=1
+        [program:fine]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("FATAL") { !sandbox.logLines(containing: "gave up: ghost entered FATAL state").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "spawnerr: can't find command 'not-a-command-xyz'").count, 2)
+        XCTAssertTrue(daemon.isRunning)
+        XCTAssertFalse(sandbox.logLines(containing: "success: fine entered RUNNING").isEmpty)
+    }
+
+    func test_childEnvironment_carriesSupervisorVariablesAndConfiguredEnvironment() throws {
+        try sandbox.writeConfig("""
+        [supervisord]
+        environment=GLOBAL="g",SHARED="from-global"
+        [program:env]
+        command=/usr/bin/env
+        environment=SHARED="from-program",PCT="50%%",QUOTED="a,b"
+        stdout_logfile=\(sandbox.dir)/env.log
+        startsecs=0
+        autorestart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("exited") { !sandbox.logLines(containing: "exited: env (exit status 0; expected)").isEmpty }
+        let env = Set(try String(contentsOfFile: sandbox.dir + "/env.log", encoding: .utf8).split(separator: "\n").map(String.init))
+        for line in ["SUPERVISOR_ENABLED=1", "SUPERVISOR_PROCESS_NAME=env", "SUPERVISOR_GROUP_NAME=env",
+                     "SUPERVISOR_SERVER_URL=unix://\(sandbox.socketPath)", "GLOBAL=g", "SHARED=from-program",
+                     "PCT=50%", "QUOTED=a,b"] {
+            XCTAssertTrue(env.contains(line), "missing \(line) in \(env.sorted())")
+        }
+    }
+
+    func test_rotation_keepsEveryByteInOrderAcrossBackups() throws {
+        let count = 20000
+        try sandbox.writeConfig("""
+        [program:spew]
+        command=/usr/bin/seq 1 \(count)
+        stdout_logfile=\(sandbox.dir)/spew.log
+        stdout_logfile_maxbytes=10KB
+        stdout_logfile_backups=30
+        startsecs=0
+        autorestart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("exited") { !sandbox.logLines(containing: "exited: spew (exit status 0; expected)").isEmpty }
+        sandbox.stopDaemon()
+        var text = ""
+        for i in stride(from: 30, through: 1, by: -1) {
+            if let part = try? String(contentsOfFile: sandbox.dir + "/spew.log.\(i)", encoding: .utf8) { text += part }
+        }
+        text += try String(contentsOfFile: sandbox.dir + "/spew.log", encoding: .utf8)
+        let expected = (1...count).map(String.init).joined(separator: "\n") + "\n"
+        XCTAssertEqual(text.count, expected.count)
+        XCTAssertTrue(text == expected, "rotated files do not hold the output in order")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sandbox.dir + "/spew.log.2"))
+    }
+
+    func test_sighup_withABrokenConfig_isRefusedAndTheRunningProcessesAreUntouched() throws {
+        try sandbox.writeConfig("""
+        [program:keep]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: keep entered RUNNING").isEmpty }
+        let pid = try XCTUnwrap(spawnedPids("keep").first)
+        sandbox.track(pid: pid)
+        try sandbox.writeConfig("""
+        [program:keep]
+        command=/bin/sleep 1000
+        startsecs=five
+        """)
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("refusal logged") { !sandbox.logLines(containing: "reload refused").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "reload refused").first?.contains("startsecs"), true, sandbox.mainLog)
+        XCTAssertEqual(processState(pid).map { $0 != "Z" }, true, "the old process still runs")
+        XCTAssertEqual(spawnedPids("keep"), [pid], "nothing was restarted")
+        XCTAssertTrue(daemon.isRunning)
+    }
+
+    func test_sighup_withAValidConfig_restartsOnTheNewConfig() throws {
+        try sandbox.writeConfig("""
+        [program:old]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: old entered RUNNING").isEmpty }
+        let oldPid = try XCTUnwrap(spawnedPids("old").first)
+        sandbox.track(pid: oldPid)
+        try sandbox.writeConfig("""
+        [program:new]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("new running") { !sandbox.logLines(containing: "success: new entered RUNNING").isEmpty }
+        XCTAssertNil(processState(oldPid), "the old program was stopped")
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGHUP indicating restart request").count, 1)
+        XCTAssertTrue(daemon.isRunning)
+    }
+
+    func test_sigusr2_reopensLogs_recreatingADeletedChildLog() throws {
+        try sandbox.writeConfig("""
+        [program:talker]
+        command=/bin/sh -c "while :; do echo hello; sleep 0.05; done"
+        stdout_logfile=\(sandbox.dir)/talker.log
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        let path = sandbox.dir + "/talker.log"
+        waitUntil("log written") { ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0 }
+        try FileManager.default.removeItem(atPath: path)
+        kill(daemon.processIdentifier, SIGUSR2)
+        waitUntil("log recreated and written") { ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0) > 0 }
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGUSR2 indicating log reopen request").count, 1)
+        XCTAssertEqual(sandbox.logLines(containing: "supervisord logreopen").count, 1)
+    }
+
+    func test_manyReloadCycles_leaveNoDescriptorOrZombieBehind() throws {
+        var body = ""
+        for i in 0..<20 {
+            body += "[program:s\(i)]\ncommand=/bin/sleep 1000\nstartsecs=0\n"
+        }
+        for i in 0..<5 {
+            body += "[program:missing\(i)]\ncommand=/nonexistent/cmd\nstartretries=0\n"
+        }
+        try sandbox.writeConfig(body)
+        let daemon = try sandbox.startDaemon()
+        let pid = daemon.processIdentifier
+        func settled(_ generation: Int) -> Bool {
+            sandbox.logLines(containing: "entered RUNNING state").count == 20 * generation
+                && sandbox.logLines(containing: "gave up: missing").count == 5 * generation
+        }
+        waitUntil("first start") { settled(1) }
+        let baseline = openFDCount(pid)
+        for generation in 2...11 {
+            kill(pid, SIGHUP)
+            waitUntil("reload \(generation)", timeout: 20) { settled(generation) }
+        }
+        waitUntil("descriptor count back to baseline \(baseline)") { openFDCount(pid) == baseline }
+        let zombies = childPids(of: pid).filter { processState($0) == "Z" }
+        XCTAssertEqual(zombies, [], "zombie children")
+        XCTAssertEqual(childPids(of: pid).count, 20)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+}
+
+final class DaemonLogSharingTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_processesSharingOneLogFile_appendInsteadOfOverwriting() throws {
+        // numprocs workers pointed at one file: a common real-world config.
+        try sandbox.writeConfig("""
+        [program:w]
+        command=/bin/sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do echo w$SUPERVISOR_PROCESS_NAME-$i; sleep 0.01; done"
+        process_name=%(program_name)s_%(process_num)d
+        numprocs=4
+        stdout_logfile=\(sandbox.dir)/shared.log
+        startsecs=0
+        autorestart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("all exited") { sandbox.logLines(containing: "(exit status 0; expected)").count == 4 }
+        let lines = try String(contentsOfFile: sandbox.dir + "/shared.log", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 40, lines.joined(separator: "\n"))
+        for n in 0..<4 {
+            XCTAssertEqual(lines.filter { $0.hasPrefix("ww_\(n)-") }.count, 10, "lines of w_\(n)")
+        }
+    }
+
+    func test_externalTruncation_copytruncate_doesNotLeaveAHole() throws {
+        try sandbox.writeConfig("""
+        [program:talker]
+        command=/bin/sh -c "while :; do echo 0123456789; sleep 0.01; done"
+        stdout_logfile=\(sandbox.dir)/t.log
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        let path = sandbox.dir + "/t.log"
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        waitUntil("some output") { size() > 2000 }
+        truncate(path, 0)  // what logrotate's copytruncate does
+        waitUntil("writing resumed") { size() > 0 }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertFalse(data.prefix(100).contains(0), "the file starts with a hole of zero bytes after truncation")
+    }
+}
