@@ -7,7 +7,7 @@ final class ConfigExpansionTests: XCTestCase {
     func expand(_ s: String) throws -> String { try Expansion.expand(s, names: names) }
 
     func reason(_ s: String) -> String? {
-        do { _ = try Expansion.expand(s, names: names); return nil } catch let error as ValueError { return error.reason + " | " + (error.hint ?? "") } catch { return "\(error)" }
+        do throws(ValueError) { _ = try Expansion.expand(s, names: names); return nil } catch { return error.reason + " | " + (error.hint ?? "") }
     }
 
     func test_namedString_andInt_andPercentPercent() throws {
