@@ -143,6 +143,10 @@ public final class Supervisor {
                 p.timer = loop.schedule(at: deadline) { [weak self, weak p] in
                     guard let self, let p else { return }
                     p.timer = nil
+                    // A SIGCHLD may be waiting in the same loop round: reap first,
+                    // so a child that died before startsecs is never counted as
+                    // started (the machine ignores the then-stale timer).
+                    self.reapChildren()
                     self.feed(p, .timer)
                 }
             case .cancelTimer:
