@@ -285,8 +285,18 @@ extension Daemon: ControlHandler {
             done(result(p, .success))
             return
         }
+        // supervisord's stopProcess reports a slow stop while the caller waits
+        // (process.stop_report: at once, then every 2 seconds).
+        var report: EventLoop.TimerID?
+        func reportWaiting() {
+            guard p.machine.state == .stopping else { return }
+            log.info("waiting for \(p.name) to stop")
+            report = loop.schedule(at: EventLoop.now() + 2) { reportWaiting() }
+        }
+        reportWaiting()
         supervisor.observe(p) { state in
             guard state.isStopped else { return false }
+            if let report { self.loop.cancel(report) }
             done(self.result(p, .success))
             return true
         }

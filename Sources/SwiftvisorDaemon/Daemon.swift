@@ -184,6 +184,7 @@ public final class Daemon {
         wireSupervisor()
         supervisor.addGroups(newConfig.groups)
         control?.configurationChanged()
+        log.info("supervisord started with pid \(pid)")
         supervisor.autostart()
         SystemdNotify.send("READY=1")
     }

@@ -143,6 +143,10 @@ public final class Supervisor {
                 p.timer = loop.schedule(at: deadline) { [weak self, weak p] in
                     guard let self, let p else { return }
                     p.timer = nil
+                    // A SIGCHLD may be waiting in the same loop round: reap first,
+                    // so a child that died before startsecs is never counted as
+                    // started (the machine ignores the then-stale timer).
+                    self.reapChildren()
                     self.feed(p, .timer)
                 }
             case .cancelTimer:
@@ -237,7 +241,9 @@ public final class Supervisor {
         var wrote = false
         while true {
             let result: RelayResult
-            if let file {
+            if needsCopy {
+                result = copy(pipe, of: p, into: file)
+            } else if let file {
                 result = file.relay(fromPipe: pipe.fd)
             } else {
                 let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
@@ -258,6 +264,25 @@ public final class Supervisor {
         }
         if wrote, let path = file?.path { onLogWritten?(path) }
         return wrote
+    }
+
+    /// Whether child output must pass through the daemon's memory (strip_ansi,
+    /// or the debug-level echo into the main log) instead of being spliced.
+    private var needsCopy: Bool {
+        config.supervisord.stripAnsi || log.threshold.rawValue <= LogLevel.debug.rawValue
+    }
+
+    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?) -> RelayResult {
+        let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
+        if n == 0 { return .eof }
+        if n < 0 { return errno == EAGAIN || errno == EINTR ? .wouldBlock : .eof }
+        var data = Array(discard[0..<n])
+        if config.supervisord.stripAnsi { data = ChildOutputText.stripANSI(data) }
+        file?.write(data)
+        if log.threshold.rawValue <= LogLevel.debug.rawValue {
+            log.debug(ChildOutputText.mainLogEcho(processName: p.name, channel: pipe.channel.rawValue, data: data))
+        }
+        return .moved(n)
     }
 
     private func drainAll(_ p: ManagedProcess) {

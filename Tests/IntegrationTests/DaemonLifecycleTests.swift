@@ -338,3 +338,25 @@ final class DaemonLogSharingTests: XCTestCase {
         XCTAssertFalse(data.prefix(100).contains(0), "the file starts with a hole of zero bytes after truncation")
     }
 }
+
+final class DaemonOutputFilterTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_stripAnsi_andDebugLevel_echoChildOutputIntoTheMainLog() throws {
+        try sandbox.writeConfig("""
+        [supervisord]
+        strip_ansi=true
+        [program:colour]
+        command=/usr/bin/printf '\\033[31mred\\033[0m text\\n'
+        stdout_logfile=\(sandbox.dir)/colour.log
+        startsecs=0
+        autorestart=false
+        """, loglevel: "debug")
+        try sandbox.startDaemon()
+        waitUntil("exited") { !sandbox.logLines(containing: "exited: colour (exit status 0; expected)").isEmpty }
+        XCTAssertEqual(try String(contentsOfFile: sandbox.dir + "/colour.log", encoding: .utf8), "red text\n")
+        XCTAssertTrue(sandbox.mainLog.contains("DEBG 'colour' stdout output:\nred text\n"), sandbox.mainLog)
+    }
+}

@@ -14,7 +14,10 @@ public enum LogfileName: Sendable, Equatable {
 
 /// The value-type converters. Pure except for the host look-ups they are given.
 public enum ValueTypes {
-    static func quoted(_ v: String) -> String { "\"\(v)\"" }
+    /// A value as shown in a message: in double quotes, line breaks visible.
+    static func quoted(_ v: String) -> String {
+        "\"" + v.replacing("\n", with: "\\n").replacing("\r", with: "\\r") + "\""
+    }
 
     /// `boolean`: yes/true/on/1, no/false/off/0, any case, nothing else (not even spaces).
     public static func boolean(_ v: String, option: String) throws(ValueError) -> Bool {
@@ -217,7 +220,7 @@ public enum ValueTypes {
         let parts = v.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let user: ResolvedUser
         do { user = try self.user(parts[0], host: host) } catch {
-            throw ValueError("\(quoted(v)) names an account that does not exist on this host (\(error.reason))", hint: "write user or user:group with existing names")
+            throw ValueError("\(quoted(v)) names user \(quoted(parts[0])), which does not exist on this host", hint: "write user or user:group with existing names")
         }
         guard parts.count == 2 else { return (user.uid, nil) }
         let g = parts[1]
