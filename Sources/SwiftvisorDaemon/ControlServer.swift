@@ -94,13 +94,13 @@ public final class ControlServer {
                 Sys.close(fd)
                 continue
             }
-            let c = ControlConnection(fd: fd, peer: peer, authenticated: credentials == nil)
+            let c = ControlConnection(fd: fd, peer: peer, credentials: credentials)
             connections[fd] = c
             loop.watchReadable(fd) { [unowned self] in self.readable(fd) }
         }
     }
 
-    // MARK: reading and framing
+    // MARK: reading and requests
 
     private func readable(_ fd: Int32) {
         guard let c = connections[fd] else { return }
@@ -119,115 +119,62 @@ public final class ControlServer {
             closeConnection(fd)
             return
         }
-        // While streaming, input is ignored: only EOF matters.
-        if c.follow != nil { return }
-        c.input += chunk[0..<n]
+        c.session.received(chunk[0..<n])
         processInput(c)
     }
 
-    /// Run complete request lines while the connection is idle: one request at
-    /// a time, in order, and not while a big reply is still unsent (so a client
-    /// that pipelines and never reads cannot grow our buffers).
+    /// Let the session run the request lines it can run now, then pause or
+    /// resume reading so unprocessed input stays bounded.
     private func processInput(_ c: ControlConnection) {
-        if c.processing { return }
+        if c.processing || c.closed { return }
         c.processing = true
-        defer { c.processing = false }
-        while !c.closed, !c.closeAfterFlush, !c.busy, c.follow == nil,
-              c.pendingOutput < ControlProtocol.streamHighWater {
-            guard let nl = c.input.firstIndex(of: 0x0A) else {
-                if c.input.count >= ControlProtocol.maxRequestLine { lineTooLong(c) }
-                break
-            }
-            if nl + 1 > ControlProtocol.maxRequestLine { lineTooLong(c); break }
-            let line = Array(c.input[..<nl])
-            c.input.removeSubrange(...nl)
-            if !c.sawFirstLine {
-                c.sawFirstLine = true
-                if Self.looksLikeHTTP(line) { replyHTTPNotImplemented(c); break }
-            }
-            handleLine(c, line)
+        // Again after each batch: a handler that replied at once freed the
+        // session for the next pipelined line.
+        while !c.closed {
+            let actions = c.session.next(pendingOutput: c.pendingOutput)
+            if actions.isEmpty { break }
+            perform(actions, on: c)
         }
-        // Pause reading while we cannot make progress, so input stays bounded.
-        let shouldRead = c.follow != nil || c.input.count < ControlProtocol.maxRequestLine
-        if !c.closed && shouldRead != c.reading {
+        c.processing = false
+        guard !c.closed else { return }
+        let shouldRead = c.session.wantsInput
+        if shouldRead != c.reading {
             c.reading = shouldRead
             if shouldRead {
                 loop.watchReadable(c.fd) { [unowned self] in self.readable(c.fd) }
             } else {
                 loop.unwatch(c.fd)
-                if c.pendingOutput > 0 { loop.watchWritable(c.fd) { [unowned self] in self.writable(c.fd) } }
+                c.watchingWrite = false
+                flushOrClose(c)  // re-arms the write watch if bytes are pending
             }
         }
     }
 
-    private func lineTooLong(_ c: ControlConnection) {
-        c.input = []
-        send(c, ControlResponse.fault(ControlFault(.lineTooLong, "request lines are limited to \(ControlProtocol.maxRequestLine) bytes")).encoded())
-        c.closeAfterFlush = true
-        flushOrClose(c)
-    }
-
-    /// The first line of an HTTP request (`GET / HTTP/1.0`): the second
-    /// protocol the socket will speak (XML-RPC) is told apart by its first bytes.
-    static func looksLikeHTTP(_ line: [UInt8]) -> Bool {
-        for method in ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS "] where line.starts(with: method.utf8) {
-            return true
-        }
-        return false
-    }
-
-    private func replyHTTPNotImplemented(_ c: ControlConnection) {
-        let body = "swiftvisord speaks the SWV1 line protocol on this socket (see docs/protocol.md); HTTP and XML-RPC are not implemented.\n"
-        let head = "HTTP/1.0 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        send(c, Array((head + body).utf8))
-        c.closeAfterFlush = true
-        flushOrClose(c)
-    }
-
-    private func handleLine(_ c: ControlConnection, _ line: [UInt8]) {
-        guard let decoded = ControlRequest.decode(line) else { return }  // blank line
-        let request: ControlRequest
-        switch decoded {
-        case .failure(let fault): send(c, ControlResponse.fault(fault).encoded()); return
-        case .success(let r): request = r
-        }
-        switch request {
-        case .auth(let user, let password):
-            if let credentials, !credentials.accepts(user: user, password: password) {
-                send(c, ControlResponse.fault(ControlFault(.authFailed, "wrong username or password")).encoded())
+    /// Carry out what the session decided.
+    private func perform(_ actions: [ControlSession.Action], on c: ControlConnection) {
+        for action in actions {
+            guard !c.closed else { return }
+            switch action {
+            case .send(let bytes):
+                send(c, bytes)
+            case .audit(let line):
+                handler.audit(line)
+            case .close:
                 c.closeAfterFlush = true
                 flushOrClose(c)
-                return
+            case .follow(let targets):
+                startFollow(c, targets)
+            case .perform(let request):
+                c.generation &+= 1
+                let generation = c.generation
+                handler.perform(request, peer: c.peer) { [weak self, weak c] response in
+                    // Dropped when the client left, or when called twice (a handler bug).
+                    guard let self, let c, !c.closed, c.generation == generation else { return }
+                    c.generation &+= 1
+                    self.perform(c.session.replied(response), on: c)
+                    self.processInput(c)
+                }
             }
-            c.authenticated = true
-            send(c, ControlResponse.done.encoded())
-            return
-        case .quit:
-            send(c, ControlResponse.done.encoded())
-            c.closeAfterFlush = true
-            flushOrClose(c)
-            return
-        default:
-            break
-        }
-        guard c.authenticated else {
-            send(c, ControlResponse.fault(ControlFault(.authRequired, "send auth USER PASSWORD first")).encoded())
-            return
-        }
-        if case .follow(let targets) = request {
-            startFollow(c, targets)
-            return
-        }
-        if request.changesState { handler.audit(c.peer.auditLine(for: request)) }
-        c.busy = true
-        c.generation &+= 1
-        let generation = c.generation
-        handler.perform(request, peer: c.peer) { [weak self, weak c] response in
-            // Dropped when the client left, or when called twice (a handler bug).
-            guard let self, let c, !c.closed, c.busy, c.generation == generation else { return }
-            c.busy = false
-            self.send(c, response.encoded())
-            self.processInput(c)
         }
     }
 
@@ -237,7 +184,7 @@ public final class ControlServer {
         var files: [FollowedFile] = []
         func fail(_ fault: ControlFault) {
             for f in files { Sys.close(f.fd) }
-            send(c, ControlResponse.fault(fault).encoded())
+            perform(c.session.followRefused(fault), on: c)
         }
         for (index, target) in targets.enumerated() {
             let path: String
@@ -255,7 +202,7 @@ public final class ControlServer {
         }
         c.follow = files
         for f in files { followers[f.path, default: []].insert(c.fd) }
-        send(c, ReplyStatus.stream.encoded())
+        perform(c.session.followStarted(), on: c)
         pump(c)
     }
 
@@ -362,34 +309,31 @@ public final class ControlServer {
         }
         c.follow = nil
         c.output = []
-        c.input = []
     }
 }
 
-/// One client connection's state.
+/// One client connection: its protocol session and its socket-side state.
 final class ControlConnection {
     let fd: Int32
     let peer: PeerCredentials
-    var authenticated: Bool
-    var input: [UInt8] = []
+    var session: ControlSession
     var output: [UInt8] = []
     var outputStart = 0
-    var busy = false
+    /// Bumped for each request handed to the handler, so a late or repeated reply is recognised.
     var generation: UInt64 = 0
     var processing = false
     var reading = true
     var watchingWrite = false
-    var sawFirstLine = false
     var closeAfterFlush = false
     var closed = false
     var follow: [FollowedFile]?
     var lastProgress = EventLoop.now()
     var stallTimer: EventLoop.TimerID?
 
-    init(fd: Int32, peer: PeerCredentials, authenticated: Bool) {
+    init(fd: Int32, peer: PeerCredentials, credentials: ControlCredentials?) {
         self.fd = fd
         self.peer = peer
-        self.authenticated = authenticated
+        self.session = ControlSession(credentials: credentials, peer: peer)
     }
 
     var pendingOutput: Int { output.count - outputStart }
