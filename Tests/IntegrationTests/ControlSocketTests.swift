@@ -362,17 +362,17 @@ final class ControlSocketTests: XCTestCase {
 
     func test_ctlStatus_isFast() throws {
         try startDaemon("[program:idle]\ncommand=/bin/sleep 1000\nautostart=false\n")
-        _ = try sandbox.ctl("status")
-        let n = 20
+        XCTAssertEqual(try sandbox.ctl("status").status, 3)
+        // 50 calls from one shell loop: the harness's own process overhead is
+        // paid once. A debug build takes about 9 ms per call, supervisorctl 85 ms.
+        let n = 50
+        let loop = "for i in $(seq \(n)); do '\(Binaries.swiftvisorctl)' -c '\(sandbox.configPath)' status >/dev/null; done; exit 0"
         let t0 = Date()
-        for _ in 0..<n { _ = try sandbox.ctl("status") }
+        XCTAssertEqual(try sandbox.run("/bin/sh", ["-c", loop], timeout: 60).status, 0)
         let perCall = Date().timeIntervalSince(t0) / Double(n)
-        // Includes process creation by the test harness; the ctl itself is a few ms.
-        XCTAssertLessThan(perCall, 0.1, "swiftvisorctl status took \(perCall * 1000) ms per call")
+        XCTAssertLessThan(perCall, 0.04, "swiftvisorctl status took \(perCall * 1000) ms per call")
     }
 
-    /// Sockets the daemon holds (listener + connections): pipes and log files
-    /// of children come and go independently of clients.
     private func socketFDCount(_ pid: Int32) -> Int {
         let dir = "/proc/\(pid)/fd"
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []
