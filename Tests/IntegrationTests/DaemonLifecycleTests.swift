@@ -411,3 +411,30 @@ final class DaemonBlockedOutputTests: XCTestCase {
         XCTAssertEqual(daemon.terminationStatus, 0)
     }
 }
+
+final class DaemonSpawnErrorTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    /// supervisord sometimes shows `success: ... RUNNING` for a child that could
+    /// not chdir (reference §2.4); we report a spawn error and go BACKOFF → FATAL.
+    func test_missingDirectory_isASpawnErrorEndingFatal_neverRunning() throws {
+        try sandbox.writeConfig("""
+        [program:nodir]
+        command=/bin/true
+        directory=/nonexistent-swv
+        startretries=1
+        stderr_logfile=\(sandbox.dir)/nodir.err
+        """)
+        try sandbox.startDaemon()
+        waitUntil("FATAL") { !sandbox.logLines(containing: "gave up: nodir entered FATAL state").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "spawnerr: couldn't chdir to /nonexistent-swv: ENOENT").count, 2, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "success: nodir").isEmpty, "never promoted to RUNNING")
+        let err = try String(contentsOfFile: sandbox.dir + "/nodir.err", encoding: .utf8)
+        XCTAssertTrue(err.contains("supervisor: couldn't chdir to /nonexistent-swv: ENOENT\nsupervisor: child process was not spawned\n"), err)
+        let status = try sandbox.ctl("status", "nodir")
+        XCTAssertEqual(status.stdout, "nodir                            FATAL     couldn't chdir to /nonexistent-swv: ENOENT\n")
+        XCTAssertEqual(status.status, 3)
+    }
+}
