@@ -227,19 +227,31 @@ public final class Supervisor {
     private func watchOutput(_ p: ManagedProcess, fd: Int32, channel: OutputChannel) {
         let pipe = OutputPipe(fd: fd, channel: channel)
         p.outputPipes.append(pipe)
-        loop.watchReadable(fd) { [weak self, weak p, weak pipe] in
+        watch(pipe, of: p)
+    }
+
+    private func watch(_ pipe: OutputPipe, of p: ManagedProcess) {
+        loop.watchReadable(pipe.fd) { [weak self, weak p, weak pipe] in
             guard let self, let p, let pipe else { return }
             self.drain(pipe, of: p)
         }
     }
 
+    /// Chunks (of up to 128 KiB) moved per pipe per wakeup: a child that writes
+    /// as fast as it can gets its share, then the loop serves everyone else
+    /// (epoll is level-triggered, so the rest is taken on the next round).
+    private static let chunksPerWakeup = 8
+
     /// Move what is in the pipe into the log file; close the pipe at EOF.
-    /// Returns when the pipe is empty (EAGAIN) or closed.
+    /// Returns when the pipe is empty (EAGAIN), closed, paused behind a blocked
+    /// log target, or after `limit` chunks.
     @discardableResult
-    private func drain(_ pipe: OutputPipe, of p: ManagedProcess) -> Bool {
+    private func drain(_ pipe: OutputPipe, of p: ManagedProcess, limit: Int = chunksPerWakeup) -> Bool {
         let file = pipe.channel == .stdout ? p.stdoutLog : (p.stderrLog ?? (p.config.redirectStderr ? p.stdoutLog : nil))
         var wrote = false
-        while true {
+        var chunks = 0
+        while chunks < limit {
+            chunks += 1
             let result: RelayResult
             if needsCopy {
                 result = copy(pipe, of: p, into: file)
@@ -255,6 +267,8 @@ public final class Supervisor {
                 continue
             case .wouldBlock:
                 break
+            case .blocked:
+                if let file { pause(pipe, of: p, behind: file) }
             case .eof:
                 loop.unwatch(pipe.fd)
                 _ = Glibc.close(pipe.fd)
@@ -266,6 +280,39 @@ public final class Supervisor {
         return wrote
     }
 
+    // MARK: - Blocked log targets
+
+    /// Log targets that would block (a pipe nobody reads), with the child pipes
+    /// paused behind them. Only those children wait; the loop goes on.
+    private var blocked: [ObjectIdentifier: (file: RotatingLogFile, fd: Int32, pipes: [(OutputPipe, ManagedProcess)])] = [:]
+
+    private func pause(_ pipe: OutputPipe, of p: ManagedProcess, behind file: RotatingLogFile) {
+        loop.unwatch(pipe.fd)
+        let key = ObjectIdentifier(file)
+        if var entry = blocked[key] {
+            entry.pipes.append((pipe, p))
+            blocked[key] = entry
+            return
+        }
+        blocked[key] = (file, file.descriptor, [(pipe, p)])
+        watchBlocked(key)
+    }
+
+    private func watchBlocked(_ key: ObjectIdentifier) {
+        guard let entry = blocked[key], entry.fd >= 0 else { return }
+        loop.watchWritable(entry.fd) { [weak self] in self?.resume(key) }
+    }
+
+    private func resume(_ key: ObjectIdentifier) {
+        guard let entry = blocked[key], entry.file.flushPending() else { return }
+        loop.unwatchWritable(entry.fd)
+        blocked[key] = nil
+        for (pipe, p) in entry.pipes where p.outputPipes.contains(where: { $0 === pipe }) {
+            watch(pipe, of: p)
+            drain(pipe, of: p)
+        }
+    }
+
     /// Whether child output must pass through the daemon's memory (strip_ansi,
     /// or the debug-level echo into the main log) instead of being spliced.
     private var needsCopy: Bool {
@@ -273,6 +320,7 @@ public final class Supervisor {
     }
 
     private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?) -> RelayResult {
+        if let file, file.isBlocked { return .blocked }
         let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
         if n == 0 { return .eof }
         if n < 0 { return errno == EAGAIN || errno == EINTR ? .wouldBlock : .eof }
@@ -285,8 +333,10 @@ public final class Supervisor {
         return .moved(n)
     }
 
+    /// At a child's exit: take what it left in its pipes before logging the exit
+    /// (bounded, since a grandchild may still be writing into the same pipe).
     private func drainAll(_ p: ManagedProcess) {
-        for pipe in p.outputPipes { drain(pipe, of: p) }
+        for pipe in p.outputPipes { drain(pipe, of: p, limit: 64) }
     }
 
     // MARK: - Reaping
@@ -401,7 +451,13 @@ public final class Supervisor {
     func reopenLogs() {
         log.info("received SIGUSR2 indicating log reopen request")
         log.reopen()
+        // Reopening changes descriptors: move the writable watches of blocked targets.
+        for (key, entry) in blocked where entry.fd >= 0 { loop.unwatchWritable(entry.fd); blocked[key]?.fd = -1 }
         logFiles.reopenAll()
+        for (key, entry) in blocked {
+            blocked[key]?.fd = entry.file.descriptor
+            watchBlocked(key)
+        }
         log.info("supervisord logreopen")
     }
 }
