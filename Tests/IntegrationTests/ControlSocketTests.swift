@@ -445,7 +445,9 @@ final class ControlSocketFileTests: XCTestCase {
         XCTAssertEqual(try sandbox.ctl("version").stdout, "4.3.0\n")
     }
 
-    func test_fg_forwardsStdinLines_andStreamsOutput_thenExitsOnEOF() throws {
+    /// `swiftvisorctl fg echo` on a running /bin/cat, banner seen: the process,
+    /// its stdin, and its output so far.
+    private func startFg() throws -> (Process, FileHandle, () -> String) {
         try sandbox.writeConfig("""
         [program:echo]
         command=/bin/cat
@@ -463,14 +465,27 @@ final class ControlSocketFileTests: XCTestCase {
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
         try p.run()
         sandbox.track(pid: p.processIdentifier)
-        func output() -> String { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
+        let output = { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
         waitUntil("banner") { output().hasPrefix("==> Press Ctrl-C to exit <==\n") }
-        input.fileHandleForWriting.write(Data("hello fg\n".utf8))
+        return (p, input.fileHandleForWriting, output)
+    }
+
+    func test_fg_forwardsStdinLines_andStreamsOutput_thenExitsOnEOF() throws {
+        let (p, stdin, output) = try startFg()
+        stdin.write(Data("hello fg\n".utf8))
         waitUntil("echo of the line") { output().contains("hello fg\n") }
-        try input.fileHandleForWriting.close()
+        try stdin.close()
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
         XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nhello fg\nExiting foreground\n")
+    }
+
+    func test_fg_ctrlC_exitsForeground_exit0() throws {
+        let (p, _, output) = try startFg()
+        kill(p.processIdentifier, SIGINT)
+        waitUntil("fg exits on Ctrl-C") { !p.isRunning }
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nExiting foreground\n")
     }
 }
 
@@ -556,30 +571,3 @@ final class ControlLoadTests: XCTestCase {
     }
 }
 
-extension ControlSocketFileTests {
-    func test_fg_ctrlC_exitsForeground_exit0() throws {
-        try sandbox.writeConfig("""
-        [program:echo]
-        command=/bin/cat
-        startsecs=0
-        """)
-        try sandbox.startDaemon()
-        waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
-        p.arguments = ["-c", sandbox.configPath, "fg", "echo"]
-        let input = Pipe()
-        p.standardInput = input
-        let outFile = sandbox.dir + "/fg.txt"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
-        try p.run()
-        sandbox.track(pid: p.processIdentifier)
-        func output() -> String { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
-        waitUntil("banner") { output().hasPrefix("==> Press Ctrl-C to exit <==\n") }
-        kill(p.processIdentifier, SIGINT)
-        waitUntil("fg exits on Ctrl-C") { !p.isRunning }
-        XCTAssertEqual(p.terminationStatus, 0)
-        XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nExiting foreground\n")
-    }
-}
