@@ -40,34 +40,6 @@ final class StatusFormatterTests: XCTestCase {
                        ["idle: changed", "newp: available", "redir: disappeared"])
     }
 
-    func test_uptime_isPythonTimedelta() {
-        XCTAssertEqual(StatusDescription.uptime(5), "0:00:05")
-        XCTAssertEqual(StatusDescription.uptime(3600 * 25 + 61), "1 day, 1:01:01")
-        XCTAssertEqual(StatusDescription.uptime(86_400 * 3), "3 days, 0:00:00")
-        XCTAssertEqual(StatusDescription.uptime(-10), "0:00:00")
-    }
-
-    func test_describe_perState() {
-        let t = LocalDateTime(year: 2025, month: 11, day: 22, hour: 11, minute: 50)
-        func d(_ state: Int, start: Int = 100, spawnerr: String = "") -> String {
-            StatusDescription.describe(state: state, name: "web", pid: 42, start: start, stop: 200, now: 105, spawnerr: spawnerr, stopLocal: t)
-        }
-        XCTAssertEqual(d(20), "pid 42, uptime 0:00:05")
-        XCTAssertEqual(d(0), "Nov 22 11:50 AM")
-        XCTAssertEqual(d(100), "Nov 22 11:50 AM")
-        XCTAssertEqual(d(0, start: 0), "Not started")
-        XCTAssertEqual(d(200, spawnerr: "can't find command 'x'"), "can't find command 'x'")
-        XCTAssertEqual(d(30), "unknown error (try \"tail web\")")
-        XCTAssertEqual(d(10), "")
-        XCTAssertEqual(d(40), "")
-    }
-
-    func test_stopTime_twelveHourClock() {
-        XCTAssertEqual(StatusDescription.stopTime(LocalDateTime(year: 2025, month: 1, day: 5, hour: 0, minute: 7)), "Jan 05 12:07 AM")
-        XCTAssertEqual(StatusDescription.stopTime(LocalDateTime(year: 2025, month: 12, day: 31, hour: 12, minute: 0)), "Dec 31 12:00 PM")
-        XCTAssertEqual(StatusDescription.stopTime(LocalDateTime(year: 2025, month: 7, day: 14, hour: 23, minute: 59)), "Jul 14 11:59 PM")
-    }
-
     func test_helpOverview_matchesPythonCmdColumnize() {
         XCTAssertEqual(CtlHelp.overview(), [
             "", "default commands (type help <topic>):", "=====================================",
