@@ -81,6 +81,7 @@ extension Daemon: ControlHandler {
             reply(.ok(availItems()))
         case .reload:
             if let error = validateForReload() {
+                log.error("reload refused, keeping the running configuration: \(error)")
                 reply(.fault(ControlFault(.cantReread, error.description)))
                 return
             }
