@@ -67,6 +67,16 @@ public final class Daemon {
         for i in config.infos { log.info(i) }
     }
 
+    /// A main-log target that would block gets a writable watch until its queue is written.
+    private func watchBlockedMainLog(_ target: RotatingLogFile) {
+        let fd = target.descriptor
+        guard fd >= 0 else { return }
+        loop.watchWritable(fd) { [weak self, weak target] in
+            guard let self, let target else { return }
+            if self.log.flush(target) { self.loop.unwatchWritable(fd) }
+        }
+    }
+
     private func wireSupervisor() {
         supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
@@ -85,6 +95,7 @@ public final class Daemon {
         // Stop what a killed predecessor left running before starting our own.
         CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
         childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
+        log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
         wireSupervisor()
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")
@@ -114,7 +125,6 @@ public final class Daemon {
                 _ = requestReload()
             }
         case SIGUSR2:
-            log.reopen()
             supervisor.reopenLogs()
         default:
             break
@@ -191,6 +201,7 @@ public final class Daemon {
         wireSupervisor()
         supervisor.addGroups(newConfig.groups)
         control?.configurationChanged()
+        log.info("supervisord started with pid \(pid)")
         supervisor.autostart()
         SystemdNotify.send("READY=1")
     }
