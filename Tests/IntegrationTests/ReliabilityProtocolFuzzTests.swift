@@ -79,7 +79,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
             }
         }
 
-        let cases = Reliability.scaled(quick: 3_000, long: 50_000)
+        let cases = Reliability.scaled(quick: 10_000, long: 100_000)
         var outcomes: [String: Int] = [:]
         var hung: [String] = []
         var client: ControlClient? = nil
@@ -91,10 +91,20 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
             var outcome: ControlClient.Outcome
             switch kind {
             case 0..<70:  // a random line
-                var line = randomLine(); line.append(10)
+                var line = randomLine()
                 what = "line"
+                // A blank line (spaces, tabs, a CR) gets no reply by design
+                // (protocol §3): the next request must still be answered.
+                let blank = line.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
+                line.append(10)
                 c.send(line)
-                outcome = c.readReply(timeout: 5)
+                if blank {
+                    what = "blank"
+                    outcome = c.request("pid", timeout: 5)
+                } else {
+                    outcome = c.readReply(timeout: 5)
+                }
+                if case .timedOut = outcome { what += " " + ControlEncodingForTest.escape(line) }
                 if case .stream = outcome { client = nil }  // a follow: abandon it mid-stream
             case 70..<80:  // truncated: no newline, then half-close
                 what = "truncated"
@@ -123,7 +133,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
             }
             if case .timedOut = outcome { hung.append("\(what) #\(i)") ; client = nil }
             if case .closed = outcome { client = nil }
-            outcomes["\(what) \(String(describing: outcome).prefix(6))", default: 0] += 1
+            outcomes["\(what.prefix(while: { $0 != " " })) \(String(describing: outcome).prefix(6))", default: 0] += 1
             if i % 500 == 0 { XCTAssertTrue(daemon.isRunning, "daemon died at case \(i)"); if !daemon.isRunning { break } }
         }
         client = nil
@@ -136,5 +146,12 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
         waitUntil("descriptors back to baseline \(baselineFDs)", timeout: 10) { openFDCount(dpid) == baselineFDs }
         XCTAssertEqual(sandbox.stopDaemon(), 0)
         sandbox.auditAfterShutdown()
+    }
+}
+
+/// Printable form of a fuzz line for failure messages.
+enum ControlEncodingForTest {
+    static func escape(_ bytes: [UInt8]) -> String {
+        bytes.map { $0 > 0x20 && $0 < 0x7F ? String(UnicodeScalar($0)) : String(format: "\\x%02X", $0) }.joined()
     }
 }
