@@ -82,13 +82,14 @@ def install_supervisor(tools):
 def build_swiftvisor(tools):
     log("building swiftvisor (release, static Swift stdlib)")
     subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib",
-                    "--scratch-path", os.path.join(ROOT, ".build-release")], cwd=ROOT, check=True)
+                    "--scratch-path", os.path.join(ROOT, ".build-release")], cwd=ROOT, check=True, stdout=sys.stderr)
 
 
 def build_static_ctl(tools):
     log("building a fully static swiftvisorctl (-static-executable)")
     r = subprocess.run(["swift", "build", "-c", "release", "--product", "swiftvisorctl", "--static-swift-stdlib",
-                        "-Xswiftc", "-static-executable", "--scratch-path", os.path.join(ROOT, ".build-static")], cwd=ROOT)
+                        "-Xswiftc", "-static-executable", "--scratch-path", os.path.join(ROOT, ".build-static")], cwd=ROOT,
+                       stdout=sys.stderr)
     if r.returncode != 0:
         log("  could not link swiftvisorctl fully static here: that row stays empty")
 
@@ -504,7 +505,7 @@ def sc_log(tools, impl, mib):
     try:
         cmd = [tools.exe("blast"), r.markers, str(mib)]
         if impl == "floor":
-            r.proc = subprocess.Popen([tools.exe("relay"), logfile] + cmd)
+            r.proc = subprocess.Popen([tools.exe("relay"), logfile] + cmd, stderr=subprocess.PIPE)
             pid = r.proc.pid
         else:
             r.write_config([("blast", " ".join(cmd), {
@@ -518,9 +519,9 @@ def sc_log(tools, impl, mib):
         wait_for("log complete", lambda: os.path.exists(logfile) and os.path.getsize(logfile) >= total, 120, 0.0005)
         t_end = time.monotonic()
         if impl == "floor":
-            _, status, usage = os.wait4(pid, 0)
-            r.proc.returncode = os.waitstatus_to_exitcode(status)
-            cpu = usage.ru_utime + usage.ru_stime
+            err = r.proc.stderr.read().decode()
+            r.proc.wait()
+            cpu = float(err.split("relay-cpu ")[1].split()[0])
         else:
             cpu = cpu_seconds(pid) - cpu0
         with open(r.markers) as f:

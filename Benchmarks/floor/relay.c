@@ -1,12 +1,15 @@
 // The floor for child logging: `relay OUTFILE PROG ARGS...` runs PROG with its
 // stdout on a pipe and copies the pipe into OUTFILE with read/write (64 KiB),
-// the way `PROG | cat > OUTFILE` would, until EOF.
+// the way `PROG | cat > OUTFILE` would, until EOF. At exit it prints its own
+// CPU time ("relay-cpu <seconds>") to stderr: wait4's rusage would include
+// PROG's, which it reaps.
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -34,6 +37,9 @@ int main(int argc, char **argv) {
             off += w;
         }
     }
+    struct timespec cpu;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+    fprintf(stderr, "relay-cpu %.6f\n", cpu.tv_sec + cpu.tv_nsec / 1e9);
     waitpid(pid, NULL, 0);
     return 0;
 }

@@ -13,14 +13,16 @@ final class ChildStateFile {
     let path: String
     private let loop: EventLoop
     private let log: MainLog
-    private var records: ChildRecords
-    private var index: [Int32: Int] = [:]
+    private let daemonPid: Int32
+    private let daemonStartTime: UInt64
+    /// Live children by pid: an exit is one removal, whatever the table size.
+    private var children: [Int32: ChildRecord] = [:]
     private var flushScheduled = false
     private var lazyFlush: EventLoop.TimerID?
     private var failed = false
     private var closed = false
     /// Spawned this round; their start times are read at the flush.
-    private var unstamped: [(pid: Int32, stopwaitsecs: Int, namespec: String)] = []
+    private var unstamped: [Int32: (stopwaitsecs: Int, namespec: String)] = [:]
     /// How long an exit may wait before it is written.
     static let exitWriteDelay = 1.0
 
@@ -31,27 +33,22 @@ final class ChildStateFile {
         self.path = Self.path(forPidfile: pidfile)
         self.loop = loop
         self.log = log
-        let me = PidFile.currentPID
-        records = ChildRecords(daemonPid: me, daemonStartTime: ProcessStartTime.of(me) ?? 0, children: [])
+        daemonPid = PidFile.currentPID
+        daemonStartTime = ProcessStartTime.of(daemonPid) ?? 0
         scheduleFlush()
     }
 
     /// A child was spawned: remember it; its start time (set at fork, kept
     /// across exec) is read when the round's records are written.
     func recordSpawn(pid: Int32, process: ProcessConfig) {
-        unstamped.append((pid, process.stopwaitsecs, process.namespec))
+        unstamped[pid] = (process.stopwaitsecs, process.namespec)
         scheduleFlush()
     }
 
     /// A child was reaped: forget it (written within `exitWriteDelay`).
     func recordExit(pid: Int32) {
-        if let u = unstamped.firstIndex(where: { $0.pid == pid }) {
-            unstamped.remove(at: u)
-            return
-        }
-        guard let i = index.removeValue(forKey: pid) else { return }
-        records.children.remove(at: i)
-        for (k, v) in index where v > i { index[k] = v - 1 }
+        if unstamped.removeValue(forKey: pid) != nil { return }
+        guard children.removeValue(forKey: pid) != nil else { return }
         if lazyFlush == nil && !flushScheduled {
             lazyFlush = loop.schedule(at: EventLoop.now() + Self.exitWriteDelay) { [weak self] in
                 self?.lazyFlush = nil
@@ -77,14 +74,15 @@ final class ChildStateFile {
         flushScheduled = false
         guard !closed else { return }
         if let t = lazyFlush { loop.cancel(t); lazyFlush = nil }
-        for u in unstamped {
-            // Gone already (reaped by someone? never: we are its parent) or not
-            // readable: nothing to record.
-            guard let start = ProcessStartTime.of(u.pid) else { continue }
-            index[u.pid] = records.children.count
-            records.children.append(ChildRecord(pid: u.pid, startTime: start, stopwaitsecs: u.stopwaitsecs, namespec: u.namespec))
+        for (pid, u) in unstamped {
+            // Not readable (it cannot be gone: we are its parent and have not
+            // reaped it): nothing to record.
+            guard let start = ProcessStartTime.of(pid) else { continue }
+            children[pid] = ChildRecord(pid: pid, startTime: start, stopwaitsecs: u.stopwaitsecs, namespec: u.namespec)
         }
-        unstamped.removeAll()
+        unstamped.removeAll(keepingCapacity: true)
+        let records = ChildRecords(daemonPid: daemonPid, daemonStartTime: daemonStartTime,
+                                   children: children.values.sorted { $0.pid < $1.pid })
         do {
             try AtomicFile.write(path, Array(records.encoded().utf8))
             if failed { log.info("child state file \(path) written again") }
