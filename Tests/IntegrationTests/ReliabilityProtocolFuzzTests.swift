@@ -133,6 +133,8 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
             }
             if case .timedOut = outcome { hung.append("\(what) #\(i)") ; client = nil }
             if case .closed = outcome { client = nil }
+            // ERR 101/102 close the connection after the reply: start afresh.
+            if let c = client, c.isClosed() { client = nil }
             outcomes["\(what.prefix(while: { $0 != " " })) \(String(describing: outcome).prefix(6))", default: 0] += 1
             if i % 500 == 0 { XCTAssertTrue(daemon.isRunning, "daemon died at case \(i)"); if !daemon.isRunning { break } }
         }
