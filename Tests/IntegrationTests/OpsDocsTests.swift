@@ -143,6 +143,7 @@ final class OpsDocsTests: XCTestCase {
         let status = p.wait(timeout: 60)
         _ = p.stdout.waitForEOF(timeout: 2)
         let transcript = p.stdout.text + (p.stderr.text.isEmpty ? "" : "\n--- stderr ---\n" + p.stderr.text)
+        if ProcessInfo.processInfo.environment["SWIFTVISOR_DOCS_VERBOSE"] == "1" { print(transcript) }
         XCTAssertEqual(status, 0, "docs/\(doc): a block failed (the last >>> line names it):\n\(transcript)", file: file, line: line)
         XCTAssertTrue(p.stdout.text.contains(">>> all blocks passed"), transcript, file: file, line: line)
     }

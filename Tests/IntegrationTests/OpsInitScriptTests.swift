@@ -189,4 +189,13 @@ final class OpsInitScriptTests: XCTestCase {
         XCTAssertNil(processState(child), "killed after stopwaitsecs, before stop returned")
         XCTAssertEqual(sandbox.logLines(containing: "killing 'stubborn' (\(child)) with SIGKILL").count, 1, sandbox.mainLog)
     }
+
+    func test_shellScripts_passShellcheckAsPOSIXSh() throws {
+        guard let shellcheck = OpsTools.which("shellcheck") else {
+            throw XCTSkip("shellcheck is not installed: init script and install.sh not linted (apt-get install shellcheck)")
+        }
+        let files = ["config/init.d/swiftvisord", "scripts/install.sh", "config/default/swiftvisord"].map(OpsTools.packageFile)
+        let r = try OpsProcess.run([shellcheck, "-s", "sh"] + files)
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
 }
