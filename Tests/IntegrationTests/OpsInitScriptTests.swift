@@ -170,7 +170,7 @@ final class OpsInitScriptTests: XCTestCase {
         [program:stubborn]
         command=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"
         startsecs=0
-        stopwaitsecs=3
+        stopwaitsecs=4
         """)
         XCTAssertEqual(try action(sh, "start", defaults: try writeDefaults()).status, 0)
         let pid = try XCTUnwrap(daemonPid())
@@ -181,7 +181,7 @@ final class OpsInitScriptTests: XCTestCase {
         let impatient = try action(sh, "stop", defaults: try writeDefaults(stopTimeout: 1))
         XCTAssertEqual(impatient.status, 1, "stop gives up after STOP_TIMEOUT: \(impatient.stdout)")
         XCTAssertTrue(impatient.stderr.contains("still stopping its programs after 1s"), impatient.stderr)
-        XCTAssertLessThan(Date().timeIntervalSince(started), 2.9)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3.9, "gave up after about STOP_TIMEOUT, not after the program stopped")
         XCTAssertEqual(processState(pid).map { $0 != "Z" }, true, "daemon still stopping the program")
 
         let patient = try action(sh, "stop", defaults: try writeDefaults(stopTimeout: 20))
@@ -197,5 +197,19 @@ final class OpsInitScriptTests: XCTestCase {
         let files = ["config/init.d/swiftvisord", "scripts/install.sh", "config/default/swiftvisord"].map(OpsTools.packageFile)
         let r = try OpsProcess.run([shellcheck, "-s", "sh"] + files)
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    }
+
+    func test_initScript_start_withABrokenConfig_failsWithTheDaemonsError() throws {
+        let sh = try shell("sh")
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startretries=many
+        """)
+        let start = try action(sh, "start", defaults: try writeDefaults())
+        XCTAssertEqual(start.status, 1, start.stdout)
+        XCTAssertTrue(start.stderr.contains("swiftvisord.conf:"), "the file:line error reaches the terminal: \(start.stderr)")
+        XCTAssertTrue(start.stderr.contains("failed to start"), start.stderr)
+        XCTAssertEqual(try action(sh, "status", defaults: try writeDefaults()).status, 3)
     }
 }
