@@ -152,7 +152,8 @@ public final class Daemon {
             log.error("reload refused, keeping the running configuration: \(error)")
             return error
         case .success(let newConfig):
-            SystemdNotify.send("RELOADING=1")
+            // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
+            SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(EventLoop.now() * 1_000_000))")
             pendingConfig = newConfig
             supervisor.beginShutdown(restart: true)
             return nil

@@ -80,8 +80,17 @@ final class OpsSystemdTests: XCTestCase {
         // ExecReload: the --check, then kill -HUP $MAINPID.
         let check = localCommand(try XCTUnwrap(unitValues("ExecReload").first))
         XCTAssertEqual(try OpsProcess.run(check).status, 0)
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let before = UInt64(now.tv_sec) * 1_000_000 + UInt64(now.tv_nsec) / 1000
         kill(d.pid, SIGHUP)
-        XCTAssertEqual(listener.receive(timeout: 15), "RELOADING=1")
+        let reloading = listener.receive(timeout: 15) ?? ""
+        // RELOADING=1 carries MONOTONIC_USEC (CLOCK_MONOTONIC in µs), which systemd >= 253 requires.
+        let fields = reloading.split(separator: "\n").map(String.init)
+        XCTAssertEqual(fields.first, "RELOADING=1", reloading)
+        let usec = fields.first { $0.hasPrefix("MONOTONIC_USEC=") }.flatMap { UInt64($0.dropFirst("MONOTONIC_USEC=".count)) }
+        XCTAssertNotNil(usec, reloading)
+        if let usec { XCTAssertTrue(usec >= before && usec < before + 10_000_000, "\(usec) not the monotonic time of the reload (\(before))") }
         XCTAssertEqual(listener.receive(timeout: 15), "READY=1")
 
         kill(d.pid, SIGTERM)
