@@ -94,7 +94,9 @@ final class OpsProcess: @unchecked Sendable {
 
     /// Start `argv` (argv[0] an absolute path) in its own process group, stdin
     /// from /dev/null, with `environment` added to ours, in `directory`.
-    init(_ argv: [String], environment: [String: String] = [:], directory: String? = nil) throws {
+    /// `passing` maps extra descriptors into the child: (our fd, its number in the child).
+    init(_ argv: [String], environment: [String: String] = [:], directory: String? = nil,
+         passing: [(source: Int32, target: Int32)] = []) throws {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         var full = argv
@@ -112,6 +114,7 @@ final class OpsProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, outFDs[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errFDs[1], 2)
+        for (source, target) in passing { posix_spawn_file_actions_adddup2(&actions, source, target) }
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
         defer { posix_spawnattr_destroy(&attr) }
