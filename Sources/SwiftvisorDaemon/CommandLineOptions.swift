@@ -40,11 +40,7 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     public init() {}
 
-    struct Spec {
-        let short: Character?
-        let long: String?
-        let takesValue: Bool
-    }
+    typealias Spec = GetoptSpec
 
     static let specs: [Spec] = [
         Spec(short: "h", long: "help", takesValue: false), Spec(short: "?", long: nil, takesValue: false),
@@ -63,73 +59,19 @@ public struct CommandLineOptions: Sendable, Equatable {
 
     /// Parse the arguments after argv[0].
     public static func parse(_ args: [String]) throws(CommandLineError) -> CommandLineOptions {
-        var parsed: [(Spec, String?)] = []
-        var i = 0
-        while i < args.count {
-            let a = args[i]
-            if a == "--" { i += 1; break }
-            if a.hasPrefix("--") {
-                let body = a.dropFirst(2)
-                let name = String(body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0])
-                let inline: String? = body.contains("=") ? String(body[body.index(after: body.firstIndex(of: "=")!)...]) : nil
-                let candidates = specs.filter { $0.long?.hasPrefix(name) == true }
-                let spec: Spec
-                if let exact = candidates.first(where: { $0.long == name }) {
-                    spec = exact
-                } else if candidates.count == 1 {
-                    spec = candidates[0]
-                } else if candidates.isEmpty {
-                    throw CommandLineError("option --\(name) not recognized")
-                } else {
-                    throw CommandLineError("option --\(name) not a unique prefix")
-                }
-                if spec.takesValue {
-                    if let inline {
-                        parsed.append((spec, inline))
-                    } else {
-                        guard i + 1 < args.count else { throw CommandLineError("option --\(spec.long!) requires argument") }
-                        parsed.append((spec, args[i + 1]))
-                        i += 1
-                    }
-                } else {
-                    if inline != nil { throw CommandLineError("option --\(spec.long!) must not have an argument") }
-                    parsed.append((spec, nil))
-                }
-                i += 1
-                continue
-            }
-            guard a.hasPrefix("-"), a != "-" else { break }  // getopt stops at the first non-option
-            var chars = Array(a.dropFirst())
-            while !chars.isEmpty {
-                let c = chars.removeFirst()
-                guard let spec = specs.first(where: { $0.short == c }) else {
-                    throw CommandLineError("option -\(c) not recognized")
-                }
-                if spec.takesValue {
-                    if !chars.isEmpty {
-                        parsed.append((spec, String(chars)))
-                        chars = []
-                    } else {
-                        guard i + 1 < args.count else { throw CommandLineError("option -\(c) requires argument") }
-                        parsed.append((spec, args[i + 1]))
-                        i += 1
-                    }
-                } else {
-                    parsed.append((spec, nil))
-                }
-            }
-            i += 1
-        }
-        if i < args.count {
-            let rest = args[i...].map { "'\($0)'" }.joined(separator: ", ")
-            throw CommandLineError("positional arguments are not supported: [\(rest)]")
+        let parsed: [(Spec, String?)]
+        let rest: [String]
+        do { (parsed, rest) = try PythonGetopt.parse(args, specs: specs) } catch { throw CommandLineError(error.message) }
+        if !rest.isEmpty {
+            let words = rest.map { "'\($0)'" }.joined(separator: ", ")
+            throw CommandLineError("positional arguments are not supported: [\(words)]")
         }
 
         var o = CommandLineOptions()
         var seen = Set<String>()
         for (spec, value) in parsed {
-            let key = spec.long ?? String(spec.short!)
-            let shown = spec.short.map { "-\($0)" } ?? "--\(spec.long!)"
+            let key = spec.key
+            let shown = spec.shown
             switch key {
             case "help", "?": o.action = .help; return o   // supervisord prints help at once
             case "version": o.action = .version; return o

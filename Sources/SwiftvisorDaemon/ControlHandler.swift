@@ -1,6 +1,6 @@
 // The seam between the control server (sockets, framing, auth, streaming) and
 // the daemon (what requests do to processes). The server owns the bytes; the
-// handler owns the semantics. HANDOFF.md lists the reply each request expects.
+// handler owns the semantics. docs/protocol.md lists the reply to each request.
 import SwiftvisorCore
 
 /// What the daemon implements to answer control requests. Every method is

@@ -81,6 +81,7 @@ extension Daemon: ControlHandler {
             reply(.ok(availItems()))
         case .reload:
             if let error = validateForReload() {
+                log.error("reload refused, keeping the running configuration: \(error)")
                 reply(.fault(ControlFault(.cantReread, error.description)))
                 return
             }
@@ -161,6 +162,10 @@ extension Daemon: ControlHandler {
                          _ each: @escaping (ManagedProcess, Bool, @escaping (NameResult?) -> Void) -> Void) {
         var slots: [NameResult?] = []
         var work: [(Int, ManagedProcess, Bool)] = []
+        // Slot ranges of group/all selections: supervisord (make_allfunc) lists
+        // their immediate results first (e.g. NO_FILE from the precheck), then the
+        // waited ones in completion order; the order decides the ctl's exit code.
+        var blocks: [Range<Int>] = []
         for selection in selections {
             switch selection {
             case .fault(let r):
@@ -170,31 +175,48 @@ extension Daemon: ControlHandler {
                 work.append((slots.count, p, true))
                 slots.append(nil)
             case .group(_, let keys), .all(let keys):
+                let start = slots.count
                 for key in keys {
                     guard let p = supervisor.byNamespec[key.namespec] else { continue }
                     work.append((slots.count, p, false))
                     slots.append(nil)
                 }
+                blocks.append(start..<slots.count)
             }
         }
         var outstanding = work.count
         var finished = Array(repeating: false, count: slots.count)
         for (i, _) in slots.enumerated() where slots[i] != nil { finished[i] = true }
+        // When each slot completed: 0 = during its `each` call (immediate), else
+        // 1 + the 50 ms round it finished in: supervisord polls waiting results
+        // every 50 ms and lists those done in one round in priority order.
+        var completion = Array(repeating: 0, count: slots.count)
+        let started = EventLoop.now()
+        var dispatching = true
         var replied = false
         func finish() {
-            guard !replied, outstanding == 0 else { return }
+            guard !replied, !dispatching, outstanding == 0 else { return }
             replied = true
-            reply(.ok(slots.compactMap { $0 }.map { .result($0) }))
+            var ordered = slots
+            for block in blocks {
+                let sorted = block.sorted { (completion[$0], $0) < (completion[$1], $1) }
+                for (dst, src) in zip(block, sorted) { ordered[dst] = slots[src] }
+            }
+            reply(.ok(ordered.compactMap { $0 }.map { .result($0) }))
         }
         for (index, p, explicit) in work {
+            var inCall = true
             each(p, explicit) { result in
                 guard !finished[index] else { return }
                 finished[index] = true
                 slots[index] = result
+                if !inCall { completion[index] = 1 + Int((EventLoop.now() - started) / 0.05) }
                 outstanding -= 1
                 finish()
             }
+            inCall = false
         }
+        dispatching = false
         finish()
     }
 
@@ -264,8 +286,18 @@ extension Daemon: ControlHandler {
             done(result(p, .success))
             return
         }
+        // supervisord's stopProcess reports a slow stop while the caller waits
+        // (process.stop_report: at once, then every 2 seconds).
+        var report: EventLoop.TimerID?
+        func reportWaiting() {
+            guard p.machine.state == .stopping else { return }
+            log.info("waiting for \(p.name) to stop")
+            report = loop.schedule(at: EventLoop.now() + 2) { reportWaiting() }
+        }
+        reportWaiting()
         supervisor.observe(p) { state in
             guard state.isStopped else { return false }
+            if let report { self.loop.cancel(report) }
             done(self.result(p, .success))
             return true
         }
@@ -388,6 +420,9 @@ extension Daemon: ControlHandler {
 enum GroupComparison {
     static func sameRuntime(_ a: GroupConfig, _ b: GroupConfig) -> Bool {
         var a = a, b = b
+        // Where a section sits in the file is not runtime config: an edit above it must not "change" it.
+        a.location = nil
+        b.location = nil
         for i in a.processes.indices { a.processes[i].location = nil }
         for i in b.processes.indices { b.processes[i].location = nil }
         return a == b

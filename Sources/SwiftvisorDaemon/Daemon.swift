@@ -65,6 +65,16 @@ public final class Daemon {
         for i in config.infos { log.info(i) }
     }
 
+    /// A main-log target that would block gets a writable watch until its queue is written.
+    private func watchBlockedMainLog(_ target: RotatingLogFile) {
+        let fd = target.descriptor
+        guard fd >= 0 else { return }
+        loop.watchWritable(fd) { [weak self, weak target] in
+            guard let self, let target else { return }
+            if self.log.flush(target) { self.loop.unwatchWritable(fd) }
+        }
+    }
+
     private func wireSupervisor() {
         supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
@@ -79,6 +89,7 @@ public final class Daemon {
         do { try Reaper.becomeSubreaper() } catch {
             log.warn("could not become a child subreaper (\(error)): orphaned grandchildren will not be reaped")
         }
+        log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
         wireSupervisor()
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")
@@ -108,7 +119,6 @@ public final class Daemon {
                 _ = requestReload()
             }
         case SIGUSR2:
-            log.reopen()
             supervisor.reopenLogs()
         default:
             break
@@ -186,6 +196,7 @@ public final class Daemon {
         wireSupervisor()
         supervisor.addGroups(newConfig.groups)
         control?.configurationChanged()
+        log.info("supervisord started with pid \(pid)")
         supervisor.autostart()
         SystemdNotify.send("READY=1")
     }

@@ -1,6 +1,11 @@
 // The activity log: supervisord's line format and level names, written to
 // `[supervisord] logfile` with its rotation, and echoed to stdout when the
 // daemon runs in the foreground and is not `silent`.
+//
+// Neither target may block the daemon: a pipe or terminal that stops being
+// read (a stuck container log driver) gets the lines queued, bounded, and
+// flushed when it becomes writable again (`onBlocked` asks the daemon for a
+// writable watch).
 import SwiftvisorCore
 import SwiftvisorOS
 import Glibc
@@ -9,34 +14,52 @@ public final class MainLog {
     /// Lines below this level are dropped (`loglevel=`).
     public var threshold: LogLevel
     private var file: RotatingLogFile?
-    private let echoToStdout: Bool
+    /// The foreground echo: our own open file description of stdout, so making
+    /// it non-blocking does not touch the terminal's or the shell's.
+    private var echo: RotatingLogFile?
+    private var echoRaw = false
     /// Called after each line is written (the control server follows `maintail -f` with it).
     public var onWrite: (() -> Void)?
+    /// Called once when a target starts queueing because it would block; the
+    /// daemon watches its descriptor and calls `flush(_:)` when writable.
+    var onBlocked: ((RotatingLogFile) -> Void)?
+    private var blockedTargets: Set<ObjectIdentifier> = []
     public private(set) var path: String?
 
     /// - Parameters:
     ///   - path: the log file, or nil for no file (`logfile=syslog` is treated as no file for now).
     public init(path: String?, maxbytes: Int, backups: Int, threshold: LogLevel, echoToStdout: Bool) throws(SystemError) {
         self.threshold = threshold
-        self.echoToStdout = echoToStdout
         self.path = path
         if let path {
             file = try RotatingLogFile(path: path, maxBytes: Int64(maxbytes), backups: backups)
+        }
+        if echoToStdout && !Self.isStdout(path) {
+            // A socket as stdout cannot be reopened by path: write to fd 1 as is.
+            echo = try? RotatingLogFile(path: "/proc/self/fd/1", maxBytes: 0, backups: 0)
+            echoRaw = echo == nil
         }
     }
 
     public func log(_ level: LogLevel, _ message: String) {
         guard level.rawValue >= threshold.rawValue else { return }
-        let line = "\(LocalTime.logTimestamp(wall: EventLoop.wallNow())) \(level.tag) \(message)\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeBytes { buffer in
-            file?.write(buffer)
-            if echoToStdout, !isStdoutTheLogFile {
-                _ = Glibc.write(1, buffer.baseAddress, buffer.count)
+        let line = Array("\(LocalTime.logTimestamp(wall: EventLoop.wallNow())) \(level.tag) \(message)\n".utf8)
+        for target in [file, echo] {
+            guard let target else { continue }
+            target.write(line)
+            if target.isBlocked, blockedTargets.insert(ObjectIdentifier(target)).inserted {
+                onBlocked?(target)
             }
         }
-        bytes.removeAll()
+        if echoRaw { line.withUnsafeBytes { _ = Glibc.write(1, $0.baseAddress, $0.count) } }
         onWrite?()
+    }
+
+    /// Write what `target` queued; true when it is empty again.
+    func flush(_ target: RotatingLogFile) -> Bool {
+        guard target.flushPending() else { return false }
+        blockedTargets.remove(ObjectIdentifier(target))
+        return true
     }
 
     public func critical(_ m: String) { log(.critical, m) }
@@ -47,12 +70,25 @@ public final class MainLog {
     public func blather(_ m: String) { log(.blather, m) }
 
     /// SIGUSR2: reopen by path (for external logrotate).
-    public func reopen() { file?.reopen() }
+    public func reopen() {
+        guard let file else { return }
+        file.reopen()
+        // A new descriptor: a queue still waiting needs a new writable watch.
+        if file.isBlocked {
+            blockedTargets.remove(ObjectIdentifier(file))
+            if blockedTargets.insert(ObjectIdentifier(file)).inserted { onBlocked?(file) }
+        }
+    }
 
-    public func close() { file?.close(); file = nil }
+    public func close() {
+        file?.flushPending()
+        file?.close(); file = nil
+        echo?.flushPending()
+        echo?.close(); echo = nil
+    }
 
     /// `logfile=/dev/stdout` with `-n`: echoing as well would print every line twice.
-    private var isStdoutTheLogFile: Bool {
+    private static func isStdout(_ path: String?) -> Bool {
         guard let path else { return false }
         return path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1"
     }

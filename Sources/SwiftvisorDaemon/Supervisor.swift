@@ -36,6 +36,8 @@ public final class Supervisor {
     var onShutdownComplete: (() -> Void)?
     /// Called after any bytes were appended to a log file (tail -f followers).
     var onLogWritten: ((String) -> Void)?
+    /// Child log writers, one per path, shared by the processes that name it.
+    let logFiles = SharedLogFiles()
     /// Reused buffer for output with no log file (`NONE`).
     private var discard = [UInt8](repeating: 0, count: 65536)
 
@@ -92,19 +94,19 @@ public final class Supervisor {
     private func openLogs(_ p: ManagedProcess) {
         if p.stdoutLog == nil, let path = p.stdoutPath {
             do {
-                p.stdoutLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stdout.maxbytes), backups: p.config.stdout.backups)
+                p.stdoutLog = try logFiles.acquire(path: path, maxBytes: p.config.stdout.maxbytes, backups: p.config.stdout.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
         if p.stderrLog == nil, let path = p.stderrPath {
             do {
-                p.stderrLog = try RotatingLogFile(path: path, maxBytes: Int64(p.config.stderr.maxbytes), backups: p.config.stderr.backups)
+                p.stderrLog = try logFiles.acquire(path: path, maxBytes: p.config.stderr.maxbytes, backups: p.config.stderr.backups)
             } catch { log.error("could not open log \(path) for \(p.name): \(error)") }
         }
     }
 
     private func closeLogs(_ p: ManagedProcess) {
-        p.stdoutLog?.close(); p.stdoutLog = nil
-        p.stderrLog?.close(); p.stderrLog = nil
+        if let f = p.stdoutLog { logFiles.release(f); p.stdoutLog = nil }
+        if let f = p.stderrLog { logFiles.release(f); p.stderrLog = nil }
     }
 
     // MARK: - Feeding the state machines
@@ -141,6 +143,10 @@ public final class Supervisor {
                 p.timer = loop.schedule(at: deadline) { [weak self, weak p] in
                     guard let self, let p else { return }
                     p.timer = nil
+                    // A SIGCHLD may be waiting in the same loop round: reap first,
+                    // so a child that died before startsecs is never counted as
+                    // started (the machine ignores the then-stale timer).
+                    self.reapChildren()
                     self.feed(p, .timer)
                 }
             case .cancelTimer:
@@ -190,7 +196,7 @@ public final class Supervisor {
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
                 // keep them in the log where users look for them.
-                var text = Array("supervisor: \(error)\nsupervisor: child process was not spawned\n".utf8)
+                let text = Array("supervisor: \(error)\nsupervisor: child process was not spawned\n".utf8)
                 text.withUnsafeBytes { stderr.write($0) }
             }
             feed(p, .spawnFailed(reason: error.description))
@@ -221,21 +227,35 @@ public final class Supervisor {
     private func watchOutput(_ p: ManagedProcess, fd: Int32, channel: OutputChannel) {
         let pipe = OutputPipe(fd: fd, channel: channel)
         p.outputPipes.append(pipe)
-        loop.watchReadable(fd) { [weak self, weak p, weak pipe] in
+        watch(pipe, of: p)
+    }
+
+    private func watch(_ pipe: OutputPipe, of p: ManagedProcess) {
+        loop.watchReadable(pipe.fd) { [weak self, weak p, weak pipe] in
             guard let self, let p, let pipe else { return }
             self.drain(pipe, of: p)
         }
     }
 
+    /// Chunks (of up to 128 KiB) moved per pipe per wakeup: a child that writes
+    /// as fast as it can gets its share, then the loop serves everyone else
+    /// (epoll is level-triggered, so the rest is taken on the next round).
+    private static let chunksPerWakeup = 8
+
     /// Move what is in the pipe into the log file; close the pipe at EOF.
-    /// Returns when the pipe is empty (EAGAIN) or closed.
+    /// Returns when the pipe is empty (EAGAIN), closed, paused behind a blocked
+    /// log target, or after `limit` chunks.
     @discardableResult
-    private func drain(_ pipe: OutputPipe, of p: ManagedProcess) -> Bool {
+    private func drain(_ pipe: OutputPipe, of p: ManagedProcess, limit: Int = chunksPerWakeup) -> Bool {
         let file = pipe.channel == .stdout ? p.stdoutLog : (p.stderrLog ?? (p.config.redirectStderr ? p.stdoutLog : nil))
         var wrote = false
-        while true {
+        var chunks = 0
+        while chunks < limit {
+            chunks += 1
             let result: RelayResult
-            if let file {
+            if needsCopy {
+                result = copy(pipe, of: p, into: file)
+            } else if let file {
                 result = file.relay(fromPipe: pipe.fd)
             } else {
                 let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
@@ -247,6 +267,8 @@ public final class Supervisor {
                 continue
             case .wouldBlock:
                 break
+            case .blocked:
+                if let file { pause(pipe, of: p, behind: file) }
             case .eof:
                 loop.unwatch(pipe.fd)
                 _ = Glibc.close(pipe.fd)
@@ -258,8 +280,63 @@ public final class Supervisor {
         return wrote
     }
 
+    // MARK: - Blocked log targets
+
+    /// Log targets that would block (a pipe nobody reads), with the child pipes
+    /// paused behind them. Only those children wait; the loop goes on.
+    private var blocked: [ObjectIdentifier: (file: RotatingLogFile, fd: Int32, pipes: [(OutputPipe, ManagedProcess)])] = [:]
+
+    private func pause(_ pipe: OutputPipe, of p: ManagedProcess, behind file: RotatingLogFile) {
+        loop.unwatch(pipe.fd)
+        let key = ObjectIdentifier(file)
+        if var entry = blocked[key] {
+            entry.pipes.append((pipe, p))
+            blocked[key] = entry
+            return
+        }
+        blocked[key] = (file, file.descriptor, [(pipe, p)])
+        watchBlocked(key)
+    }
+
+    private func watchBlocked(_ key: ObjectIdentifier) {
+        guard let entry = blocked[key], entry.fd >= 0 else { return }
+        loop.watchWritable(entry.fd) { [weak self] in self?.resume(key) }
+    }
+
+    private func resume(_ key: ObjectIdentifier) {
+        guard let entry = blocked[key], entry.file.flushPending() else { return }
+        loop.unwatchWritable(entry.fd)
+        blocked[key] = nil
+        for (pipe, p) in entry.pipes where p.outputPipes.contains(where: { $0 === pipe }) {
+            watch(pipe, of: p)
+            drain(pipe, of: p)
+        }
+    }
+
+    /// Whether child output must pass through the daemon's memory (strip_ansi,
+    /// or the debug-level echo into the main log) instead of being spliced.
+    private var needsCopy: Bool {
+        config.supervisord.stripAnsi || log.threshold.rawValue <= LogLevel.debug.rawValue
+    }
+
+    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?) -> RelayResult {
+        if let file, file.isBlocked { return .blocked }
+        let n = discard.withUnsafeMutableBytes { Glibc.read(pipe.fd, $0.baseAddress, $0.count) }
+        if n == 0 { return .eof }
+        if n < 0 { return errno == EAGAIN || errno == EINTR ? .wouldBlock : .eof }
+        var data = Array(discard[0..<n])
+        if config.supervisord.stripAnsi { data = ChildOutputText.stripANSI(data) }
+        file?.write(data)
+        if log.threshold.rawValue <= LogLevel.debug.rawValue {
+            log.debug(ChildOutputText.mainLogEcho(processName: p.name, channel: pipe.channel.rawValue, data: data))
+        }
+        return .moved(n)
+    }
+
+    /// At a child's exit: take what it left in its pipes before logging the exit
+    /// (bounded, since a grandchild may still be writing into the same pipe).
     private func drainAll(_ p: ManagedProcess) {
-        for pipe in p.outputPipes { drain(pipe, of: p) }
+        for pipe in p.outputPipes { drain(pipe, of: p, limit: 64) }
     }
 
     // MARK: - Reaping
@@ -374,9 +451,12 @@ public final class Supervisor {
     func reopenLogs() {
         log.info("received SIGUSR2 indicating log reopen request")
         log.reopen()
-        for p in processes {
-            p.stdoutLog?.reopen()
-            p.stderrLog?.reopen()
+        // Reopening changes descriptors: move the writable watches of blocked targets.
+        for (key, entry) in blocked where entry.fd >= 0 { loop.unwatchWritable(entry.fd); blocked[key]?.fd = -1 }
+        logFiles.reopenAll()
+        for (key, entry) in blocked {
+            blocked[key]?.fd = entry.file.descriptor
+            watchBlocked(key)
         }
         log.info("supervisord logreopen")
     }

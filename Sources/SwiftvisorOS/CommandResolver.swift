@@ -2,6 +2,7 @@
 // (process.py:105-160, options.py:1556-1567), with the same spawnerr texts.
 // It stats the filesystem, so it lives in the shell, not the core.
 import Glibc
+import SwiftvisorCore
 
 /// Why a `command=` cannot be run; `description` is supervisord's spawnerr text.
 public enum CommandError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -41,12 +42,11 @@ public enum CommandResolver {
     /// - Returns: the path to exec, and argv unchanged (argv[0] is not replaced).
     /// - Note: the checks run as the daemon's uid, not as `user=` (as supervisord).
     public static func resolve(command: String, path: String?) throws(CommandError) -> (executable: String, argv: [String]) {
-        // TODO: use SwiftvisorCore's splitCommandLine once it lands on main.
         let argv: [String]
         do {
-            argv = try ShellWords.split(command)
-        } catch let e {
-            throw .unparsable(command: command, reason: e.reason)
+            argv = try splitCommandLine(command)
+        } catch {
+            throw .unparsable(command: command, reason: error.description)
         }
         guard let program = argv.first else { throw .empty }
 
@@ -72,79 +72,4 @@ public enum CommandResolver {
         if !Sys.access(filename, X_OK) { throw .noPermission(filename) }
         return (filename, argv)
     }
-}
-
-/// Minimal `shlex.split` (POSIX mode, whitespace_split, no comments).
-/// TODO: replace with SwiftvisorCore's splitCommandLine when it is on main.
-enum ShellWords {
-    struct SplitError: Error { var reason: String }
-
-    static func split(_ s: String) throws(SplitError) -> [String] {
-        var words: [String] = []
-        var current = ""
-        var inWord = false
-        var it = Array(s.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            switch c {
-            case " ", "\t", "\n", "\r":
-                if inWord { words.append(current); current = ""; inWord = false }
-            case "'":
-                inWord = true
-                var closed = false
-                while let q = it.popFirst() {
-                    if q == "'" { closed = true; break }
-                    current.unicodeScalars.append(q)
-                }
-                if !closed { throw SplitError(reason: "No closing quotation") }
-            case "\"":
-                inWord = true
-                var closed = false
-                while let q = it.popFirst() {
-                    if q == "\"" { closed = true; break }
-                    // Inside double quotes a backslash escapes only `"` and `\` (shlex).
-                    if q == "\\", let next = it.first, next == "\"" || next == "\\" {
-                        current.unicodeScalars.append(next)
-                        it.removeFirst()
-                        continue
-                    }
-                    current.unicodeScalars.append(q)
-                }
-                if !closed { throw SplitError(reason: "No closing quotation") }
-            case "\\":
-                inWord = true
-                guard let next = it.popFirst() else { throw SplitError(reason: "No escaped character") }
-                current.unicodeScalars.append(next)
-            default:
-                inWord = true
-                current.unicodeScalars.append(c)
-            }
-        }
-        if inWord { words.append(current) }
-        return words
-    }
-}
-
-/// Python's `repr()` of a str, which supervisord's `%r` messages use.
-func pythonRepr(_ s: String) -> String {
-    let quote: Character = (s.contains("'") && !s.contains("\"")) ? "\"" : "'"
-    var out = String(quote)
-    for u in s.unicodeScalars {
-        switch u {
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if Character(u) == quote { out += "\\\(quote)" }
-            else if u.value < 0x20 || u.value == 0x7f { out += "\\x" + hex2(u.value) }
-            else { out.unicodeScalars.append(u) }
-        }
-    }
-    out.append(quote)
-    return out
-}
-
-private func hex2(_ v: UInt32) -> String {
-    let h = String(v, radix: 16)
-    return h.count == 1 ? "0" + h : h
 }

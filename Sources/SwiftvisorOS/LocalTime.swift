@@ -2,7 +2,6 @@
 // the TZ database, so it lives in the OS layer; the format strings are
 // supervisord's, byte for byte, because operators grep for them.
 import Glibc
-import SwiftvisorCore
 
 public enum LocalTime {
     /// `2026-11-22 10:00:00,123`: Python logging's asctime with milliseconds.
@@ -18,13 +17,6 @@ public enum LocalTime {
     public static func stopTime(wall: Double) -> String {
         var tm = brokenDown(wall.rounded(.down))
         return format(&tm, "%b %d %I:%M %p")
-    }
-
-    /// `epochSeconds` broken down in the local time zone (status stop times).
-    public static func of(_ epochSeconds: Int) -> LocalDateTime {
-        let tmv = brokenDown(Double(epochSeconds))
-        return LocalDateTime(year: Int(tmv.tm_year) + 1900, month: Int(tmv.tm_mon) + 1, day: Int(tmv.tm_mday),
-                             hour: Int(tmv.tm_hour), minute: Int(tmv.tm_min))
     }
 
     private static func brokenDown(_ secs: Double) -> tm {

@@ -13,8 +13,12 @@ public enum RelayResult: Sendable, Equatable {
     case eof
     /// The pipe is empty for now; wait for it to become readable again.
     case wouldBlock
-    /// This many bytes were taken from the pipe (written, or counted in `droppedBytes`).
+    /// This many bytes were taken from the pipe (written, queued, or counted in `droppedBytes`).
     case moved(Int)
+    /// The target is a pipe or terminal that cannot take more now (nobody
+    /// reads it): stop reading the child's pipe, so the child, and only the
+    /// child, waits; resume when `flushPending()` reports the queue empty.
+    case blocked
 }
 
 /// One log file (or a non-seekable target such as `/dev/stdout`), written from
@@ -41,6 +45,15 @@ public final class RotatingLogFile {
     /// Whether the target can rotate: a regular file, not a /dev or /proc path.
     public private(set) var isRotatable = false
 
+    /// Bytes accepted for a non-regular target that would have blocked. Such
+    /// targets are non-blocking, so a reader that stops (a stuck container log
+    /// driver) never stalls the daemon's loop; the bytes wait here instead.
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
+    /// Past this many queued bytes, further bytes are counted in `droppedBytes`
+    /// (only reachable through `write`: `relay` stops reading instead).
+    public static let pendingLimit = 4 * 1024 * 1024
+
     private var fd: Int32 = -1
     private var size: Int64 = 0
     private var useSplice = false
@@ -66,6 +79,52 @@ public final class RotatingLogFile {
     public var currentSize: Int64 {
         if fd >= 0, isRotatable, let st = try? Sys.fstat(fd) { return Int64(st.st_size) }
         return size
+    }
+
+    /// Whether bytes are queued because the target would block.
+    public var isBlocked: Bool { pendingStart < pending.count }
+
+    /// The open descriptor (-1 when closed), for a writable watch while blocked.
+    public var descriptor: Int32 { fd }
+
+    /// Write queued bytes; returns true when nothing is left queued.
+    @discardableResult
+    public func flushPending() -> Bool {
+        guard isBlocked else { return true }
+        guard ensureOpen() else { return false }
+        while pendingStart < pending.count {
+            let result = pending.withUnsafeBytes { raw in
+                Result { () throws(SystemError) in try Sys.write(fd, UnsafeRawBufferPointer(rebasing: raw[pendingStart...])) }
+            }
+            switch result {
+            case .success(let n) where n > 0:
+                pendingStart += n
+                bytesWritten += UInt64(n)
+                size += Int64(n)
+            case .failure(let error) where error.errno == EAGAIN:
+                return false
+            case .failure(let error):
+                lastError = error
+                droppedBytes += UInt64(pending.count - pendingStart)
+                pendingStart = pending.count
+            default:
+                return false
+            }
+        }
+        pending.removeAll(keepingCapacity: false)
+        pendingStart = 0
+        return true
+    }
+
+    private func enqueue(_ bytes: UnsafeRawBufferPointer) {
+        if pendingStart > 0 && pendingStart == pending.count {
+            pending.removeAll(keepingCapacity: true)
+            pendingStart = 0
+        }
+        let room = max(0, Self.pendingLimit - (pending.count - pendingStart))
+        let kept = min(room, bytes.count)
+        pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<kept]))
+        droppedBytes += UInt64(bytes.count - kept)
     }
 
     /// Whether `relay(fromPipe:)` moves bytes with splice(2) (exclusively owned
@@ -106,12 +165,23 @@ public final class RotatingLogFile {
             droppedBytes += UInt64(bytes.count)
             return
         }
+        if isBlocked {
+            // Keep the order: nothing may overtake what is already queued.
+            enqueue(bytes)
+            return
+        }
+        if useSplice { followExternalTruncation() }
         var offset = 0
+        var queued = 0
         while offset < bytes.count {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             let n: Int
             do {
                 n = try Sys.write(fd, rest)
+            } catch where error.errno == EAGAIN {
+                enqueue(rest)
+                queued = rest.count
+                break
             } catch {
                 lastError = error
                 break
@@ -120,7 +190,7 @@ public final class RotatingLogFile {
             offset += n
         }
         bytesWritten += UInt64(offset)
-        droppedBytes += UInt64(bytes.count - offset)
+        droppedBytes += UInt64(bytes.count - offset - queued)
         size += Int64(offset)
         rotateIfNeeded()
     }
@@ -137,6 +207,7 @@ public final class RotatingLogFile {
     /// counted as dropped), in order, and rotation happens between chunks.
     public func relay(fromPipe pipe: Int32) -> RelayResult {
         if useSplice && ensureOpen() {
+            followExternalTruncation()
             do throws(SystemError) {
                 let n = try Sys.splice(from: pipe, to: fd, count: Self.chunk)
                 if n == 0 { return .eof }
@@ -155,6 +226,7 @@ public final class RotatingLogFile {
                 if error.errno == EINVAL { useSplice = false }
             }
         }
+        if isBlocked { return .blocked }
         if buffer.isEmpty { buffer = [UInt8](repeating: 0, count: Self.chunk) }
         // Array.withUnsafeMutableBytes is untyped-rethrows: carry the typed error out in a Result.
         let result = buffer.withUnsafeMutableBytes { b in
@@ -175,6 +247,14 @@ public final class RotatingLogFile {
 
     // MARK: - Private
 
+    /// Without O_APPEND our offset does not follow the file's end. If someone
+    /// truncated the file behind us (logrotate's `copytruncate`, `: > file`),
+    /// continue at the new end instead of leaving a hole of zeros.
+    private func followExternalTruncation() {
+        guard let st = try? Sys.fstat(fd), Int64(st.st_size) < size else { return }
+        if let end = try? Sys.lseek(fd, 0, SEEK_END) { size = Int64(end) }
+    }
+
     private func ensureOpen() -> Bool {
         if fd >= 0 { return true }
         do { try open(truncate: false) } catch { lastError = error }
@@ -190,6 +270,12 @@ public final class RotatingLogFile {
         // /dev/stdout of a daemon whose stdout is a file is a regular file, but
         // renaming "/dev/stdout" would be wrong: those paths never rotate.
         isRotatable = regular && !path.hasPrefix("/dev/") && !path.hasPrefix("/proc/")
+        if !regular {
+            // A pipe or terminal may stop being read: never let a write block the loop.
+            if let flags = try? syscall("fcntl(F_GETFL)", { fcntl(newFD, F_GETFL) }) {
+                _ = fcntl(newFD, F_SETFL, flags | O_NONBLOCK)
+            }
+        }
         size = regular ? Int64(st!.st_size) : 0
         useSplice = false
         if isRotatable && maxBytes > 0 {

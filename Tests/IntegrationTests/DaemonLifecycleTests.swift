@@ -295,3 +295,146 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(sandbox.stopDaemon(), 0)
     }
 }
+
+final class DaemonLogSharingTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_processesSharingOneLogFile_appendInsteadOfOverwriting() throws {
+        // numprocs workers pointed at one file: a common real-world config.
+        try sandbox.writeConfig("""
+        [program:w]
+        command=/bin/sh -c "for i in 1 2 3 4 5 6 7 8 9 10; do echo w$SUPERVISOR_PROCESS_NAME-$i; sleep 0.01; done"
+        process_name=%(program_name)s_%(process_num)d
+        numprocs=4
+        stdout_logfile=\(sandbox.dir)/shared.log
+        startsecs=0
+        autorestart=false
+        """)
+        try sandbox.startDaemon()
+        waitUntil("all exited") { sandbox.logLines(containing: "(exit status 0; expected)").count == 4 }
+        let lines = try String(contentsOfFile: sandbox.dir + "/shared.log", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 40, lines.joined(separator: "\n"))
+        for n in 0..<4 {
+            XCTAssertEqual(lines.filter { $0.hasPrefix("ww_\(n)-") }.count, 10, "lines of w_\(n)")
+        }
+    }
+
+    func test_externalTruncation_copytruncate_doesNotLeaveAHole() throws {
+        try sandbox.writeConfig("""
+        [program:talker]
+        command=/bin/sh -c "while :; do echo 0123456789; sleep 0.01; done"
+        stdout_logfile=\(sandbox.dir)/t.log
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        let path = sandbox.dir + "/t.log"
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+        waitUntil("some output") { size() > 2000 }
+        truncate(path, 0)  // what logrotate's copytruncate does
+        waitUntil("writing resumed") { size() > 0 }
+        let data = try XCTUnwrap(FileManager.default.contents(atPath: path))
+        XCTAssertFalse(data.prefix(100).contains(0), "the file starts with a hole of zero bytes after truncation")
+    }
+}
+
+final class DaemonOutputFilterTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_stripAnsi_andDebugLevel_echoChildOutputIntoTheMainLog() throws {
+        try sandbox.writeConfig("""
+        [supervisord]
+        strip_ansi=true
+        [program:colour]
+        command=/usr/bin/printf '\\033[31mred\\033[0m text\\n'
+        stdout_logfile=\(sandbox.dir)/colour.log
+        startsecs=0
+        autorestart=false
+        """, loglevel: "debug")
+        try sandbox.startDaemon()
+        waitUntil("exited") { !sandbox.logLines(containing: "exited: colour (exit status 0; expected)").isEmpty }
+        XCTAssertEqual(try String(contentsOfFile: sandbox.dir + "/colour.log", encoding: .utf8), "red text\n")
+        XCTAssertTrue(sandbox.mainLog.contains("DEBG 'colour' stdout output:\nred text\n"), sandbox.mainLog)
+    }
+}
+
+final class DaemonBlockedOutputTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    /// The container idiom `stdout_logfile=/dev/stdout` with a log reader that
+    /// stops: the flooding child waits, the daemon and every other program go on.
+    func test_aStdoutNobodyReads_blocksOnlyTheChildWritingToIt() throws {
+        try sandbox.writeConfig("""
+        [program:flood]
+        command=/usr/bin/yes flood
+        stdout_logfile=/dev/stdout
+        stdout_logfile_maxbytes=0
+        startsecs=0
+        [program:ticker]
+        command=/bin/sh -c "while :; do echo tick; sleep 0.02; done"
+        stdout_logfile=\(sandbox.dir)/ticker.log
+        startsecs=0
+        """)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Binaries.swiftvisord)
+        daemon.arguments = ["-n", "-c", sandbox.configPath]
+        let stdout = Pipe()  // never read until the end of the test
+        daemon.standardOutput = stdout
+        daemon.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try daemon.run()
+        sandbox.track(pid: daemon.processIdentifier)
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL); daemon.waitUntilExit() } }
+        waitUntil("socket") { FileManager.default.fileExists(atPath: sandbox.socketPath) }
+        let tickerLog = sandbox.dir + "/ticker.log"
+        func size() -> Int { (try? FileManager.default.attributesOfItem(atPath: tickerLog)[.size] as? Int) ?? 0 }
+        // The stdout pipe (64 KiB) is full within milliseconds; supervision must go on.
+        let before = size()
+        waitUntil("ticker keeps logging while stdout is full") { size() > before + 200 }
+        let status = try sandbox.ctl("status")
+        XCTAssertTrue(status.stdout.contains("flood"), status.stdout + status.stderr)
+        XCTAssertTrue(status.stdout.contains("ticker"), status.stdout)
+        // Draining the pipe lets the flood through again.
+        let reader = stdout.fileHandleForReading
+        var drained = 0
+        waitUntil("flood output flows again") {
+            drained += reader.availableData.count
+            return drained > 1_000_000
+        }
+        kill(daemon.processIdentifier, SIGTERM)
+        DispatchQueue.global().async { _ = reader.readDataToEndOfFile() }
+        waitUntil("daemon exit") { !daemon.isRunning }
+        XCTAssertEqual(daemon.terminationStatus, 0)
+    }
+}
+
+final class DaemonSpawnErrorTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    /// supervisord sometimes shows `success: ... RUNNING` for a child that could
+    /// not chdir (reference §2.4); we report a spawn error and go BACKOFF → FATAL.
+    func test_missingDirectory_isASpawnErrorEndingFatal_neverRunning() throws {
+        try sandbox.writeConfig("""
+        [program:nodir]
+        command=/bin/true
+        directory=/nonexistent-swv
+        startretries=1
+        stderr_logfile=\(sandbox.dir)/nodir.err
+        """)
+        try sandbox.startDaemon()
+        waitUntil("FATAL") { !sandbox.logLines(containing: "gave up: nodir entered FATAL state").isEmpty }
+        XCTAssertEqual(sandbox.logLines(containing: "spawnerr: couldn't chdir to /nonexistent-swv: ENOENT").count, 2, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "success: nodir").isEmpty, "never promoted to RUNNING")
+        let err = try String(contentsOfFile: sandbox.dir + "/nodir.err", encoding: .utf8)
+        XCTAssertTrue(err.contains("supervisor: couldn't chdir to /nonexistent-swv: ENOENT\nsupervisor: child process was not spawned\n"), err)
+        let status = try sandbox.ctl("status", "nodir")
+        XCTAssertEqual(status.stdout, "nodir                            FATAL     couldn't chdir to /nonexistent-swv: ENOENT\n")
+        XCTAssertEqual(status.status, 3)
+    }
+}

@@ -261,10 +261,4 @@ final class CommandResolverTests: XCTestCase {
         XCTAssertEqual(message(dir), "command at '\(dir)' is a directory")
         XCTAssertEqual(message("plain", path: dir), "command at '\(dir)/plain' is not executable")
     }
-
-    func test_split_followsShlexPosixRules() throws {
-        XCTAssertEqual(try ShellWords.split(#"a "b \" c" 'd\e' f\ g "" x"#), ["a", "b \" c", #"d\e"#, "f g", "", "x"])
-        XCTAssertEqual(try ShellWords.split(#"a"b"'c'"#), ["abc"])
-        XCTAssertEqual(try ShellWords.split(#""\n""#), [#"\n"#])
-    }
 }

@@ -71,4 +71,11 @@ int swv_pipe2(int fds[2], int flags);
 /// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len);
 
+
+/// Control socket (ctl branch): accept4 and SO_PEERCRED need _GNU_SOURCE.
+/// accept4(fd, NULL, NULL, SOCK_NONBLOCK|SOCK_CLOEXEC); -1 with errno on failure.
+int swv_accept_nonblock_cloexec(int fd);
+/// SO_PEERCRED of a connected Unix socket; 0 on success, -1 with errno.
+int swv_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+
 #endif

@@ -47,6 +47,8 @@ struct ConfigReader {
     /// `ENV_*`: the host environment, then `[supervisord] environment=` keys.
     var env: [String: ExpansionValue] = [:]
     var config: Configuration
+    /// `[supervisord] user=`, resolved last as supervisord's realize() does.
+    var pendingUser: (String, SourceLocation)? = nil
     var hostNodeName: String { host.hostName }
 
     init(host: any ConfigHost, path: String) {
@@ -139,7 +141,8 @@ struct ConfigReader {
         if let (v, loc) = try opt("minfds") { c.minfds = try convert(v, loc, s, "minfds") { v throws(ValueError) in try ValueTypes.integer(v, option: "minfds") } }
         if let (v, loc) = try opt("minprocs") { c.minprocs = try convert(v, loc, s, "minprocs") { v throws(ValueError) in try ValueTypes.integer(v, option: "minprocs") } }
         if let (v, loc) = try opt("directory") { c.directory = try convert(v, loc, s, "directory") { v throws(ValueError) in try ValueTypes.existingDirectory(v, host: host) } }
-        var userText: (String, SourceLocation)? = try opt("user")
+        // `user=` is checked after the whole file is read (realize), like supervisord.
+        pendingUser = try opt("user")
         if let (v, loc) = try opt("umask") { c.umask = try convert(v, loc, s, "umask") { v throws(ValueError) in try ValueTypes.octal(v, option: "umask") } }
         let logfile = try opt("logfile") ?? ("supervisord.log", sup.location)
         c.logfile = try convert(logfile.0, logfile.1, s, "logfile") { v throws(ValueError) in try ValueTypes.existingDirpath(v, host: host) }
@@ -161,17 +164,21 @@ struct ConfigReader {
             envNames["host_node_name"] = .string(hostNodeName)
             let v = try expand(e, names: envNames, section: s, option: "environment")
             let pairs = try convert(v, e.location, s, "environment") { v throws(ValueError) in try EnvironmentSyntax.parse(v) }
-            c.environment = pairs
+            c.environment = pairs.isEmpty ? nil : pairs
+            // 4.3.0 expanded this value twice: once without host_node_name, then with it.
+            do {
+                let first = try Expansion.expand(e.value, names: names)
+                let second = try Expansion.expand(first, names: envNames)
+                warnIfLegacyEnvironmentDiffers(second, parsed: pairs, location: e.location, section: s)
+            } catch {
+                config.warnings.append(ConfigWarning(location: e.location,
+                    message: "[supervisord] environment: supervisord 4.3.0 rejects this value (it expands %-formats twice there, the first time without host_node_name); swiftvisord expands it once, as Supervisor 4.4 does"))
+            }
             // Later sections can use these as %(ENV_KEY)s (issue-1170a).
             for p in pairs { env["ENV_\(p.key)"] = .string(p.value) }
         }
-        // `user=` is checked after the whole file is read (realize), like supervisord.
-        userText = userText.map { ($0.0, $0.1) }
-        pendingUser = userText
         config.supervisord = c
     }
-
-    var pendingUser: (String, SourceLocation)? = nil
 
     mutating func applyOverrides(_ o: ConfigOverrides, sectionLocation: SourceLocation) throws(ConfigError) {
         var c = config.supervisord
@@ -215,7 +222,7 @@ struct ConfigReader {
             let s = section.name
             guard let e = doc.get(s, key) else {
                 throw ConfigError(at: section.location, section: s, option: key,
-                                  reason: "section [\(s)] does not specify a \(key)",
+                                  reason: "is missing: every [rpcinterface:x] section names its factory",
                                   hint: "write \(key) = \(ConfigLoader.mainRPCInterfaceFactory)")
             }
             let factory = try expand(e, names: env, section: s, option: key)

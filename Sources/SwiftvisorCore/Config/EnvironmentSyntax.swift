@@ -8,8 +8,8 @@
 enum EnvironmentSyntax {
     /// Parse `environment=` into pairs in first-seen key order (a repeated key keeps
     /// its first position and takes the last value, like a Python dict).
-    static func parse(_ s: String) throws(ValueError) -> [EnvironmentVariable] {
-        var lexer = POSIXShlex(s)
+    static func parse(_ s: String, legacy: Bool = false) throws(ValueError) -> [EnvironmentVariable] {
+        var lexer = Shlex(s, posix: !legacy)
         var tokens: [String] = []
         while let t = try lexer.nextToken() { tokens.append(t) }
         var result: [EnvironmentVariable] = []
@@ -20,7 +20,14 @@ enum EnvironmentSyntax {
                 throw ValueError("\"\(s)\" is not a list of KEY=value pairs (it ends early or lacks an '=')",
                                  hint: "write KEY=value pairs separated by commas and quote values with other characters than letters, digits and _/.+-():, e.g. environment=A=\"1 2\",B=x")
             }
-            let key = tokens[i], value = tokens[i + 2]
+            let key = tokens[i]
+            var value = tokens[i + 2]
+            if legacy {
+                // 4.3.0: value.strip('\'"')
+                let q: Set<Character> = ["'", "\""]
+                while let f = value.first, q.contains(f) { value.removeFirst() }
+                while let l = value.last, q.contains(l) { value.removeLast() }
+            }
             if let at = index[key] {
                 result[at].value = value
             } else {
@@ -33,23 +40,27 @@ enum EnvironmentSyntax {
     }
 }
 
-/// Python `shlex.shlex(s, posix=True)` with supervisord's extra word characters.
-struct POSIXShlex {
+/// Python `shlex.shlex(s, posix=...)` with supervisord's extra word characters.
+/// POSIX mode is what Supervisor HEAD uses; legacy mode is 4.3.0's, kept to
+/// warn when the two read a value differently.
+struct Shlex {
+    let posix: Bool
     private let chars: [Unicode.Scalar]
     private var pos = 0
     private var state: Unicode.Scalar? = " "   // nil: end of input
     private var pushback: [String] = []
 
-    private static let wordchars: Set<Unicode.Scalar> = {
+    private static let legacyWordchars: Set<Unicode.Scalar> = {
         var s = Set("abcdfeghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_".unicodeScalars)
-        s.formUnion("ßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ".unicodeScalars)
         s.formUnion("/.+-():".unicodeScalars)
         return s
     }()
+    private static let posixWordchars = legacyWordchars.union("ßàáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞ".unicodeScalars)
+    private var wordchars: Set<Unicode.Scalar> { posix ? Self.posixWordchars : Self.legacyWordchars }
     private static let whitespace: Set<Unicode.Scalar> = [" ", "\t", "\r", "\n"]
     private static let quotes: Set<Unicode.Scalar> = ["'", "\""]
 
-    init(_ s: String) { chars = Array(s.unicodeScalars) }
+    init(_ s: String, posix: Bool = true) { chars = Array(s.unicodeScalars); self.posix = posix }
 
     private mutating func read() -> Unicode.Scalar? {
         guard pos < chars.count else { return nil }
@@ -78,14 +89,15 @@ struct POSIXShlex {
             if st == " " {
                 guard let c = next else { state = nil; break loop }
                 if Self.whitespace.contains(c) {
-                    if hasToken || quoted { break loop }
+                    if hasToken || (posix && quoted) { break loop }
                 } else if c == "#" {
                     skipLine()
-                } else if c == "\\" {
+                } else if posix && c == "\\" {
                     escapedState = "a"; state = c
-                } else if Self.wordchars.contains(c) {
+                } else if wordchars.contains(c) {
                     token = String(c); state = "a"
                 } else if Self.quotes.contains(c) {
+                    if !posix { token = String(c) }
                     state = c
                 } else {
                     token = String(c)
@@ -97,8 +109,13 @@ struct POSIXShlex {
                     throw ValueError("a quotation in environment= is not closed", hint: "close every quote, e.g. environment=A=\"x y\"")
                 }
                 if c == st {
+                    if !posix {
+                        token.unicodeScalars.append(c)
+                        state = " "
+                        break loop
+                    }
                     state = "a"
-                } else if c == "\\" && st == "\"" {
+                } else if posix && c == "\\" && st == "\"" {
                     escapedState = st; state = c
                 } else {
                     token.unicodeScalars.append(c)
@@ -117,25 +134,28 @@ struct POSIXShlex {
                 guard let c = next else { state = nil; break loop }
                 if Self.whitespace.contains(c) {
                     state = " "
-                    if hasToken || quoted { break loop }
+                    if hasToken || (posix && quoted) { break loop }
                 } else if c == "#" {
                     skipLine()
-                    state = " "
-                    if hasToken || quoted { break loop }
-                } else if Self.quotes.contains(c) {
+                    if posix {
+                        state = " "
+                        if hasToken || (posix && quoted) { break loop }
+                    }
+                } else if posix && Self.quotes.contains(c) {
                     state = c
-                } else if c == "\\" {
+                } else if posix && c == "\\" {
                     escapedState = "a"; state = c
-                } else if Self.wordchars.contains(c) {
+                } else if wordchars.contains(c) || Self.quotes.contains(c) {
                     token.unicodeScalars.append(c)
                 } else {
                     pushback.insert(String(c), at: 0)
                     state = " "
-                    if hasToken || quoted { break loop }
+                    if hasToken || (posix && quoted) { break loop }
                 }
             }
         }
-        if !quoted && token.isEmpty { return nil }
+        if posix && !quoted && token.isEmpty { return nil }
+        if !posix && token.isEmpty { return nil }  // legacy eof is ''
         return token
     }
 }

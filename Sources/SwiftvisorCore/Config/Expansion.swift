@@ -61,6 +61,9 @@ public enum Expansion {
             let conv = s[i]
             i += 1
             if conv == "%" { out.append("%"); continue }
+            guard "sradiuxXoeEfFgGc".unicodeScalars.contains(conv) else {
+                throw bad("'%\(conv)' is not a format (after a '%' comes (name) and a conversion such as s or d)")
+            }
             guard let key, let v = names[key] else {
                 throw bad("'%\(conv)' has no (name); only %(name)\(conv) works here")
             }

@@ -92,6 +92,7 @@ extension ConfigReader {
                     let text = try expand(e, names: names, section: s, option: "environment")
                     let pairs = try convert(text, e.location, s, "environment") { v throws(ValueError) in try EnvironmentSyntax.parse(v) }
                     p.programEnvironment = pairs
+                    if processNum == numprocsStart { warnIfLegacyEnvironmentDiffers(text, parsed: pairs, location: e.location, section: s) }
                     for pair in pairs { names["ENV_\(pair.key)"] = .string(pair.value) }
                 }
                 if let (v, _) = try value("directory", names) { p.directory = v }
@@ -100,6 +101,7 @@ extension ConfigReader {
                     let key = "\(channel)_logfile"
                     var name = LogfileName.auto
                     if let (v, loc) = try value(key, names) {
+                        if processNum == numprocsStart { warnIfSecondExpansionDiffers(v, names: names, location: loc, section: s, option: key) }
                         name = try convert(v, loc, s, key) { v throws(ValueError) in try ValueTypes.logfileName(v, host: host) }
                     }
                     log.backups = try int("\(channel)_logfile_backups", 10, names)
@@ -147,7 +149,8 @@ extension ConfigReader {
         for i in processes.indices {
             let global = config.supervisord.environment
             let own = processes[i].programEnvironment
-            if global == nil && own == nil { processes[i].environment = nil; continue }
+            // An empty environment= is the same as none (supervisord keeps {} either way).
+            if (global ?? []).isEmpty && (own ?? []).isEmpty { processes[i].environment = nil; continue }
             var merged = global ?? []
             for pair in own ?? [] {
                 if let at = merged.firstIndex(where: { $0.key == pair.key }) { merged[at].value = pair.value } else { merged.append(pair) }

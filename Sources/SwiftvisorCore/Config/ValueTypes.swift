@@ -14,7 +14,10 @@ public enum LogfileName: Sendable, Equatable {
 
 /// The value-type converters. Pure except for the host look-ups they are given.
 public enum ValueTypes {
-    static func quoted(_ v: String) -> String { "\"\(v)\"" }
+    /// A value as shown in a message: in double quotes, line breaks visible.
+    static func quoted(_ v: String) -> String {
+        "\"" + v.replacing("\n", with: "\\n").replacing("\r", with: "\\r") + "\""
+    }
 
     /// `boolean`: yes/true/on/1, no/false/off/0, any case, nothing else (not even spaces).
     public static func boolean(_ v: String, option: String) throws(ValueError) -> Bool {
@@ -83,44 +86,23 @@ public enum ValueTypes {
         return UInt32(n)
     }
 
-    /// The signal names Python's `signal` module defines on Linux (x86-64/arm64),
-    /// including the `SIG_DFL`-style constants that supervisord also accepts.
-    static let signalNames: [String: Int32] = [
-        "SIGABRT": 6, "SIGALRM": 14, "SIGBUS": 7, "SIGCHLD": 17, "SIGCLD": 17, "SIGCONT": 18,
-        "SIGFPE": 8, "SIGHUP": 1, "SIGILL": 4, "SIGINT": 2, "SIGIO": 29, "SIGIOT": 6, "SIGKILL": 9,
-        "SIGPIPE": 13, "SIGPOLL": 29, "SIGPROF": 27, "SIGPWR": 30, "SIGQUIT": 3, "SIGRTMAX": 64,
-        "SIGRTMIN": 34, "SIGSEGV": 11, "SIGSTKFLT": 16, "SIGSTOP": 19, "SIGSYS": 31, "SIGTERM": 15,
-        "SIGTRAP": 5, "SIGTSTP": 20, "SIGTTIN": 21, "SIGTTOU": 22, "SIGURG": 23, "SIGUSR1": 10,
-        "SIGUSR2": 12, "SIGVTALRM": 26, "SIGWINCH": 28, "SIGXCPU": 24, "SIGXFSZ": 25,
-        "SIG_BLOCK": 0, "SIG_DFL": 0, "SIG_IGN": 1, "SIG_SETMASK": 2, "SIG_UNBLOCK": 1,
-    ]
-
-    /// The name supervisord's `signame()` prints for a number (without `SIG`).
-    static let canonicalSignalNames: [Int32: String] = [
-        1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS", 8: "FPE", 9: "KILL",
-        10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE", 14: "ALRM", 15: "TERM", 16: "STKFLT",
-        17: "CHLD", 18: "CONT", 19: "STOP", 20: "TSTP", 21: "TTIN", 22: "TTOU", 23: "URG",
-        24: "XCPU", 25: "XFSZ", 26: "VTALRM", 27: "PROF", 28: "WINCH", 29: "POLL", 30: "PWR",
-        31: "SYS", 34: "RTMIN", 64: "RTMAX",
-    ]
-
     /// `signal_number`: a number Python knows, or a name with or without `SIG`, any case.
     public static func signal(_ v: String, option: String) throws(ValueError) -> SignalSpec {
         let number: Int32
         if let n = PythonSyntax.int(v) {
-            guard n >= 0, n <= 64, Set(signalNames.values).contains(Int32(n)) else {
+            guard n >= 0, n <= 64, Set(SignalNames.numbers.values).contains(Int32(n)) else {
                 throw ValueError("\(quoted(v)) is not a valid signal number", hint: "write a signal name, e.g. \(option)=TERM")
             }
             number = Int32(n)
         } else {
             var name = PythonSyntax.strip(v).uppercased()
             if !name.hasPrefix("SIG") { name = "SIG" + name }
-            guard let n = signalNames[name] else {
+            guard let n = SignalNames.numbers[name] else {
                 throw ValueError("\(quoted(v)) is not a valid signal name", hint: "write one of TERM, HUP, INT, QUIT, KILL, USR1, USR2, e.g. \(option)=TERM")
             }
             number = n
         }
-        return SignalSpec(number: number, name: canonicalSignalNames[number] ?? String(number))
+        return SignalSpec(number: number, name: SignalNames.canonical[number] ?? String(number))
     }
 
     /// `list_of_exitcodes`: comma-separated integers 0..255; empty means none.
@@ -217,7 +199,7 @@ public enum ValueTypes {
         let parts = v.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let user: ResolvedUser
         do { user = try self.user(parts[0], host: host) } catch {
-            throw ValueError("\(quoted(v)) names an account that does not exist on this host (\(error.reason))", hint: "write user or user:group with existing names")
+            throw ValueError("\(quoted(v)) names user \(quoted(parts[0])), which does not exist on this host", hint: "write user or user:group with existing names")
         }
         guard parts.count == 2 else { return (user.uid, nil) }
         let g = parts[1]

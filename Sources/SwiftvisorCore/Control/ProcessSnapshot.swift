@@ -28,7 +28,7 @@ public struct ProcessSnapshot: Sendable, Equatable {
     /// Exit status of the last exit (supervisord's `exitstatus`).
     public var exitstatus: Int
     /// The status column text, computed by the daemon with
-    /// `StatusDescription.describe` (`pid 42, uptime 0:00:05`, `Nov 22 11:50 AM`).
+    /// `ProcessStateMachine.statusDescription` (`pid 42, uptime 0:00:05`, `Nov 22 11:50 AM`).
     public var description: String
     /// stdout log path, empty when none (supervisord's `logfile` is the same).
     public var stdoutLogfile: String

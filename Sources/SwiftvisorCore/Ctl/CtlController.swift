@@ -114,7 +114,7 @@ public final class CtlController {
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
             }
         case .unexpectedFault(let f):
-            pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(PythonRepr.string(f.message))>")
+            pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(pythonRepr(f.message))>")
         case .unknownResult(let code, let name):
             pythonError("ValueError", "Unknown result code \(code.rawValue) for \(name)")
         }
@@ -212,6 +212,11 @@ public final class CtlController {
             case .incompatible(let v):
                 output("Sorry, this version of supervisorctl expects to talk to a server with API version \(ControlProtocol.apiVersion), but the remote version is \(v).")
                 exitStatus = CtlExitStatus.notInstalled
+                return false
+            case .unsupportedURL(let url):
+                // supervisorctl would try TCP here; swiftvisord has no TCP server, so say what to set.
+                output("\(url) is not a unix:// URL: swiftvisorctl talks to swiftvisord's Unix socket; set [supervisorctl] serverurl=unix:///path or use -s unix:///path")
+                exitStatus = CtlExitStatus.insufficientPrivileges
                 return false
             default:
                 exitStatus = CtlExitStatus.generic
@@ -311,25 +316,34 @@ public final class CtlController {
             help("start")
             return
         }
-        for r in results(try items(.start(names: names, wait: true))) {
-            if r.name == nil {
-                output("\(r.group): ERROR (no such group)")
-                exitStatus = CtlExitStatus.invalidArgs
-                continue
-            }
-            let reason: String
+        try printResults(.start(names: names, wait: true), groupFaultExit: CtlExitStatus.invalidArgs, ignoring: .alreadyStarted) { (r) throws(CtlAbort) -> String in
             switch r.code {
-            case .badName: reason = "no such process"
-            case .noFile: reason = "no such file"
-            case .notExecutable: reason = "file is not executable"
-            case .alreadyStarted: reason = "already started"
-            case .spawnError: reason = "spawn error"
-            case .abnormalTermination: reason = "abnormal termination"
-            case .success: output("\(r.namespec): started"); continue
+            case .badName: return "\(r.namespec): ERROR (no such process)"
+            case .noFile: return "\(r.namespec): ERROR (no such file)"
+            case .notExecutable: return "\(r.namespec): ERROR (file is not executable)"
+            case .alreadyStarted: return "\(r.namespec): ERROR (already started)"
+            case .spawnError: return "\(r.namespec): ERROR (spawn error)"
+            case .abnormalTermination: return "\(r.namespec): ERROR (abnormal termination)"
+            case .success: return "\(r.namespec): started"
             default: throw .unknownResult(code: r.code, name: r.namespec)
             }
-            output("\(r.namespec): ERROR (\(reason))")
-            setExit(CtlExitStatus.forResult(r.code, ignoring: .alreadyStarted))
+        }
+    }
+
+    /// The per-name results of start/stop/signal, printed as supervisorctl does:
+    /// a group that does not exist is `g: ERROR (no such group)` with
+    /// `groupFaultExit`; every other result is `line(r)` and sets the exit
+    /// status unless it is SUCCESS or `ignoring`.
+    func printResults(_ request: ControlRequest, groupFaultExit: Int32, ignoring: FaultCode? = nil,
+                      _ line: (NameResult) throws(CtlAbort) -> String) throws(CtlAbort) {
+        for r in results(try items(request)) {
+            if r.name == nil {
+                output("\(r.group): ERROR (no such group)")
+                exitStatus = groupFaultExit
+                continue
+            }
+            output(try line(r))
+            setExit(CtlExitStatus.forResult(r.code, ignoring: ignoring))
         }
     }
 
@@ -354,14 +368,8 @@ public final class CtlController {
             help("stop")
             return
         }
-        for r in results(try items(.stop(names: names))) {
-            if r.name == nil {
-                exitStatus = CtlExitStatus.generic
-                output("\(r.group): ERROR (no such group)")
-                continue
-            }
-            output(try signalResult(r, success: "stopped"))
-            setExit(CtlExitStatus.forResult(r.code, ignoring: .notRunning))
+        try printResults(.stop(names: names), groupFaultExit: CtlExitStatus.generic, ignoring: .notRunning) { r throws(CtlAbort) in
+            try signalResult(r, success: "stopped")
         }
     }
 
@@ -386,14 +394,8 @@ public final class CtlController {
             exitStatus = CtlExitStatus.generic
             return
         }
-        for r in results(try items(.signal(signal: args[0], names: Array(args.dropFirst())))) {
-            if r.name == nil {
-                output("\(r.group): ERROR (no such group)")
-                exitStatus = CtlExitStatus.generic
-                continue
-            }
-            output(try signalResult(r, success: "signalled"))
-            setExit(CtlExitStatus.forResult(r.code))
+        try printResults(.signal(signal: args[0], names: Array(args.dropFirst())), groupFaultExit: CtlExitStatus.generic) { r throws(CtlAbort) in
+            try signalResult(r, success: "signalled")
         }
     }
 
@@ -451,7 +453,7 @@ public final class CtlController {
             name = args[0]
             channel = args[args.count - 1].lowercased()
             guard channel == "stdout" || channel == "stderr" else {
-                output("Error: bad channel \(PythonRepr.string(channel))")
+                output("Error: bad channel \(pythonRepr(channel))")
                 exitStatus = CtlExitStatus.generic
                 return
             }
@@ -475,7 +477,14 @@ public final class CtlController {
             }
             bytes = n
         }
-        switch try send(.readLog(name: name, channel: LogChannel(rawValue: channel)!, offset: -bytes, length: 0)) {
+        try printLog(.readLog(name: name, channel: LogChannel(rawValue: channel)!, offset: -bytes, length: 0), name: name,
+                     badName: "no such process name")
+    }
+
+    /// tail/maintail without -f: the bytes and supervisorctl's extra newline, or
+    /// `NAME: ERROR (...)` (exit 1) for the faults it knows.
+    func printLog(_ request: ControlRequest, name: String, badName: String?) throws(CtlAbort) {
+        switch try send(request) {
         case .ok(let items):
             var data: [UInt8] = []
             for case .log(let chunk) in items { data += chunk }
@@ -485,7 +494,7 @@ public final class CtlController {
             switch f.code {
             case .noFile: output("\(name): ERROR (no log file)")
             case .failed: output("\(name): ERROR (unknown error reading log)")
-            case .badName: output("\(name): ERROR (no such process name)")
+            case .badName where badName != nil: output("\(name): ERROR (\(badName!))")
             default: throw .unexpectedFault(f)
             }
         }
@@ -497,7 +506,7 @@ public final class CtlController {
         output("==> Press Ctrl-C to exit <==")
         let fault: ControlFault?
         do {
-            fault = try transport.follow([target]) { _, bytes in self.terminal.write(bytes) }
+            fault = try transport.follow([target]) { _, bytes in self.terminal.write(bytes); self.terminal.flush() }
         } catch {
             throw .transport(error)
         }
@@ -535,19 +544,7 @@ public final class CtlController {
             }
             bytes = n
         }
-        switch try send(.readMainLog(offset: -bytes, length: 0)) {
-        case .ok(let items):
-            var data: [UInt8] = []
-            for case .log(let chunk) in items { data += chunk }
-            output(bytes: data)
-        case .fault(let f):
-            exitStatus = CtlExitStatus.generic
-            switch f.code {
-            case .noFile: output("supervisord: ERROR (no log file)")
-            case .failed: output("supervisord: ERROR (unknown error reading log)")
-            default: throw .unexpectedFault(f)
-            }
-        }
+        try printLog(.readMainLog(offset: -bytes, length: 0), name: "supervisord", badName: nil)
     }
 
     // MARK: reread, update, add, remove, avail
@@ -836,27 +833,5 @@ extension Int {
               body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "_") }) else { return nil }
         guard let v = Int(sign + body.filter { $0 != "_" }) else { return nil }
         self = v
-    }
-}
-
-/// Python `repr()` of a str, for the messages supervisorctl builds with `%r`.
-enum PythonRepr {
-    static func string(_ s: String) -> String {
-        let quote: Character = s.contains("'") && !s.contains("\"") ? "\"" : "'"
-        var out = String(quote)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(ch) == quote { out += "\\\(quote)" }
-                else if ch.value < 0x20 || ch.value == 0x7F { out += "\\x" + (ch.value < 16 ? "0" : "") + String(ch.value, radix: 16) }
-                else { out.unicodeScalars.append(ch) }
-            }
-        }
-        out.append(quote)
-        return out
     }
 }

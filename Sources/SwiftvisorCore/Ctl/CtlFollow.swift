@@ -58,7 +58,7 @@ enum CtlFollow {
         do {
             fault = try ctl.transport.follow(targets) { index, bytes in
                 let out = prefixer.feed(target: index, bytes)
-                if !out.isEmpty { ctl.terminal.write(out) }
+                if !out.isEmpty { ctl.terminal.write(out); ctl.terminal.flush() }
             }
         } catch {
             throw .transport(error)

@@ -38,8 +38,10 @@ public protocol CtlTransport: AnyObject {
 
 /// Terminal input/output of the controller.
 public protocol CtlTerminal: AnyObject {
-    /// Write bytes to stdout (unbuffered enough that streaming output shows).
+    /// Write bytes to stdout (may be buffered until `flush`).
     func write(_ bytes: [UInt8])
+    /// Push buffered stdout bytes out (streams call it after each chunk).
+    func flush()
     /// Write a line to stderr.
     func writeError(_ line: String)
     /// Show `prompt` and read a line from stdin (without `\n`); nil at EOF.

@@ -132,22 +132,5 @@ enum PythonSyntax {
     }
 
     /// `repr()` of a str, as Python prints it in error messages.
-    static func repr(_ s: String) -> String {
-        let quote: Character = (s.contains("'") && !s.contains("\"")) ? "\"" : "'"
-        var out = String(quote)
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if Character(c) == quote { out += "\\" + String(quote) }
-                else if c.value < 0x20 || c.value == 0x7F { out += "\\x" + (c.value < 16 ? "0" : "") + String(c.value, radix: 16) }
-                else { out.unicodeScalars.append(c) }
-            }
-        }
-        out.append(quote)
-        return out
-    }
+    static func repr(_ s: String) -> String { pythonRepr(s) }
 }

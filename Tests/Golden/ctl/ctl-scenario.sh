@@ -7,28 +7,9 @@
 # Volatile parts are normalized: pids, uptimes, stop times, WORKDIR.
 set -u
 DAEMON=$1; CTL=$2; DIR=$3
-HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$DIR/logs"
-cp "$HERE/fixture.conf" "$DIR/sv.conf"
-CONF="$DIR/sv.conf"
+source "$(dirname "$0")/scenario-lib.sh"
+scenario_start fixture.conf
 
-"$DAEMON" -n -c "$CONF" >"$DIR/daemon.stdout" 2>&1 &
-DPID=$!
-cleanup() { kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; }
-trap cleanup EXIT
-
-norm() {
-  sed -E -e "s#$DIR#\$DIR#g" \
-         -e 's/pid [0-9]+, uptime [0-9]+:[0-9]{2}:[0-9]{2}/pid PID, uptime UPTIME/' \
-         -e 's/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{2} [0-9]{2}:[0-9]{2} (AM|PM)/STOPTIME/' \
-         -e 's/^[1-9][0-9]*$/PID/' \
-         -e 's/: file: .* line: [0-9]+$/: file: FILE line: N/'
-}
-step() {
-  echo "\$ ctl $*"
-  "$CTL" -c "$CONF" "$@" </dev/null | norm
-  echo "[exit ${PIPESTATUS[0]}]"
-}
 # Wait (deadline 20 s) until `status NAME` shows STATE.
 wait_state() {
   local name=$1 state=$2 i

@@ -1,0 +1,156 @@
+// One control connection's protocol state, as a pure value: bytes in, actions
+// out. Framing (lines, the size limit), the first-bytes protocol choice, the
+// authentication gate and "one request at a time, in order" live here and are
+// unit-tested without sockets; ControlServer performs the actions.
+
+/// The protocol side of one connection.
+public struct ControlSession: Sendable {
+    /// What the server must do.
+    public enum Action: Sendable, Equatable {
+        /// Queue these bytes for the client.
+        case send([UInt8])
+        /// Log this line to the main log (state-changing request, with the peer).
+        case audit(String)
+        /// Hand the request to the handler; call `replied` with its answer.
+        case perform(ControlRequest)
+        /// Open the follow targets; then call `followStarted()` or `followRefused(_:)`.
+        case follow([FollowTarget])
+        /// Close the connection once the bytes sent so far are written.
+        case close
+    }
+
+    private let credentials: ControlCredentials?
+    private let peer: PeerCredentials
+    private var input: [UInt8] = []
+    private var sawFirstLine = false
+    public private(set) var authenticated: Bool
+    /// A request is with the handler.
+    public private(set) var busy = false
+    /// A follow stream is running (input is ignored from now on).
+    public private(set) var streaming = false
+    /// `.close` was issued: nothing more will be done.
+    public private(set) var closing = false
+
+    public init(credentials: ControlCredentials?, peer: PeerCredentials) {
+        self.credentials = credentials
+        self.peer = peer
+        self.authenticated = credentials == nil
+    }
+
+    /// Whether the server should keep reading: not while a full line's worth
+    /// waits unprocessed (the client pipelines faster than we answer).
+    public var wantsInput: Bool {
+        !closing && (streaming || input.count < ControlProtocol.maxRequestLine)
+    }
+
+    /// Bytes from the client. Call `next` afterwards.
+    public mutating func received<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if streaming || closing { return }
+        input.append(contentsOf: bytes)
+    }
+
+    /// Run the buffered request lines that may run now: none while a request is
+    /// with the handler, while streaming, or while `pendingOutput` bytes still
+    /// wait to be written (a client that never reads stops being served).
+    public mutating func next(pendingOutput: Int) -> [Action] {
+        var actions: [Action] = []
+        while !closing, !busy, !streaming, pendingOutput + actions.sentBytes < ControlProtocol.streamHighWater {
+            guard let nl = input.firstIndex(of: 0x0A) else {
+                if input.count >= ControlProtocol.maxRequestLine { actions += lineTooLong() }
+                break
+            }
+            if nl + 1 > ControlProtocol.maxRequestLine { actions += lineTooLong(); break }
+            let line = Array(input[..<nl])
+            input.removeSubrange(...nl)
+            if !sawFirstLine {
+                sawFirstLine = true
+                if Self.looksLikeHTTP(line) { actions += httpNotImplemented(); break }
+            }
+            actions += handle(line)
+        }
+        return actions
+    }
+
+    /// The handler's answer to the `.perform` in flight.
+    public mutating func replied(_ response: ControlResponse) -> [Action] {
+        guard busy, !closing else { return [] }
+        busy = false
+        return [.send(response.encoded())]
+    }
+
+    /// The follow targets are open: the stream starts.
+    public mutating func followStarted() -> [Action] {
+        [.send(ReplyStatus.stream.encoded())]
+    }
+
+    /// The follow could not start: the fault is the reply, requests continue.
+    public mutating func followRefused(_ fault: ControlFault) -> [Action] {
+        streaming = false
+        return [.send(ControlResponse.fault(fault).encoded())]
+    }
+
+    // MARK: private
+
+    private mutating func handle(_ line: [UInt8]) -> [Action] {
+        guard let decoded = ControlRequest.decode(line) else { return [] }  // blank line
+        let request: ControlRequest
+        switch decoded {
+        case .failure(let fault): return [.send(ControlResponse.fault(fault).encoded())]
+        case .success(let r): request = r
+        }
+        switch request {
+        case .auth(let user, let password):
+            if let credentials, !credentials.accepts(user: user, password: password) {
+                return closeWith(ControlResponse.fault(ControlFault(.authFailed, "wrong username or password")).encoded())
+            }
+            authenticated = true
+            return [.send(ControlResponse.done.encoded())]
+        case .quit:
+            return closeWith(ControlResponse.done.encoded())
+        default:
+            break
+        }
+        guard authenticated else {
+            return [.send(ControlResponse.fault(ControlFault(.authRequired, "send auth USER PASSWORD first")).encoded())]
+        }
+        if case .follow(let targets) = request {
+            streaming = true
+            input = []
+            return [.follow(targets)]
+        }
+        busy = true
+        var actions: [Action] = []
+        if request.changesState { actions.append(.audit(peer.auditLine(for: request))) }
+        actions.append(.perform(request))
+        return actions
+    }
+
+    private mutating func closeWith(_ bytes: [UInt8]) -> [Action] {
+        closing = true
+        input = []
+        return [.send(bytes), .close]
+    }
+
+    private mutating func lineTooLong() -> [Action] {
+        closeWith(ControlResponse.fault(ControlFault(.lineTooLong, "request lines are limited to \(ControlProtocol.maxRequestLine) bytes")).encoded())
+    }
+
+    private mutating func httpNotImplemented() -> [Action] {
+        let body = "swiftvisord speaks the SWV1 line protocol on this socket (see docs/protocol.md); HTTP and XML-RPC are not implemented.\n"
+        let head = "HTTP/1.0 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+        return closeWith(Array((head + body).utf8))
+    }
+
+    /// The first line of an HTTP request (`GET / HTTP/1.0`): the second protocol
+    /// the socket will speak (XML-RPC) is told apart by its first bytes.
+    public static func looksLikeHTTP(_ line: [UInt8]) -> Bool {
+        ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS "].contains { line.starts(with: $0.utf8) }
+    }
+}
+
+extension Array where Element == ControlSession.Action {
+    /// Bytes queued by these actions (they count against the output high-water mark).
+    var sentBytes: Int {
+        reduce(0) { if case .send(let b) = $1 { return $0 + b.count } else { return $0 } }
+    }
+}

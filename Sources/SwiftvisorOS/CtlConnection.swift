@@ -1,0 +1,233 @@
+// swiftvisorctl's connection to the daemon: one blocking Unix socket, opened
+// on first use, `auth` pipelined before the first request, replies read until
+// their end line. No polling: a follow blocks in recv until bytes arrive.
+import Glibc
+import Synchronization
+import SwiftvisorCore
+
+/// Set by SIGINT while a command runs (Ctrl-C ends `tail -f` and the shell).
+public enum CtlInterrupt {
+    private static let flag = Atomic<Bool>(false)
+
+    /// Route SIGINT to the flag, without SA_RESTART so a blocked read returns EINTR.
+    public static func install() {
+        clear()
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in CtlInterrupt.flag.store(true, ordering: .relaxed) }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        _ = sigaction(SIGINT, &action, nil)
+    }
+
+    /// Back to the default action (Ctrl-C terminates), as outside a follow.
+    public static func uninstall() {
+        _ = signal(SIGINT, SIG_DFL)
+    }
+
+    /// Keep SIGINT away from the calling thread (fg's output thread), so Ctrl-C
+    /// interrupts the thread that reads the terminal.
+    public static func blockInThisThread() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        _ = pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    public static var isSet: Bool { flag.load(ordering: .relaxed) }
+    public static func clear() { flag.store(false, ordering: .relaxed) }
+}
+
+/// A CtlTransport over the daemon's Unix socket.
+public final class CtlConnection: CtlTransport {
+    private var serverURL: String
+    private var username: String?
+    private var password: String?
+    private var fd: Int32 = -1
+    private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    /// Bytes received so far on any connection (tells a reply cut short from none at all).
+    private var received = 0
+    /// The interactive shell keeps its SIGINT handler after a follow.
+    public var keepInterruptHandler = false
+
+    public init(serverURL: String, username: String?, password: String?) {
+        self.serverURL = serverURL; self.username = username; self.password = password
+    }
+
+    deinit { disconnect() }
+
+    public func reset(serverURL: String, username: String?, password: String?) {
+        disconnect()
+        self.serverURL = serverURL; self.username = username; self.password = password
+    }
+
+    private func disconnect() {
+        if fd >= 0 { Sys.close(fd); fd = -1 }
+        buffer = []
+        bufferStart = 0
+    }
+
+    /// Shut the socket down from another thread (fg ends its output stream so).
+    public func shutdownStream() {
+        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    private func connectIfNeeded() throws(CtlTransportError) {
+        guard fd < 0 else { return }
+        guard serverURL.hasPrefix("unix://") else { throw .unsupportedURL(serverURL) }
+        let path = String(serverURL.dropFirst(7))
+        do {
+            fd = try UnixSocket.connect(path: path)
+        } catch {
+            switch error.errno {
+            case ENOENT: throw .noSuchFile
+            case ECONNREFUSED: throw .refused
+            default: throw .system(call: "connect", errno: error.errno)
+            }
+        }
+        if let username, let password {
+            // Pipelined: the auth reply is read before the first request's reply.
+            try write(ControlRequest.auth(user: username, password: password).encoded())
+            if case .fault = try readReply() { disconnect(); throw .authRequired }
+        }
+    }
+
+    public func send(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
+        let reused = fd >= 0
+        let receivedBefore = received
+        try connectIfNeeded()
+        do {
+            try write(request.encoded())
+            return try readReply()
+        } catch {
+            disconnect()
+            // The shell keeps its connection between commands; if the daemon went
+            // away meanwhile (restart), the request never reached it: send it once
+            // more on a fresh connection (supervisorctl opens one per call).
+            if reused && received == receivedBefore && (error == .closed || error == .system(call: "send", errno: EPIPE)
+                                             || error == .system(call: "recv", errno: ECONNRESET)) {
+                try connectIfNeeded()
+                do {
+                    try write(request.encoded())
+                    return try readReply()
+                } catch {
+                    disconnect()
+                    throw error
+                }
+            }
+            throw error
+        }
+    }
+
+    public func follow(_ targets: [FollowTarget], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        try connectIfNeeded()
+        // Ctrl-C ends the stream (supervisorctl: KeyboardInterrupt in _tailf).
+        CtlInterrupt.install()
+        defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }
+        try write(ControlRequest.follow(targets).encoded())
+        let status = try readStatus()
+        switch status {
+        case .fault(let f):
+            _ = try? readLine()  // the end line
+            if f.code == .authRequired || f.code == .authFailed { throw .authRequired }
+            return f
+        case .ok:
+            return nil
+        case .stream:
+            break
+        }
+        while true {
+            let line: [UInt8]
+            do {
+                guard let l = try readLine(interruptible: true) else { return nil }
+                line = l
+            } catch .closed where CtlInterrupt.isSet {
+                return nil
+            }
+            guard let decoded = try? ReplyLine.decodeBody(line) else { throw .incompatible("(garbled stream)") }
+            switch decoded {
+            case .end: return nil
+            case .item(.data(let target, let bytes)): onData(target, bytes)
+            default: continue
+            }
+        }
+    }
+
+    // MARK: reading and writing
+
+    private func write(_ bytes: [UInt8]) throws(CtlTransportError) {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .system(call: "send", errno: errno)
+            }
+            off += n
+        }
+    }
+
+    private func readStatus() throws(CtlTransportError) -> ReplyStatus {
+        guard let line = try readLine() else { throw .closed }
+        do { return try ReplyLine.decodeStatus(line) } catch {
+            switch error {
+            case .wrongVersion(let v): throw .incompatible(v)
+            case .malformed: throw .incompatible("(malformed reply)")
+            }
+        }
+    }
+
+    private func readReply() throws(CtlTransportError) -> ControlResponse {
+        let status = try readStatus()
+        var items: [ControlItem] = []
+        while true {
+            guard let line = try readLine() else { throw .closed }
+            let decoded: ReplyLine
+            do { decoded = try ReplyLine.decodeBody(line) } catch { throw .incompatible("(malformed reply)") }
+            switch decoded {
+            case .end:
+                switch status {
+                case .fault(let f):
+                    if f.code == .authRequired || f.code == .authFailed { throw .authRequired }
+                    return .fault(f)
+                case .ok, .stream:
+                    return .ok(items)
+                }
+            case .item(let item): items.append(item)
+            case .status: throw .incompatible("(malformed reply)")
+            }
+        }
+    }
+
+    /// The next line without `\n`; nil at EOF. With `interruptible`, Ctrl-C
+    /// (EINTR with the flag set) ends the read with `.closed`.
+    private func readLine(interruptible: Bool = false) throws(CtlTransportError) -> [UInt8]? {
+        while true {
+            if let nl = buffer[bufferStart...].firstIndex(of: 0x0A) {
+                let line = Array(buffer[bufferStart..<nl])
+                bufferStart = nl + 1
+                if bufferStart > 64 * 1024 || bufferStart == buffer.count {
+                    buffer.removeSubrange(..<bufferStart)
+                    bufferStart = 0
+                }
+                return line
+            }
+            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+            let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR {
+                    if CtlInterrupt.isSet {
+                        if interruptible { throw .closed }
+                        CtlInterrupt.clear()
+                        throw .system(call: "recv", errno: EINTR)
+                    }
+                    continue
+                }
+                throw .system(call: "recv", errno: errno)
+            }
+            if n == 0 { return nil }
+            received += n
+            buffer += chunk[0..<n]
+        }
+    }
+}

@@ -1,0 +1,175 @@
+// swiftvisorctl's imperative shell: options, config file, connection,
+// terminal, then one command or the interactive shell (the commands
+// themselves are SwiftvisorCore's CtlController).
+import Dispatch
+import Glibc
+import SwiftvisorCore
+import SwiftvisorOS
+
+enum CtlMain {
+    /// The prompt when `[supervisorctl] prompt=` is not set. The issue asks for
+    /// `swiftvisor> `; supervisorctl says `supervisor> `. Only the interactive
+    /// shell shows it, so one-shot output stays byte-identical (docs/swiftvisorctl.md).
+    static let defaultPrompt = "swiftvisor"
+
+    static func run(_ argv: [String]) -> Int32 {
+        let program = argv.first ?? "swiftvisorctl"
+        let terminal = CtlTerminalIO()
+        func usageError(_ message: String) -> Int32 {
+            terminal.writeError("Error: \(message)\nFor help, use \(program) -h")
+            return 2
+        }
+        let options: CtlOptions
+        do { options = try CtlOptions.parse(Array(argv.dropFirst())) } catch { return usageError(error.message) }
+        if options.help {
+            terminal.write(Array(CtlOptions.usage(program: program).utf8))
+            terminal.flush()
+            return 0
+        }
+        var config = CtlConfig()
+        let cwd = currentDirectory()
+        if let file = options.configFile ?? searchConfig(program: program, cwd: cwd) {
+            let path = CtlConfig.absolutePath(file, cwd: cwd)
+            guard let text = readFile(path) else {
+                return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
+            }
+            do {
+                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), environment: environment())
+            } catch {
+                return usageError(error.description)
+            }
+            guard config.hasSupervisorctlSection else { return usageError(".ini file does not include supervisorctl section") }
+        }
+        // -s, then [supervisorctl] serverurl=, then (swiftvisor) [unix_http_server] file=,
+        // then supervisorctl's default.
+        var serverURL = options.serverURL ?? config.serverURL
+            ?? config.unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
+        if options.serverURL != nil, serverURL.hasPrefix("unix://") {
+            serverURL = "unix://" + CtlConfig.absolutePath(String(serverURL.dropFirst(7)), cwd: cwd)
+        }
+        let username = options.username ?? config.username
+        let password = options.password ?? config.password
+        let interactiveShell = options.args.isEmpty
+        let connection = CtlConnection(serverURL: serverURL, username: username, password: password)
+        let controller = CtlController(serverURL: serverURL, username: username, password: password,
+                                       interactive: interactiveShell || options.interactive, prompt: config.prompt ?? defaultPrompt,
+                                       transport: connection, terminal: terminal)
+        controller.foreground = { ctl, name in
+            Foreground.run(ctl: ctl, name: name, terminal: terminal, transport: connection)
+        }
+        defer { terminal.flush() }
+        if !interactiveShell {
+            controller.onecmd(options.args.joined(separator: " "))
+            return controller.exitStatus
+        }
+        // Ctrl-C at the prompt leaves the shell (with an empty line, like EOF).
+        CtlInterrupt.install()
+        connection.keepInterruptHandler = true
+        return controller.runShell()
+    }
+
+    /// supervisorctl's search order (§1.1) when -c is not given.
+    static func searchConfig(program: String, cwd: String) -> String? {
+        // supervisorctl: dirname(dirname(argv[0])), argv[0] as given (relative to cwd).
+        let bin = CtlConfig.directory(of: CtlConfig.absolutePath(program, cwd: cwd))
+        let here = CtlConfig.directory(of: bin)
+        let candidates = [here + "/etc/supervisord.conf", here + "/supervisord.conf", "supervisord.conf",
+                          "etc/supervisord.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"]
+        return candidates.first { access($0, F_OK) == 0 }
+    }
+
+    static func currentDirectory() -> String {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buf, buf.count) != nil else { return "/" }
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func environment() -> [String: String] {
+        var env: [String: String] = [:]
+        var p = environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+            p += 1
+        }
+        return env
+    }
+
+    static func readFile(_ path: String) -> String? {
+        guard let fd = try? Sys.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
+        defer { Sys.close(fd) }
+        var data: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            guard let n = try? chunk.withUnsafeMutableBytes({ (b) throws(SystemError) in try Sys.read(fd, into: b) }) else { return nil }
+            if n == 0 { break }
+            data += chunk[0..<n]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// `fg NAME`: the process's output streams on a second connection (a worker
+/// thread) while stdin lines go to the process (supervisorctl's fgthread).
+enum Foreground {
+    final class Box: @unchecked Sendable {
+        let connection: CtlConnection
+        init(_ c: CtlConnection) { connection = c }
+    }
+
+    static func run(ctl: CtlController, name: String, terminal: CtlTerminalIO, transport: CtlConnection) {
+        let stream = Box(CtlConnection(serverURL: ctl.serverURL, username: ctl.username, password: ctl.password))
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            CtlInterrupt.blockInThisThread()
+            // Both channels; a process without a stderr log streams stdout only.
+            for targets in [[FollowTarget.process(name: name, channel: .stdout), .process(name: name, channel: .stderr)],
+                            [FollowTarget.process(name: name, channel: .stdout)]] {
+                stream.connection.keepInterruptHandler = true
+                do {
+                    let refused = try stream.connection.follow(targets) { _, bytes in
+                        terminal.write(bytes)
+                        terminal.flush()
+                    }
+                    if refused == nil { break }
+                } catch {
+                    break
+                }
+            }
+            done.signal()
+        }
+        CtlInterrupt.install()
+        defer {
+            stream.connection.shutdownStream()
+            done.wait()
+            CtlInterrupt.uninstall()
+        }
+        while true {
+            guard let line = terminal.readLine(prompt: "") else {
+                ctl.output("Exiting foreground")
+                return
+            }
+            do {
+                switch try transport.send(.sendStdin(name: name, data: Array((line + "\n").utf8))) {
+                case .ok: break
+                case .fault(let f):
+                    ctl.output(f.code == .notRunning ? "Process got killed" : "ERROR: <Fault \(f.code.rawValue): '\(f.message)'>")
+                    ctl.output("Exiting foreground")
+                    return
+                }
+                if case .ok(let items) = try transport.send(.status(names: [name])) {
+                    let running = items.contains { if case .process(let p) = $0 { return p.state == 20 } else { return false } }
+                    if !running {
+                        ctl.output("Process got killed")
+                        ctl.output("Exiting foreground")
+                        return
+                    }
+                }
+            } catch {
+                ctl.output("ERROR: \(error)")
+                ctl.output("Exiting foreground")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import XCTest
+@testable import SwiftvisorCore
+
+final class ConfigINIParserTests: XCTestCase {
+    func parse(_ text: String, file: String = "/f.conf") throws -> INIDocument {
+        var doc = INIDocument()
+        try doc.read(text, file: file)
+        return doc
+    }
+
+    func test_inlineComment_needsWhitespaceBefore() throws {
+        let doc = try parse("[a]\nx=/bin/echo a;b #c\ny=a#b\nz=v ;c\n")
+        XCTAssertEqual(doc.get("a", "x")?.value, "/bin/echo a;b")
+        XCTAssertEqual(doc.get("a", "y")?.value, "a#b")
+        XCTAssertEqual(doc.get("a", "z")?.value, "v")
+    }
+
+    func test_inlineComment_quotesDoNotProtect() throws {
+        let doc = try parse("[a]\ncommand=bash -c 'foo ; bar'\n")
+        XCTAssertEqual(doc.get("a", "command")?.value, "bash -c 'foo")
+    }
+
+    func test_inlineComment_searchesInRoundsLikeConfigparser() throws {
+        // ';' at 6 qualifies, but configparser finds '#' at 9 in an earlier round.
+        let doc = try parse("[a]\nk=a;b;c ;x #y\n")
+        XCTAssertEqual(doc.get("a", "k")?.value, "a;b;c ;x")
+    }
+
+    func test_fullLineComments_andBlankLines_areSkipped() throws {
+        let doc = try parse("; top\n# top\n[a]\n  ; indented comment\nk=v\n")
+        XCTAssertEqual(doc.get("a", "k")?.value, "v")
+    }
+
+    func test_delimiters_equalsOrColon_firstWins_whitespaceStripped() throws {
+        let doc = try parse("[a]\nk1 : v:1=2\nk2= x=y \nk3=\n")
+        XCTAssertEqual(doc.get("a", "k1")?.value, "v:1=2")
+        XCTAssertEqual(doc.get("a", "k2")?.value, "x=y")
+        XCTAssertEqual(doc.get("a", "k3")?.value, "")
+    }
+
+    func test_keys_areLowercased_sectionNames_keepCase() throws {
+        let doc = try parse("[Program:X]\nCOMMAND=/bin/cat\n")
+        XCTAssertEqual(doc.sectionNames, ["Program:X"])
+        XCTAssertEqual(doc.get("Program:X", "command")?.value, "/bin/cat")
+        XCTAssertNil(doc.get("program:x", "command"))
+    }
+
+    func test_continuationLines_joinWithNewline_keepInnerBlankLines_dropTrailing() throws {
+        let doc = try parse("[a]\ncommand=/bin/echo\n  continued line\n\n  after blank\n\n[b]\n")
+        XCTAssertEqual(doc.get("a", "command")?.value, "/bin/echo\ncontinued line\n\nafter blank")
+    }
+
+    func test_continuation_mustBeIndentedDeeperThanKey() throws {
+        let doc = try parse("[a]\n  k=1\n  j=2\n    more\n")
+        XCTAssertEqual(doc.get("a", "k")?.value, "1")
+        XCTAssertEqual(doc.get("a", "j")?.value, "2\nmore")
+    }
+
+    func test_duplicateSectionsAndKeys_merge_lastValueWins_firstPositionKept() throws {
+        let doc = try parse("[b]\nx=1\ny=1\n[a]\n[b]\nx=2\n")
+        XCTAssertEqual(doc.sectionNames, ["b", "a"])
+        XCTAssertEqual(doc.get("b", "x")?.value, "2")
+        XCTAssertEqual(doc.get("b", "x")?.location.line, 6)
+        XCTAssertEqual(doc.section("b")?.entries.keys, ["x", "y"])
+    }
+
+    func test_defaultSection_isInheritedByEverySection_butIsNotASection() throws {
+        let doc = try parse("[DEFAULT]\nautostart=false\n[a]\n[b]\nautostart=true\n")
+        XCTAssertEqual(doc.sectionNames, ["a", "b"])
+        XCTAssertEqual(doc.get("a", "autostart")?.value, "false")
+        XCTAssertEqual(doc.get("b", "autostart")?.value, "true")
+        XCTAssertEqual(doc.options("a"), ["autostart"])
+    }
+
+    func test_lineEndings_crlfAndCr_areLineBreaks_missingFinalNewlineIsFine() throws {
+        let doc = try parse("[a]\r\nx=1\r\ny=2\rz=3")
+        XCTAssertEqual(doc.get("a", "x")?.value, "1")
+        XCTAssertEqual(doc.get("a", "y")?.value, "2")
+        XCTAssertEqual(doc.get("a", "z")?.value, "3")
+        XCTAssertEqual(doc.get("a", "z")?.location.line, 4)
+    }
+
+    func test_tabsAndTrailingSpaces_andUTF8() throws {
+        let doc = try parse("[a]\n\tk\t=\tvalé ✓ \t\n")
+        XCTAssertEqual(doc.get("a", "k")?.value, "valé ✓")
+    }
+
+    func test_sectionHeader_takesTextUpToLastBracket_ignoresTrailingText() throws {
+        let doc = try parse("[program:a] trailing\nk=v\n[x]]\n")
+        XCTAssertEqual(doc.sectionNames, ["program:a", "x]"])
+    }
+
+    func test_optionBeforeAnySection_isRejectedWithLine() {
+        XCTAssertThrowsError(try parse("\ncommand=/bin/cat\n[a]\n")) { error in
+            XCTAssertEqual("\(error)", "/f.conf:2: \"command=/bin/cat\" comes before any [section] header (start the file with a section such as [supervisord] or [program:name])")
+        }
+    }
+
+    func test_lineWithoutDelimiter_isRejectedWithLineAndSection() {
+        XCTAssertThrowsError(try parse("[a]\nk=v\njunk line\n")) { error in
+            XCTAssertEqual("\(error)", "/f.conf:3: [a] \"junk line\" is neither a [section] header nor a key=value line (write key=value, or start a continuation line with more indentation than its key)")
+        }
+    }
+
+    func test_unclosedSectionHeader_isALineWithoutDelimiter() {
+        XCTAssertThrowsError(try parse("[a]\n[programb\n")) { error in
+            XCTAssertEqual("\(error)", "/f.conf:2: [a] \"[programb\" is neither a [section] header nor a key=value line (write key=value, or start a continuation line with more indentation than its key)")
+        }
+    }
+
+    func test_unclosedSectionHeaderWithColon_isAnOption_asInConfigparser() throws {
+        let doc = try parse("[a]\n[program:b\n")
+        XCTAssertEqual(doc.get("a", "[program")?.value, "b")
+    }
+
+    func test_emptyOptionName_isRejected() {
+        XCTAssertThrowsError(try parse("[a]\n=value\n")) { error in
+            XCTAssertEqual("\(error)", "/f.conf:2: [a] \"=value\" has no option name before the '=' (write key=value)")
+        }
+    }
+
+    func test_byteOrderMark_isNotWhitespace_soTheHeaderIsNotRecognized() {
+        XCTAssertThrowsError(try parse("\u{FEFF}[a]\n"))
+    }
+
+    func test_expandHere_replacesTextInVisibleValues_copiesDefaultsIntoSections() throws {
+        var doc = try parse("[DEFAULT]\nd=%(here)s/d\n[a]\nk=%(here)s/x %(here)s\n")
+        doc.expandHere("/etc")
+        XCTAssertEqual(doc.get("a", "k")?.value, "/etc/x /etc")
+        XCTAssertEqual(doc.section("a")?.entries["d"]?.value, "/etc/d")
+        XCTAssertEqual(doc.defaults["d"]?.value, "%(here)s/d")
+    }
+}

@@ -1,0 +1,127 @@
+import XCTest
+@testable import SwiftvisorCore
+
+final class ControlSessionTests: XCTestCase {
+    let peer = PeerCredentials(pid: 4242, uid: 1000, gid: 1000)
+
+    func text(_ actions: [ControlSession.Action]) -> [String] {
+        actions.map {
+            switch $0 {
+            case .send(let b): return "send " + String(decoding: b, as: UTF8.self)
+            case .audit(let l): return "audit " + l
+            case .perform(let r): return "perform \(r)"
+            case .follow(let t): return "follow \(t.count)"
+            case .close: return "close"
+            }
+        }
+    }
+
+    func session(_ creds: ControlCredentials? = nil) -> ControlSession { ControlSession(credentials: creds, peer: peer) }
+
+    func test_partialLine_waitsForNewline_thenPerforms() {
+        var s = session()
+        s.received(Array("stat".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [])
+        s.received(Array("us web\r\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.status(names: ["web"]))])
+        XCTAssertTrue(s.busy)
+    }
+
+    func test_pipelined_oneAtATime_inOrder() {
+        var s = session()
+        s.received(Array("version\n\npid\nfrob\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.version)])
+        XCTAssertEqual(s.next(pendingOutput: 0), [], "busy: the next line waits")
+        XCTAssertEqual(text(s.replied(.done)), ["send SWV1 OK\n.\n"])
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.pid)])
+        _ = s.replied(.ok([.pid(1)]))
+        XCTAssertEqual(text(s.next(pendingOutput: 0)), ["send SWV1 ERR 1 UNKNOWN_METHOD:%20frob\n.\n"])
+        XCTAssertEqual(s.replied(.done), [], "a reply nobody waits for is dropped")
+    }
+
+    func test_stateChangingRequest_isAuditedWithPeer() {
+        var s = session()
+        s.received(Array("stop web\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.audit("stop web requested by uid 1000 pid 4242"), .perform(.stop(names: ["web"]))])
+    }
+
+    func test_unreadOutput_stopsServing_untilDrained() {
+        var s = session()
+        s.received(Array("version\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: ControlProtocol.streamHighWater), [])
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.version)])
+    }
+
+    func test_lineOverLimit_withoutNewline_repliesAndCloses() {
+        var s = session()
+        s.received([UInt8](repeating: 0x61, count: ControlProtocol.maxRequestLine))
+        XCTAssertFalse(s.wantsInput)
+        let a = text(s.next(pendingOutput: 0))
+        XCTAssertEqual(a.count, 2)
+        XCTAssertTrue(a[0].hasPrefix("send SWV1 ERR 102 LINE_TOO_LONG"))
+        XCTAssertEqual(a[1], "close")
+        XCTAssertTrue(s.closing)
+        s.received(Array("version\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [])
+    }
+
+    func test_lineOverLimit_withNewline_isRefusedToo() {
+        var s = session()
+        s.received([UInt8](repeating: 0x61, count: ControlProtocol.maxRequestLine) + [0x0A])
+        XCTAssertEqual(text(s.next(pendingOutput: 0)).last, "close")
+    }
+
+    func test_lineAtTheLimit_isAccepted() {
+        var s = session()
+        let line = "status " + String(repeating: "a", count: ControlProtocol.maxRequestLine - 8) + "\n"
+        XCTAssertEqual(line.utf8.count, ControlProtocol.maxRequestLine)
+        s.received(Array(line.utf8))
+        guard case .perform(.status(let names))? = s.next(pendingOutput: 0).first else { return XCTFail() }
+        XCTAssertEqual(names.first?.count, ControlProtocol.maxRequestLine - 8)
+    }
+
+    func test_httpFirstLine_gets501AndClose_butOnlyAsFirstLine() {
+        var s = session()
+        s.received(Array("GET / HTTP/1.0\r\n\r\n".utf8))
+        let a = text(s.next(pendingOutput: 0))
+        XCTAssertTrue(a[0].hasPrefix("send HTTP/1.0 501 Not Implemented\r\n"))
+        XCTAssertEqual(a.last, "close")
+        var t = session()
+        t.received(Array("version\nGET / HTTP/1.0\n".utf8))
+        _ = t.next(pendingOutput: 0)
+        _ = t.replied(.done)
+        XCTAssertEqual(text(t.next(pendingOutput: 0)), ["send SWV1 ERR 1 UNKNOWN_METHOD:%20GET\n.\n"])
+    }
+
+    func test_auth_gate_wrongPasswordCloses_rightOneOpens() {
+        let creds = ControlCredentials(username: "admin", password: "{SHA}" + SHA1.hexDigest("pw"))
+        var s = session(creds)
+        s.received(Array("status\nquit\n".utf8))
+        XCTAssertEqual(text(s.next(pendingOutput: 0)),
+                       ["send SWV1 ERR 100 AUTH_REQUIRED:%20send%20auth%20USER%20PASSWORD%20first\n.\n", "send SWV1 OK\n.\n", "close"])
+        var bad = session(creds)
+        bad.received(Array("auth admin nope\nstatus\n".utf8))
+        XCTAssertEqual(text(bad.next(pendingOutput: 0)),
+                       ["send SWV1 ERR 101 AUTH_FAILED:%20wrong%20username%20or%20password\n.\n", "close"])
+        var good = session(creds)
+        good.received(Array("auth admin pw\nstatus\n".utf8))
+        XCTAssertEqual(text(good.next(pendingOutput: 0)), ["send SWV1 OK\n.\n", "perform status(names: [])"])
+    }
+
+    func test_follow_ignoresLaterInput_refusalReturnsToRequests() {
+        var s = session()
+        s.received(Array("follow web stdout\nversion\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.follow([.process(name: "web", channel: .stdout)])])
+        XCTAssertTrue(s.streaming)
+        XCTAssertTrue(s.wantsInput, "still read, to notice the client leaving")
+        XCTAssertEqual(text(s.followRefused(ControlFault(.noFile, "web"))), ["send SWV1 ERR 20 NO_FILE:%20web\n.\n"])
+        s.received(Array("pid\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.pid)])
+        var t = session()
+        t.received(Array("follow main\n".utf8))
+        _ = t.next(pendingOutput: 0)
+        XCTAssertEqual(text(t.followStarted()), ["send SWV1 STREAM\n"])
+        t.received(Array("version\n".utf8))
+        XCTAssertEqual(t.next(pendingOutput: 0), [])
+    }
+}
