@@ -13,7 +13,7 @@ final class OpsReloadTests: XCTestCase {
         sandbox.cleanup()
     }
 
-    /// Fails today. supervisord runs its whole start-up again on a reload and
+    /// supervisord runs its whole start-up again on a reload and
     /// logs `supervisord started with pid N` each time (options.py
     /// write_pidfile, called from Supervisor.run on every restart); log
     /// watchers and scripts that wait for that line after `reload` rely on it.
