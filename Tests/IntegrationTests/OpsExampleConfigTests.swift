@@ -18,10 +18,10 @@ final class OpsExampleConfigTests: XCTestCase {
     private var mainLog: String { (try? OpsTools.read(sandbox.dir + "/config/run/swiftvisord.log")) ?? "" }
     private func lines(_ text: String) -> [String] { mainLog.split(separator: "\n").map(String.init).filter { $0.contains(text) } }
 
-    /// The README's daemon command (from its ```sh block), as words.
-    private func readmeRunCommand() throws -> [String] {
+    /// A README command (from its ```sh block) containing `marker`, as words.
+    private func readmeCommand(_ marker: String = "swiftvisord -n -c") throws -> [String] {
         let readme = try OpsTools.read(OpsTools.packageFile("README.md"))
-        let line = try XCTUnwrap(readme.split(separator: "\n").first { $0.contains("swiftvisord -n -c") }, "README has no run command")
+        let line = try XCTUnwrap(readme.split(separator: "\n").first { $0.contains(marker) }, "README has no \(marker) command")
         var command = String(line)
         if let hash = command.range(of: "#") { command = String(command[..<hash.lowerBound]) }
         if let and = command.range(of: "&&", options: .backwards) { command = String(command[and.upperBound...]) }
@@ -30,7 +30,7 @@ final class OpsExampleConfigTests: XCTestCase {
 
     /// Copy config/ as a fresh clone has it (run/ holds only its .gitignore) and start the README command.
     private func startExample() throws {
-        let words = try readmeRunCommand()
+        let words = try readmeCommand()
         XCTAssertEqual(words.first, ".build/debug/swiftvisord", "the README runs the debug build from the package root")
         let copy = try OpsProcess.run(["/bin/cp", "-R", OpsTools.packageFile("config"), sandbox.dir + "/config"])
         XCTAssertEqual(copy.status, 0, copy.stderr)
@@ -73,7 +73,9 @@ final class OpsExampleConfigTests: XCTestCase {
     func test_readmeCtlCommand_status_listsTheDemoPrograms_needsCtl() throws {
         try startExample()
         waitForDemo()
-        let r = try OpsProcess.run([Binaries.swiftvisorctl, "-c", "config/swiftvisord.conf", "status"], directory: sandbox.dir)
+        let words = try readmeCommand("swiftvisorctl -c")
+        XCTAssertEqual(words.first, ".build/debug/swiftvisorctl")
+        let r = try OpsProcess.run([Binaries.swiftvisorctl] + words.dropFirst(), directory: sandbox.dir)
         XCTAssertEqual(r.status, 3, "status exits 3 when a process is not running (crasher is FATAL): \(r.stdout)\(r.stderr)")
         let out = r.stdout.split(separator: "\n").map(String.init)
         func line(_ prefix: String) -> String? { out.first { $0.hasPrefix(prefix + " ") } }
