@@ -17,10 +17,9 @@ final class OpsDaemonizeTests: XCTestCase {
         sandbox.cleanup()
     }
 
-    /// Fails today: the daemon keeps inherited descriptors. Foundation's
-    /// `Process` passes such a descriptor to watch its child, which is why
-    /// `Sandbox.run` of a daemonizing command never returns (the Ops tests use
-    /// `OpsProcess` instead).
+    /// Foundation's `Process` passes such a descriptor down to watch its
+    /// child: while the daemon kept it, `Sandbox.run` of a daemonizing
+    /// command never returned.
     func test_daemonize_closesInheritedDescriptors_soAParentWaitingForEOFReturns() throws {
         try sandbox.writeConfig("""
         [program:sleeper]

@@ -81,11 +81,12 @@ func terminateAndWait(_ pid: Int32, timeout: TimeInterval = 20) -> Bool {
 
 /// A child process spawned with posix_spawn and reaped with waitpid.
 ///
-/// Foundation's `Process` is not used here: when the child is a shell that
-/// launches a daemonizing program, its exit notification was lost
-/// (`waitUntilExit` hung with the shell already a zombie; SIGCHLD is not
-/// blocked on the XCTest main thread, so the dispatch source never saw it).
-/// waitpid on our own pid cannot miss the exit.
+/// Foundation's `Process` is not used here: it learns of the exit through a
+/// descriptor the child inherits, so a command that leaves a process behind
+/// holding it (a daemon, before Daemonizer closed inherited descriptors)
+/// made `waitUntilExit` hang with the child already a zombie. waitpid on our
+/// own pid cannot miss the exit, and the Ops tests can pass extra
+/// descriptors (`passing:`) and spawn into a fresh process group.
 final class OpsProcess: @unchecked Sendable {
     let pid: pid_t
     let stdout: OutputFD
