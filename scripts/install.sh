@@ -86,7 +86,8 @@ install_file 0755 config/init.d/swiftvisord "$SYSCONFDIR/init.d/swiftvisord"
 install_file 0644 config/default/swiftvisord "$SYSCONFDIR/default/swiftvisord" keep
 install_file 0644 config/logrotate.d/swiftvisor "$SYSCONFDIR/logrotate.d/swiftvisor"
 install_file 0644 config/swiftvisord.service "$SYSTEMDUNITDIR/swiftvisord.service"
-for doc in README.md docs/getting-started.md docs/operations.md docs/migrating-from-supervisor.md docs/recipes.md; do
+for doc in README.md docs/getting-started.md docs/operations.md docs/migrating-from-supervisor.md docs/recipes.md \
+           docs/configuration.md docs/swiftvisorctl.md; do
     if [ -e "$ROOT/$doc" ]; then install_file 0644 "$doc" "$PREFIX/share/doc/swiftvisor/$(basename "$doc")"; fi
 done
 mkdir -p "$DESTDIR/var/log/swiftvisor"
