@@ -14,6 +14,8 @@ final class ControlSocketSetup: DaemonControlHooks {
     private var bound: [(config: UnixHTTPServerConfig, fd: Int32)] = []
     private var servers: [(section: String, server: ControlServer)] = []
     private weak var daemon: Daemon?
+    /// The listening sockets, which daemonizing must keep open.
+    var descriptors: [Int32] { bound.map(\.fd) }
 
     /// Create every configured socket file (supervisord's bind/chmod/link/chown).
     /// No `[unix_http_server]` section means no control channel, which is not an error.

@@ -65,6 +65,21 @@ public final class Daemon {
     static func logParseMessages(_ config: Configuration, to log: MainLog) {
         for w in config.warnings { log.warn(w.description) }
         for i in config.infos { log.info(i) }
+        // Sections read for compatibility but not (yet) served: say so where
+        // operators look, instead of letting them find out the hard way.
+        for g in config.groups {
+            switch g.kind {
+            case .eventListener:
+                log.warn("[eventlistener:\(g.name)] runs as a plain program: swiftvisord does not send events to listeners yet")
+            case .fcgiProgram:
+                log.warn("[fcgi-program:\(g.name)] runs without its socket: swiftvisord does not create FastCGI sockets yet")
+            default:
+                break
+            }
+        }
+        for server in config.inetHTTPServers {
+            log.warn("[\(server.section)] is read but not served: swiftvisord has no HTTP/XML-RPC interface yet (use the unix socket)")
+        }
     }
 
     /// A main-log target that would block gets a writable watch until its queue is written.
@@ -168,7 +183,8 @@ public final class Daemon {
             log.error("reload refused, keeping the running configuration: \(error)")
             return error
         case .success(let newConfig):
-            SystemdNotify.send("RELOADING=1")
+            // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
+            SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(EventLoop.now() * 1_000_000))")
             pendingConfig = newConfig
             supervisor.beginShutdown(restart: true)
             return nil

@@ -52,7 +52,8 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     let foreground = config.supervisord.nodaemon
     var readiness: ReadinessPipe? = nil
     if !foreground {
-        do { readiness = try Daemonizer.detach(directory: config.supervisord.directory, umask: config.supervisord.umask) } catch {
+        do { readiness = try Daemonizer.detach(directory: config.supervisord.directory, umask: config.supervisord.umask,
+                                                   keeping: control.descriptors) } catch {
             return fail("could not daemonize: \(error)")
         }
     }

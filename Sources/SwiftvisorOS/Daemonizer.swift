@@ -8,7 +8,12 @@ import Glibc
 public enum Daemonizer {
     /// Detach. Returns in the daemon; the launching process exits with the
     /// daemon's readiness status (0 once `ready` is sent, 2 if the daemon died first).
-    public static func detach(directory: String?, umask mask: UInt32) throws(SystemError) -> ReadinessPipe {
+    ///
+    /// Every descriptor above 2 that is not in `keeping` (and not the
+    /// readiness pipe) is closed in the daemon (daemon(7)): a parent waiting
+    /// for EOF on a descriptor it passed down (Foundation's `Process` does)
+    /// must not be held for the daemon's whole life.
+    public static func detach(directory: String?, umask mask: UInt32, keeping: [Int32] = []) throws(SystemError) -> ReadinessPipe {
         let status = try Sys.pipe(flags: O_CLOEXEC)
         let fds = [status.read, status.write]
         let first = try syscall("fork") { fork() }
@@ -25,6 +30,9 @@ public enum Daemonizer {
         _ = setsid()
         let second = try syscall("fork") { fork() }
         if second > 0 { _exit(0) }
+        for fd in ProcFS.openDescriptors() where fd > 2 && fd != fds[1] && !keeping.contains(fd) {
+            _ = Glibc.close(fd)
+        }
         if let directory { _ = chdir(directory) }
         _ = Glibc.umask(mode_t(mask))
         let null = Glibc.open("/dev/null", O_RDWR)

@@ -20,6 +20,21 @@ public enum ProcFS {
         return result
     }
 
+    /// This process's open descriptors, from /proc/self/fd.
+    public static func openDescriptors() -> [Int32] {
+        guard let dir = opendir("/proc/self/fd") else { return [] }
+        defer { closedir(dir) }
+        let own = dirfd(dir)
+        var result: [Int32] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if let fd = Int32(name), fd != own { result.append(fd) }
+        }
+        return result
+    }
+
     /// Number of open descriptors of this process.
     public static func openDescriptorCount() -> Int {
         guard let dir = opendir("/proc/self/fd") else { return -1 }

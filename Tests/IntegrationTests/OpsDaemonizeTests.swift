@@ -1,0 +1,49 @@
+// Daemonizing (swiftvisord without -n, as the init script starts it) as a
+// well-behaved daemon (daemon(7)): the launcher returns once the daemon is
+// ready, and the daemon keeps none of the descriptors it inherited beyond
+// 0-2, so a parent waiting for EOF on one of them is not held for the
+// daemon's whole life.
+import Foundation
+import XCTest
+
+final class OpsDaemonizeTests: XCTestCase {
+    var sandbox: Sandbox!
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() {
+        if let pid = (try? OpsTools.read(sandbox.pidfilePath)).flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            terminateAndWait(pid, timeout: 10)
+        }
+        for pid in sandbox.spawnedPids() { sandbox.killIfAlive(pid) }
+        sandbox.cleanup()
+    }
+
+    /// Foundation's `Process` passes such a descriptor down to watch its
+    /// child: while the daemon kept it, `Sandbox.run` of a daemonizing
+    /// command never returned.
+    func test_daemonize_closesInheritedDescriptors_soAParentWaitingForEOFReturns() throws {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+        defer { close(fds[0]) }
+        // The launcher gets the write end as fd 7 (inheritable), as from a shell or a supervisor of its own.
+        let launcher = try OpsProcess([Binaries.swiftvisord, "-c", sandbox.configPath], passing: [(fds[1], 7)])
+        close(fds[1])
+        XCTAssertEqual(launcher.wait(timeout: 15), 0, "the launcher exits 0 once the daemon is ready: \(launcher.stderr.text)")
+        let daemon = try XCTUnwrap((try? OpsTools.read(sandbox.pidfilePath)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        XCTAssertNotNil(processState(daemon), "daemon running")
+
+        var pfd = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+        let ready = poll(&pfd, 1, 3000)
+        var byte: UInt8 = 0
+        let eof = ready == 1 && read(fds[0], &byte, 1) == 0
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon)/fd")) ?? []
+        let held: [Int32] = entries.compactMap { Int32($0) }.filter { $0 > 2 }
+        XCTAssertTrue(eof, "the daemon (pid \(daemon)) still holds the inherited descriptor; its fds above 2: \(held.sorted())")
+    }
+}
