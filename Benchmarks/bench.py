@@ -591,6 +591,7 @@ METRICS = [
     ("autorestart", "child SIGKILLed → replacement exec'd", "ms", "floor", 3),
     ("log_mibps", "child writes 256 MiB to stdout → log file (throughput)", "MiB/s", "floor_min", 0.75),
     ("log_cpu_ms_per_mib", "… daemon CPU per MiB", "ms", "sup", 0.5),
+    ("log_complete", "… every byte in the file (size exact, 4097 sampled lines in place), runs", "runs", "all", None),
     ("idle_wakeups", "idle, 100 children: daemon wakeups per second", "/s", "abs", 0),
     ("rss0", "daemon RSS, 0 children", "MiB", "abs", 4),
     ("rss100", "daemon RSS, 100 children", "MiB", "abs", 5),
@@ -600,7 +601,7 @@ METRICS = [
     ("anon1000", "… of which anonymous (RssAnon), 1000 children", "MiB", "info", None),
 ]
 TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
-               "info": "(no target)"}
+               "info": "(no target)", "all": "every run"}
 
 
 def fmt(v, unit):
@@ -630,6 +631,14 @@ def table(results, pending):
             sup, flo = med.get("status10", {}).get("supervisor"), med.get("status10", {}).get("floor")
         if key == "log_cpu_ms_per_mib":
             unit_fmt = lambda v: "–" if v is None else f"{v:.2f} ms"
+        elif key == "log_complete":
+            runs = {i: results.get(key, {}).get(i, []) for i in IMPLS}
+            cells = {i: (f"{sum(runs[i]):.0f} of {len(runs[i])}" if runs[i] else "–") for i in IMPLS}
+            ok = bool(runs["swiftvisor"]) and all(v == 1 for v in runs["swiftvisor"])
+            verdicts[key] = ok
+            rows.append(f"| {label} | {cells['supervisor']} | {cells['floor']} | {cells['swiftvisor']} | | | every run | "
+                        f"{'yes' if ok else '**no**'} |")
+            continue
         else:
             unit_fmt = lambda v, u=unit: fmt(v, u)
         target = TARGET_TEXT[kind].format(limit)
@@ -706,7 +715,13 @@ def main():
     ap.add_argument("--idle-window", type=float, default=5.0)
     ap.add_argument("--json", default=os.path.join(WORK, "results.json"))
     ap.add_argument("--write-docs", action="store_true", help="replace the results section of docs/benchmarks.md")
+    ap.add_argument("--from-json", metavar="FILE", help="measure nothing: render the report of an earlier run's JSON")
     args = ap.parse_args()
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        render(saved, args.reps, max(1, min(args.reps, 3)), args.write_docs)
+        return
 
     tools = Tools(args)
     os.makedirs(WORK, exist_ok=True)
@@ -770,16 +785,23 @@ def main():
                    "command": "python3 Benchmarks/bench.py " + " ".join(sys.argv[1:])}
     with open(args.json, "w") as f:
         json.dump(results_all, f, indent=1)
-    tab, verdicts = table(results, pending)
-    crash_md = crash_text({"crash": crash})
-    report = (f"Machine: {results_all['machine']}  \nRun: `{results_all['command']}` "
-              f"({results_all['seconds']} s, medians of {reps} repetitions; launch500/startstop500/log: {heavy}; "
+    render(results_all, reps, heavy, args.write_docs)
+
+
+def render(saved, reps, heavy, write_docs):
+    """Print the report of a run (and optionally write it into docs/benchmarks.md)."""
+    tab, _ = table(saved["results"], set(saved["pending"]))
+    crash_md = crash_text({"crash": saved["crash"]})
+    report = (f"Machine: {saved['machine']}  \nRun: `{saved['command']}` "
+              f"({saved['seconds']} s, medians of {reps} repetitions; launch500/startstop500/log: {heavy}; "
               f"idle/RSS/crash loop: 1)\n\n{tab}\n\nCrash loop (`startretries=3`, `startsecs=1`, child exits 1 at once, "
               f"4 programs in one daemon):\n\n{crash_md}\n")
-    if problems:
-        report += "\nProblems seen during the run:\n\n" + "\n".join(f"- {p}" for p in problems) + "\n"
+    if saved["problems"]:
+        report += "\nProblems seen during the run:\n\n" + "\n".join(f"- {p}" for p in saved["problems"]) + "\n"
+    else:
+        report += "\nNo problems seen during the run (no failed scenario, no child left after any shutdown).\n"
     print(report)
-    if args.write_docs:
+    if write_docs:
         path = os.path.join(ROOT, "docs", "benchmarks.md")
         with open(path) as f:
             doc = f.read()
