@@ -14,6 +14,7 @@ public struct ProcessStat: Sendable, Equatable {
     /// Clock ticks after boot at which the process started (field 22).
     public var startTime: UInt64
 
+    /// A stat record with the given fields (tests build them by hand).
     public init(pid: Int32, state: UInt8, ppid: Int32, processGroup: Int32, startTime: UInt64) {
         self.pid = pid; self.state = state; self.ppid = ppid; self.processGroup = processGroup; self.startTime = startTime
     }
@@ -65,6 +66,8 @@ public struct ProcessStat: Sendable, Equatable {
     }
 }
 
+/// Reading processes' identities from /proc, and signalling the processes
+/// (or groups) that crash recovery identified.
 public enum ProcessStartTime {
     /// The start time of `pid`, or nil when there is no such process.
     public static func of(_ pid: Int32) -> UInt64? { stat(pid)?.startTime }
@@ -128,6 +131,9 @@ public enum ProcessStartTime {
 /// Whole small files written atomically (a temporary file renamed over the
 /// target: a reader, even a daemon started after a crash, never sees half).
 public enum AtomicFile {
+    /// Replace `path` with `bytes` (mode 0644): written to `<path>.<pid>.tmp`,
+    /// then renamed over `path`.
+    /// - Throws: the failed open, write or rename; the temporary file is removed.
     public static func write(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
         let tmp = "\(path).\(getpid()).tmp"
         let fd = try Sys.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)

@@ -34,6 +34,7 @@ public struct ChildRecords: Sendable, Equatable {
 
     static let magic = "swiftvisord-children 1"
 
+    /// The file's text (see the type's documentation for the format).
     public func encoded() -> String {
         var text = "\(Self.magic)\ndaemon \(daemonPid) \(daemonStartTime)\n"
         for c in children {
@@ -80,6 +81,7 @@ public struct Leftover: Sendable, Equatable {
     public var pids: [Int32]
 }
 
+/// Which recorded children still run: the pure half of crash recovery.
 public enum LeftoverSelection {
     /// Which recorded children are still running, judged by identity:
     /// - the leader: same pid AND same start time (a reused pid is not ours);
