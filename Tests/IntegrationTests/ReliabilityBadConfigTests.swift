@@ -41,6 +41,16 @@ final class ReliabilityBadConfigTests: XCTestCase {
             waitUntil("refusal \(i + 1): \(bad.what)") { sandbox.logLines(containing: "reload refused").count == i + 1 }
             let line = sandbox.logLines(containing: "reload refused")[i]
             XCTAssertTrue(line.contains("\((bad.file as NSString).lastPathComponent):\(bad.line):"), "\(bad.what): \(line)")
+            // `update` starts with the daemon's reread: refused, with file:line.
+            if let c = sandbox.controlClient() {
+                let outcome = c.request("reread", timeout: 10)
+                guard case .error(let status) = outcome else {
+                    XCTFail("reread of \(bad.what) was not refused: \(outcome)")
+                    continue
+                }
+                XCTAssertTrue(status.hasPrefix("SWV1 ERR 92 "), status)
+                XCTAssertTrue(status.contains("\((bad.file as NSString).lastPathComponent):\(bad.line):"), "\(bad.what): \(status)")
+            }
             if sandbox.controlWorks() {
                 let r = try sandbox.ctl("update")
                 XCTAssertNotEqual(r.status, 0, "update with \(bad.what) must fail")
