@@ -82,6 +82,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
         let cases = Reliability.scaled(quick: 10_000, long: 100_000)
         var outcomes: [String: Int] = [:]
         var hung: [String] = []
+        var unexpectedClose: [String] = []
         var client: ControlClient? = nil
         for i in 0..<cases {
             if client == nil || i % 50 == 0 { client = ControlClient(path: socketPath) }
@@ -105,6 +106,10 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
                     outcome = c.readReply(timeout: 5)
                 }
                 if case .timedOut = outcome { what += " " + ControlEncodingForTest.escape(line) }
+                // Replies after which the server closes by design (quit, ERR 101/102):
+                // the next case starts on a fresh connection, so a "closed" there is news.
+                if line.starts(with: Array("quit".utf8)) { client = nil }
+                if case .error(let status) = outcome, status.hasPrefix("SWV1 ERR 101") || status.hasPrefix("SWV1 ERR 102") { client = nil }
                 if case .stream = outcome { client = nil }  // a follow: abandon it mid-stream
             case 70..<80:  // truncated: no newline, then half-close
                 what = "truncated"
@@ -132,7 +137,11 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
                 outcome = .closed
             }
             if case .timedOut = outcome { hung.append("\(what) #\(i)") ; client = nil }
-            if case .closed = outcome { client = nil }
+            if case .closed = outcome {
+                // Only truncated, oversized, vanished and burst cases may end in a close.
+                if what == "line" || what == "blank" { unexpectedClose.append("\(what) #\(i)") }
+                client = nil
+            }
             // ERR 101/102 close the connection after the reply: start afresh.
             if let c = client, c.isClosed() { client = nil }
             outcomes["\(what.prefix(while: { $0 != " " })) \(String(describing: outcome).prefix(6))", default: 0] += 1
@@ -144,6 +153,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
         print("ReliabilityProtocolFuzzTests: \(cases) cases \(outcomes.sorted { $0.key < $1.key }); normal client: \(normal.summary())")
         XCTAssertTrue(daemon.isRunning)
         XCTAssertEqual(hung, [], "requests neither answered nor closed within 5 s")
+        XCTAssertEqual(unexpectedClose, [], "connections closed after a request that should have been answered")
         XCTAssertEqual(normal.failures, [], "the normal client was not served throughout")
         waitUntil("descriptors back to baseline \(baselineFDs)", timeout: 10) { openFDCount(dpid) == baselineFDs }
         XCTAssertEqual(sandbox.stopDaemon(), 0)
