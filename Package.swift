@@ -26,7 +26,14 @@ let package = Package(
         // The daemon: wires the core's decisions to the OS layer.
         .target(name: "SwiftvisorDaemon", dependencies: ["SwiftvisorCore", "SwiftvisorOS"]),
         .executableTarget(name: "swiftvisord", dependencies: ["SwiftvisorDaemon"]),
-        .executableTarget(name: "swiftvisorctl", dependencies: ["SwiftvisorCore", "SwiftvisorOS"]),
+        // Fully static: no dynamic loader, no libstdc++ to map and relocate.
+        // That halves the start-up of a one-shot `swiftvisorctl status` (deploy
+        // scripts call it in loops). It needs no NSS lookups, unlike the daemon.
+        .executableTarget(
+            name: "swiftvisorctl",
+            dependencies: ["SwiftvisorCore", "SwiftvisorOS"],
+            linkerSettings: [.unsafeFlags(["-static-executable"])]
+        ),
         .testTarget(name: "SwiftvisorCoreTests", dependencies: ["SwiftvisorCore"]),
         .testTarget(
             name: "IntegrationTests",

@@ -60,6 +60,7 @@ public final class RotatingLogFile {
     private var buffer: [UInt8] = []
     /// supervisord reads child pipes 128 KiB at a time (options.py readfd).
     private static let chunk = 128 * 1024
+    private static let spliceChunk = 1024 * 1024
 
     /// Open (create) `path` for appending.
     /// - Throws: the open failure; supervisord turns it into the spawn error
@@ -209,7 +210,12 @@ public final class RotatingLogFile {
         if useSplice && ensureOpen() {
             followExternalTruncation()
             do throws(SystemError) {
-                let n = try Sys.splice(from: pipe, to: fd, count: Self.chunk)
+                // splice copies no bytes through us, so it may take all a
+                // (grown, 1 MiB) pipe holds in one call; but never overshoot
+                // maxbytes by more than one 128 KiB read, as supervisord's files do.
+                var count = Self.spliceChunk
+                if maxBytes > 0 { count = min(count, max(Int(maxBytes - size), Self.chunk)) }
+                let n = try Sys.splice(from: pipe, to: fd, count: count)
                 if n == 0 { return .eof }
                 bytesWritten += UInt64(n)
                 size += Int64(n)
