@@ -58,8 +58,6 @@ class Tools:
         self.bindir = args.bin_dir or os.path.join(ROOT, ".build-release", "release")
         self.swiftvisord = os.path.join(self.bindir, "swiftvisord")
         self.swiftvisorctl = os.path.join(self.bindir, "swiftvisorctl")
-        # swiftvisorctl linked fully static (-static-executable): no ld.so work at exec.
-        self.swiftvisorctl_static = os.path.join(ROOT, ".build-static", "release", "swiftvisorctl")
         self.floor = os.path.join(WORK, "floor")
         self.bin_override = bool(args.bin_dir)
 
@@ -83,15 +81,6 @@ def build_swiftvisor(tools):
     log("building swiftvisor (release, static Swift stdlib)")
     subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib",
                     "--scratch-path", os.path.join(ROOT, ".build-release")], cwd=ROOT, check=True, stdout=sys.stderr)
-
-
-def build_static_ctl(tools):
-    log("building a fully static swiftvisorctl (-static-executable)")
-    r = subprocess.run(["swift", "build", "-c", "release", "--product", "swiftvisorctl", "--static-swift-stdlib",
-                        "-Xswiftc", "-static-executable", "--scratch-path", os.path.join(ROOT, ".build-static")], cwd=ROOT,
-                       stdout=sys.stderr)
-    if r.returncode != 0:
-        log("  could not link swiftvisorctl fully static here: that row stays empty")
 
 
 def build_floor(tools):
@@ -397,10 +386,7 @@ def sc_status(tools, impl, calls=20):
                     raise RuntimeError(f"{argv} exited {rc}")
                 samples.append(dt)
             return statistics.median(samples)
-        out = {"status10": median_of(argv)}
-        if impl == "swiftvisor" and os.path.exists(tools.swiftvisorctl_static) and not tools.bin_override:
-            out["status10_static"] = median_of([tools.swiftvisorctl_static] + argv[1:])
-        return out
+        return {"status10": median_of(argv)}
     finally:
         if server:
             server.kill(); server.wait()
@@ -581,7 +567,6 @@ def sc_rss(tools, impl, n):
 # floor at most limit; "floor_min": at least limit; "abs": absolute at most.
 METRICS = [
     ("status10", "`ctl status`, 10 programs running (one call, wall)", "ms", "floor", 3),
-    ("status10_static", "… with swiftvisorctl linked fully static (`-static-executable`)", "ms", "floor", 3),
     ("start100", "`ctl start all`, 100 programs (until all exec'd)", "ms", "floor", 1.5),
     ("stop100", "`ctl stop all`, 100 programs (until all reaped)", "ms", "floor", 2),
     ("start500", "`ctl start all`, 500 programs", "ms", "floor", 1.5),
@@ -627,8 +612,6 @@ def table(results, pending):
     for key, label, unit, kind, limit in METRICS:
         m = med.get(key, {})
         sup, flo, swv = m.get("supervisor"), m.get("floor"), m.get("swiftvisor")
-        if key == "status10_static":  # same work for supervisor and the floor as status10
-            sup, flo = med.get("status10", {}).get("supervisor"), med.get("status10", {}).get("floor")
         if key == "log_cpu_ms_per_mib":
             unit_fmt = lambda v: "–" if v is None else f"{v:.2f} ms"
         elif key == "log_complete":
@@ -728,7 +711,6 @@ def main():
     install_supervisor(tools)
     if not args.no_build and not args.bin_dir:
         build_swiftvisor(tools)
-        build_static_ctl(tools)
     build_floor(tools)
     have_ctl = ctl_available(tools)
     if not have_ctl:
@@ -766,7 +748,7 @@ def main():
                 if name == "crashloop" and impl == "floor":
                     continue
                 if needs_ctl and impl == "swiftvisor" and not have_ctl:
-                    pending.update(["status10", "status10_static"] if name == "status" else [f"start{name[9:]}", f"stop{name[9:]}"])
+                    pending.update(["status10"] if name == "status" else [f"start{name[9:]}", f"stop{name[9:]}"])
                     continue
                 log(f"[{time.monotonic() - started:6.1f}s] rep {rep + 1} {name} {impl}")
                 try:
