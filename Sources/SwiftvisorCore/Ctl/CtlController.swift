@@ -549,13 +549,20 @@ public final class CtlController {
 
     // MARK: reread, update, add, remove, avail
 
-    func doReread(_ arg: String) throws(CtlAbort) {
+    /// supervisorctl's check for verbs that take nothing: `Error: X accepts no
+    /// arguments`, the verb's help, exit status 1. True when `arg` is empty.
+    private func noArguments(_ arg: String, _ verb: String) -> Bool {
         guard arg.isEmpty else {
-            output("Error: reread accepts no arguments")
+            output("Error: \(verb) accepts no arguments")
             exitStatus = CtlExitStatus.generic
-            help("reread")
-            return
+            help(verb)
+            return false
         }
+        return true
+    }
+
+    func doReread(_ arg: String) throws(CtlAbort) {
+        guard noArguments(arg, "reread") else { return }
         switch try send(.reread) {
         case .ok(let items):
             let changes = items.compactMap { if case .change(let c) = $0 { return c } else { return nil } }
@@ -675,12 +682,7 @@ public final class CtlController {
     }
 
     func doAvail(_ arg: String) throws(CtlAbort) {
-        guard arg.isEmpty else {
-            output("Error: avail accepts no arguments")
-            exitStatus = CtlExitStatus.generic
-            help("avail")
-            return
-        }
+        guard noArguments(arg, "avail") else { return }
         switch try send(.avail) {
         case .ok(let items):
             for case .config(let c) in items { output(StatusFormatter.availLine(c)) }
@@ -699,12 +701,7 @@ public final class CtlController {
     }
 
     func doShutdown(_ arg: String) throws(CtlAbort) {
-        guard arg.isEmpty else {
-            output("Error: shutdown accepts no arguments")
-            exitStatus = CtlExitStatus.generic
-            help("shutdown")
-            return
-        }
+        guard noArguments(arg, "shutdown") else { return }
         guard confirm("Really shut the remote supervisord process down y/N? ") else { return }
         do {
             switch try transport.send(.shutdown) {
@@ -729,12 +726,7 @@ public final class CtlController {
     }
 
     func doReload(_ arg: String) throws(CtlAbort) {
-        guard arg.isEmpty else {
-            output("Error: reload accepts no arguments")
-            exitStatus = CtlExitStatus.generic
-            help("reload")
-            return
-        }
+        guard noArguments(arg, "reload") else { return }
         guard confirm("Really restart the remote supervisord process y/N? ") else { return }
         switch try send(.reload) {
         case .ok: output("Restarted supervisord")
@@ -746,12 +738,7 @@ public final class CtlController {
     }
 
     func doVersion(_ arg: String) throws(CtlAbort) {
-        guard arg.isEmpty else {
-            output("Error: version accepts no arguments")
-            exitStatus = CtlExitStatus.generic
-            help("version")
-            return
-        }
+        guard noArguments(arg, "version") else { return }
         guard try upcheck() else { return }
         for case .version(let v) in try items(.version) { output(v.supervisor) }
     }
