@@ -703,7 +703,7 @@ def main():
     if args.from_json:
         with open(args.from_json) as f:
             saved = json.load(f)
-        render(saved, args.reps, max(1, min(args.reps, 3)), args.write_docs)
+        render(saved, args.reps, args.reps, args.write_docs)
         return
 
     tools = Tools(args)
