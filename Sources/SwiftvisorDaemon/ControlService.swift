@@ -12,6 +12,9 @@ import Glibc
 public let swiftvisordVersion = "0.1.0"
 
 extension Daemon: ControlHandler {
+    /// When a stopping process is first reported as still stopping (supervisord's wait poll).
+    static let firstStopReport = 0.05
+
     public func perform(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping (ControlResponse) -> Void) {
         guard supervisor.mood == .running else {
             reply(.fault(ControlFault(.shutdownState)))
@@ -287,14 +290,15 @@ extension Daemon: ControlHandler {
             return
         }
         // supervisord's stopProcess reports a slow stop while the caller waits
-        // (process.stop_report: at once, then every 2 seconds).
+        // (process.stop_report, from its first wait poll, then every 2 s): a
+        // process that is gone within that first poll is never reported.
         var report: EventLoop.TimerID?
         func reportWaiting() {
             guard p.machine.state == .stopping else { return }
             log.info("waiting for \(p.name) to stop")
             report = loop.schedule(at: EventLoop.now() + 2) { reportWaiting() }
         }
-        reportWaiting()
+        report = loop.schedule(at: EventLoop.now() + Self.firstStopReport) { reportWaiting() }
         supervisor.observe(p) { state in
             guard state.isStopped else { return false }
             if let report { self.loop.cancel(report) }

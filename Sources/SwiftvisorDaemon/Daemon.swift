@@ -111,6 +111,7 @@ public final class Daemon {
         CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
         childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
+        log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
         wireSupervisor()
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")

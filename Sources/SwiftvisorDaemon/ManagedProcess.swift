@@ -35,8 +35,6 @@ final class ManagedProcess {
 final class OutputPipe {
     let fd: Int32
     let channel: OutputChannel
-    /// Whether the pipe was grown after it filled up (see Supervisor.drain).
-    var grown = false
     init(fd: Int32, channel: OutputChannel) { self.fd = fd; self.channel = channel }
 }
 

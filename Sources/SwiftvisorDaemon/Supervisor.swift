@@ -246,8 +246,6 @@ public final class Supervisor {
     /// as fast as it can gets its share, then the loop serves everyone else
     /// (epoll is level-triggered, so the rest is taken on the next round).
     private static let chunksPerWakeup = 8
-    /// Linux's default pipe capacity.
-    private static let defaultPipeSize = 65536
 
     /// Move what is in the pipe into the log file; close the pipe at EOF.
     /// Returns when the pipe is empty (EAGAIN), closed, paused behind a blocked
@@ -269,16 +267,11 @@ public final class Supervisor {
                 result = n > 0 ? .moved(n) : n == 0 ? .eof : (errno == EAGAIN || errno == EINTR ? .wouldBlock : .eof)
             }
             switch result {
-            case .moved(let n):
+            case .moved:
+                // Pipes keep the kernel's 64 KiB: growing them measured no CPU
+                // gain per MiB (docs/benchmarks.md) and would spend the per-user
+                // pipe page budget that non-root daemons have.
                 wrote = true
-                if n >= Self.defaultPipeSize && !pipe.grown {
-                    // The child filled its 64 KiB pipe: it writes faster than one
-                    // wakeup drains. A 1 MiB pipe moves 16 times more per wakeup
-                    // (fewer syscalls and context switches per MiB). Only pipes
-                    // that fill are grown, so quiet children cost no kernel memory.
-                    pipe.grown = true
-                    Sys.setPipeSize(pipe.fd, 1 << 20)
-                }
                 continue
             case .wouldBlock:
                 break

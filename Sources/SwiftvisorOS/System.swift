@@ -119,16 +119,6 @@ public enum Sys {
         try syscall("splice") { swv_splice(from, to, count) }
     }
 
-    /// Grow a pipe's kernel buffer (F_SETPIPE_SZ). Best effort: the kernel may
-    /// refuse (pipe-max-size, the per-user pipe page limit) and the pipe keeps
-    /// its size. Returns the size in effect.
-    @discardableResult
-    public static func setPipeSize(_ fd: Int32, _ bytes: Int32) -> Int32 {
-        let F_SETPIPE_SZ: Int32 = 1031, F_GETPIPE_SZ: Int32 = 1032  // fcntl.h, _GNU_SOURCE
-        if fcntl(fd, F_SETPIPE_SZ, bytes) >= 0 { return bytes }
-        return fcntl(fd, F_GETPIPE_SZ)
-    }
-
     /// waitpid(2).
     public static func waitpid(_ pid: Int32, _ status: inout Int32, _ options: Int32) throws(SystemError) -> Int32 {
         try syscall("waitpid") { Glibc.waitpid(pid, &status, options) }
