@@ -89,7 +89,7 @@ enum CrashRecovery {
     private static func aliveMembers(of l: Leftover, in live: [ObservedProcess]) -> [Int32] {
         let wanted = Set(l.pids)
         return live.filter {
-            wanted.contains($0.pid) && $0.startTime >= l.record.startTime
+            wanted.contains($0.pid) && $0.startTime + LeftoverSelection.startTimeWindow >= l.record.startTime
                 && ($0.pid == l.record.pid || $0.processGroup == l.record.pid || l.pids.contains($0.pid))
         }.map(\.pid)
     }

@@ -72,6 +72,17 @@ public enum ProcessStartTime {
     /// The start time of `pid`, or nil when there is no such process.
     public static func of(_ pid: Int32) -> UInt64? { stat(pid)?.startTime }
 
+    /// Now, in the unit of field 22 (clock ticks since boot, CLOCK_BOOTTIME):
+    /// read right after a fork it names the child's start time to within one
+    /// tick, without touching /proc/<child> (whose dentries the kernel must
+    /// then tear down when the child is reaped: measurable when 500 stop).
+    public static func nowInTicks() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &ts)
+        let hz = UInt64(max(sysconf(Int32(_SC_CLK_TCK)), 1))
+        return UInt64(ts.tv_sec) * hz + UInt64(ts.tv_nsec) * hz / 1_000_000_000
+    }
+
     /// /proc/<pid>/stat of `pid`, or nil when there is no such process.
     public static func stat(_ pid: Int32) -> ProcessStat? {
         guard let bytes = readStat("/proc/\(pid)/stat") else { return nil }

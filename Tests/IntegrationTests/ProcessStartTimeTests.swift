@@ -28,3 +28,17 @@ final class ProcessStartTimeTests: XCTestCase {
         XCTAssertNil(ProcessStartTime.of(Int32.max))
     }
 }
+
+final class ProcessStartTimeClockTests: XCTestCase {
+    func test_nowInTicks_rightAfterASpawn_isNotBeforeTheChildsStartTime_andClose() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        p.arguments = ["5"]
+        try p.run()
+        let stamp = ProcessStartTime.nowInTicks()
+        defer { p.terminate(); p.waitUntilExit() }
+        let start = try XCTUnwrap(ProcessStartTime.of(p.processIdentifier))
+        XCTAssertLessThanOrEqual(start, stamp, "the stamp is taken after the fork")
+        XCTAssertLessThanOrEqual(stamp - start, 100, "kernel \(start), stamp \(stamp)")
+    }
+}

@@ -53,3 +53,18 @@ final class ChildRecordsTests: XCTestCase {
         XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50).isEmpty)
     }
 }
+
+final class ChildRecordsToleranceTests: XCTestCase {
+    func test_select_acceptsAKernelStartTimeUpTo1sBeforeTheStamp_butNeverAfterIt() {
+        let records = ChildRecords(daemonPid: 1, daemonStartTime: 1, children: [
+            ChildRecord(pid: 200, startTime: 6001, stopwaitsecs: 1, namespec: "web")])
+        func found(_ start: UInt64) -> Bool {
+            !LeftoverSelection.select(records, live: [ObservedProcess(pid: 200, processGroup: 200, startTime: start)], ownPid: 9).isEmpty
+        }
+        XCTAssertTrue(found(6001))
+        XCTAssertTrue(found(6000))
+        XCTAssertTrue(found(5901))
+        XCTAssertFalse(found(5900), "more than 1 s before the stamp")
+        XCTAssertFalse(found(6002), "started after the stamp: the pid was reused")
+    }
+}

@@ -7,7 +7,8 @@
 /// One spawned child: its identity (pid + start time) and how to stop it.
 public struct ChildRecord: Sendable, Equatable {
     public var pid: Int32
-    /// Field 22 of /proc/<pid>/stat: clock ticks after boot.
+    /// Field 22 of /proc/<pid>/stat: clock ticks after boot (taken by the
+    /// daemon from CLOCK_BOOTTIME right after the fork: within one tick).
     public var startTime: UInt64
     /// Seconds between SIGTERM and SIGKILL (the program's stopwaitsecs).
     public var stopwaitsecs: Int
@@ -83,8 +84,21 @@ public struct Leftover: Sendable, Equatable {
 
 /// Which recorded children still run: the pure half of crash recovery.
 public enum LeftoverSelection {
+    /// How much earlier than the recorded start time the kernel's may be. The
+    /// daemon stamps a child from CLOCK_BOOTTIME after the fork, so the stamp is
+    /// never earlier than the kernel's, and later by the time posix_spawn took
+    /// plus any preemption (1 s covers a loaded machine). A process that took
+    /// the pid since is never earlier than the stamp: the pid stayed ours
+    /// until we reaped the child, after stamping it.
+    public static let startTimeWindow: UInt64 = 100
+
+    /// Whether a live process's start time is the one recorded for its pid.
+    public static func sameStart(_ live: UInt64, _ recorded: UInt64) -> Bool {
+        live <= recorded && recorded - live <= startTimeWindow
+    }
+
     /// Which recorded children are still running, judged by identity:
-    /// - the leader: same pid AND same start time (a reused pid is not ours);
+    /// - the leader: same pid AND the same start time (a reused pid is not ours);
     /// - group members: process group == recorded pid, started no earlier than
     ///   the leader. While any member lives the kernel does not hand the
     ///   group's number out as a new pid, so the group is still the child's.
@@ -95,12 +109,13 @@ public enum LeftoverSelection {
         let byPid = Dictionary(live.map { ($0.pid, $0) }, uniquingKeysWith: { a, _ in a })
         var result: [Leftover] = []
         for record in records.children where record.pid != ownPid {
-            let leader = byPid[record.pid].map { $0.startTime == record.startTime } ?? false
+            let leader = byPid[record.pid].map { sameStart($0.startTime, record.startTime) } ?? false
             // A process holding the recorded pid with another start time is a
             // stranger: then the group is the stranger's too, unless it is empty.
             if !leader, byPid[record.pid] != nil { continue }
             var pids = leader ? [record.pid] : []
-            for m in byGroup[record.pid] ?? [] where m.pid != record.pid && m.startTime >= record.startTime {
+            let earliest = record.startTime > startTimeWindow ? record.startTime - startTimeWindow : 0
+            for m in byGroup[record.pid] ?? [] where m.pid != record.pid && m.startTime >= earliest {
                 pids.append(m.pid)
             }
             if !pids.isEmpty { result.append(Leftover(record: record, leaderAlive: leader, pids: pids)) }
