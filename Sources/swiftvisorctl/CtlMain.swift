@@ -36,7 +36,11 @@ enum CtlMain {
             do {
                 config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), environment: environment())
             } catch {
-                return usageError(error.description)
+                // Only INI syntax errors reach here. supervisorctl dies of them
+                // with a Python traceback and exit status 1: keep the status
+                // scripts see, say instead what is wrong and where.
+                terminal.writeError("Error: \(error.description)")
+                return 1
             }
             guard config.hasSupervisorctlSection else { return usageError(".ini file does not include supervisorctl section") }
         }
