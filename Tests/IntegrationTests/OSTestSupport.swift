@@ -36,7 +36,7 @@ enum OSTest {
             let r = waitpid(pid, &status, WNOHANG)
             if r == pid { return Reaper.decode(status) }
             if r < 0 && errno != EINTR { return nil }
-            usleep(2000)
+            usleep(2000)  // poll interval inside the deadline loop
         }
         return nil
     }

@@ -50,7 +50,14 @@ final class ReliabilityChaosTests: XCTestCase {
         waitUntil("all running", timeout: 30) { sandbox.logLines(containing: "success: p").count >= programs }
 
         let control = sandbox.controlClient() != nil
-        usleep(200_000)
+        // The probe connection is closed by the daemon when it sees EOF: take
+        // the baseline once the descriptor count stops moving.
+        var lastFDs = -1
+        waitUntil("the daemon's descriptor count settles", interval: 0.05) {
+            let now = openFDCount(dpid)
+            defer { lastFDs = now }
+            return now == lastFDs
+        }
         let baselineFDs = openFDCount(dpid)
         let socketPath = sandbox.socketPath
         let stop = ManagedAtomicFlag()
@@ -67,7 +74,8 @@ final class ReliabilityChaosTests: XCTestCase {
                     while !stop.isSet {
                         if client == nil || n % 10 == 0 { client = ControlClient(path: socketPath) }
                         n += 1
-                        guard let cl = client else { stats.record(failure: "connect"); usleep(10_000); continue }
+                        // pacing: retry a failed connect every 10 ms until the chaos phase ends
+                        guard let cl = client else { stats.record(failure: "connect"); usleep(10_000); continue }  // until stop
                         let t0 = monotonicNow()
                         let outcome = c < 10 ? cl.request("status", timeout: 5) : cl.request("readlog flood stdout -1024 0", timeout: 5)
                         let dt = monotonicNow() - t0
@@ -103,7 +111,7 @@ final class ReliabilityChaosTests: XCTestCase {
         var refreshed = monotonicNow()
         while monotonicNow() < end {
             if monotonicNow() - refreshed > 0.25 { children = childPids(of: dpid); refreshed = monotonicNow() }
-            guard let victim = children.randomElement() else { usleep(10_000); continue }
+            guard let victim = children.randomElement() else { usleep(10_000); continue }  // pacing until the deadline `end`
             switch Int.random(in: 0..<10) {
             case 0..<6: kill(victim, SIGKILL); kills += 1
             case 6..<8: kill(victim, SIGSTOP); stopped.insert(victim)
@@ -111,7 +119,7 @@ final class ReliabilityChaosTests: XCTestCase {
             }
             XCTAssertTrue(daemon.isRunning, "the daemon died")
             if !daemon.isRunning { break }
-            usleep(5_000)
+            usleep(5_000)  // pacing: one fault every 5 ms until the deadline `end`
         }
         stop.set()
         XCTAssertEqual(group.wait(timeout: .now() + 30), .success, "control clients finished")

@@ -61,7 +61,7 @@ final class ReliabilityLogTests: XCTestCase {
         while sandbox.logLines(containing: "exited: w").count < streams, daemon.isRunning, reopens < 20_000 {
             kill(daemon.processIdentifier, SIGUSR2)
             reopens += 1
-            usleep(5_000)
+            usleep(5_000)  // pacing: one reopen every 5 ms until the writers have exited
         }
         XCTAssertTrue(daemon.isRunning)
         XCTAssertGreaterThan(reopens, 5, "SIGUSR2 was sent while the writers ran")
