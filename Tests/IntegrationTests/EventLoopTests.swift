@@ -130,7 +130,7 @@ final class EventLoopTests: XCTestCase {
         let deadline = EventLoop.now() + 10
         while reaped[grandchild] == nil && EventLoop.now() < deadline {
             for r in Reaper.reapAll() { reaped[r.pid] = r.status }
-            usleep(5000)
+            usleep(5000)  // poll interval until the deadline
         }
         XCTAssertEqual(reaped[child.pid], .exited(code: 0))
         XCTAssertEqual(reaped[grandchild], .exited(code: 0), "the orphan was not re-parented to us")

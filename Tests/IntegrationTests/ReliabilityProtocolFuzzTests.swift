@@ -57,7 +57,14 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
             throw XCTSkip("the control server has not landed in this build: nothing to fuzz")
         }
         let dpid = daemon.processIdentifier
-        usleep(100_000)
+        // The probe connection is closed by the daemon when it sees EOF: take
+        // the baseline once the descriptor count stops moving.
+        var lastFDs = -1
+        waitUntil("the daemon's descriptor count settles", interval: 0.05) {
+            let now = openFDCount(dpid)
+            defer { lastFDs = now }
+            return now == lastFDs
+        }
         let baselineFDs = openFDCount(dpid)
         let socketPath = sandbox.socketPath
 
@@ -75,7 +82,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
                 } else {
                     normal.record(failure: "normal client status failed")
                 }
-                usleep(20_000)
+                usleep(20_000)  // pacing: a status every 20 ms until the fuzzing stops
             }
         }
 

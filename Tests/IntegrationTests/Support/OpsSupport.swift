@@ -73,7 +73,8 @@ func terminateAndWait(_ pid: Int32, timeout: TimeInterval = 20) -> Bool {
     kill(pid, SIGTERM)
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
-        if let s = processState(pid), s != "Z" { Thread.sleep(forTimeInterval: 0.02) } else { return true }
+        // poll interval inside the deadline loop
+        if let s = processState(pid), s != "Z" { Thread.sleep(forTimeInterval: 0.02) } else { return true }  // until deadline
     }
     kill(pid, SIGKILL)
     return false
@@ -161,7 +162,7 @@ final class OpsProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if poll() { return exitStatus }
-            Thread.sleep(forTimeInterval: 0.01)
+            Thread.sleep(forTimeInterval: 0.01)  // poll interval until the deadline
         }
         killGroup()
         return nil
