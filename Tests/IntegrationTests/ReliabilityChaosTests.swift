@@ -52,13 +52,7 @@ final class ReliabilityChaosTests: XCTestCase {
         let control = sandbox.controlClient() != nil
         // The probe connection is closed by the daemon when it sees EOF: take
         // the baseline once the descriptor count stops moving.
-        var lastFDs = -1
-        waitUntil("the daemon's descriptor count settles", interval: 0.05) {
-            let now = openFDCount(dpid)
-            defer { lastFDs = now }
-            return now == lastFDs
-        }
-        let baselineFDs = openFDCount(dpid)
+        let baselineFDs = settledFDCount(dpid)
         let socketPath = sandbox.socketPath
         let stop = ManagedAtomicFlag()
         let stats = ChaosStats()

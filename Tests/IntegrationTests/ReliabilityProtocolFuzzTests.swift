@@ -59,13 +59,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
         let dpid = daemon.processIdentifier
         // The probe connection is closed by the daemon when it sees EOF: take
         // the baseline once the descriptor count stops moving.
-        var lastFDs = -1
-        waitUntil("the daemon's descriptor count settles", interval: 0.05) {
-            let now = openFDCount(dpid)
-            defer { lastFDs = now }
-            return now == lastFDs
-        }
-        let baselineFDs = openFDCount(dpid)
+        let baselineFDs = settledFDCount(dpid)
         let socketPath = sandbox.socketPath
 
         // The normal client, on one connection, all along.

@@ -310,12 +310,7 @@ public final class CtlController {
     func doStart(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
         let names = arg.pythonSplit()
-        guard !names.isEmpty else {
-            output("Error: start requires a process name")
-            exitStatus = CtlExitStatus.invalidArgs
-            help("start")
-            return
-        }
+        guard !names.isEmpty else { return usageError("start", "start requires a process name", exit: CtlExitStatus.invalidArgs) }
         try printResults(.start(names: names, wait: true), groupFaultExit: CtlExitStatus.invalidArgs, ignoring: .alreadyStarted) { (r) throws(CtlAbort) -> String in
             switch r.code {
             case .badName: return "\(r.namespec): ERROR (no such process)"
@@ -362,12 +357,7 @@ public final class CtlController {
     func doStop(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
         let names = arg.pythonSplit()
-        guard !names.isEmpty else {
-            output("Error: stop requires a process name")
-            exitStatus = CtlExitStatus.generic
-            help("stop")
-            return
-        }
+        guard !names.isEmpty else { return usageError("stop", "stop requires a process name", exit: CtlExitStatus.generic) }
         try printResults(.stop(names: names), groupFaultExit: CtlExitStatus.generic, ignoring: .notRunning) { r throws(CtlAbort) in
             try signalResult(r, success: "stopped")
         }
@@ -375,12 +365,7 @@ public final class CtlController {
 
     func doRestart(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
-        guard !arg.pythonSplit().isEmpty else {
-            output("Error: restart requires a process name")
-            exitStatus = CtlExitStatus.generic
-            help("restart")
-            return
-        }
+        guard !arg.pythonSplit().isEmpty else { return usageError("restart", "restart requires a process name", exit: CtlExitStatus.generic) }
         try doStop(arg)
         try doStart(arg)
     }
@@ -388,12 +373,7 @@ public final class CtlController {
     func doSignal(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
         let args = arg.pythonSplit()
-        guard args.count >= 2 else {
-            output("Error: signal requires a signal name and a process name")
-            help("signal")
-            exitStatus = CtlExitStatus.generic
-            return
-        }
+        guard args.count >= 2 else { return usageError("signal", "signal requires a signal name and a process name", exit: CtlExitStatus.generic) }
         try printResults(.signal(signal: args[0], names: Array(args.dropFirst())), groupFaultExit: CtlExitStatus.generic) { r throws(CtlAbort) in
             try signalResult(r, success: "signalled")
         }
@@ -402,12 +382,7 @@ public final class CtlController {
     func doClear(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
         let names = arg.pythonSplit()
-        guard !names.isEmpty else {
-            output("Error: clear requires a process name")
-            exitStatus = CtlExitStatus.generic
-            help("clear")
-            return
-        }
+        guard !names.isEmpty else { return usageError("clear", "clear requires a process name", exit: CtlExitStatus.generic) }
         for r in results(try items(.clear(names: names))) {
             switch r.code {
             case .badName: output("\(r.namespec): ERROR (no such process)")
@@ -549,13 +524,19 @@ public final class CtlController {
 
     // MARK: reread, update, add, remove, avail
 
-    /// supervisorctl's check for verbs that take nothing: `Error: X accepts no
-    /// arguments`, the verb's help, exit status 1. True when `arg` is empty.
+    /// supervisorctl's answer to a verb used wrongly: `Error: <message>`, the
+    /// verb's help, and `exit` as the status.
+    private func usageError(_ verb: String, _ message: String, exit: Int32) {
+        output("Error: \(message)")
+        exitStatus = exit
+        help(verb)
+    }
+
+    /// The check for verbs that take nothing (`Error: X accepts no arguments`,
+    /// exit status 1). True when `arg` is empty.
     private func noArguments(_ arg: String, _ verb: String) -> Bool {
         guard arg.isEmpty else {
-            output("Error: \(verb) accepts no arguments")
-            exitStatus = CtlExitStatus.generic
-            help(verb)
+            usageError(verb, "\(verb) accepts no arguments", exit: CtlExitStatus.generic)
             return false
         }
         return true

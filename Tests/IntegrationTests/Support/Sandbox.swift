@@ -210,3 +210,16 @@ func processState(_ pid: Int32) -> Character? {
 func openFDCount(_ pid: Int32) -> Int {
     (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
 }
+
+/// The descriptor count of `pid` once it stops moving (two equal readings
+/// 50 ms apart): a baseline taken while the daemon is still closing a probe
+/// connection would be one too high.
+func settledFDCount(_ pid: Int32, file: StaticString = #filePath, line: UInt = #line) -> Int {
+    var last = -1
+    waitUntil("the descriptor count of \(pid) settles", interval: 0.05, file: file, line: line) {
+        let now = openFDCount(pid)
+        defer { last = now }
+        return now == last
+    }
+    return openFDCount(pid)
+}
