@@ -83,13 +83,16 @@ extension Daemon: ControlHandler {
         case .avail:
             reply(.ok(availItems()))
         case .reload:
-            if let error = validateForReload() {
+            // Read once: refuse a broken config before replying, reload on the
+            // config just read (not a second read that could differ).
+            switch launch.loadConfig() {
+            case .failure(let error):
                 log.error("reload refused, keeping the running configuration: \(error)")
                 reply(.fault(ControlFault(.cantReread, error.description)))
-                return
+            case .success(let newConfig):
+                reply(.done)
+                loop.deferToNextRound { [weak self] in self?.reload(to: newConfig) }
             }
-            reply(.done)
-            loop.deferToNextRound { [weak self] in self?.requestReload() }
         case .shutdown:
             reply(.done)
             loop.deferToNextRound { [weak self] in
@@ -412,10 +415,6 @@ extension Daemon: ControlHandler {
         }
     }
 
-    private func validateForReload() -> ConfigError? {
-        if case .failure(let error) = launch.loadConfig() { return error }
-        return nil
-    }
 }
 
 /// Whether two group configs would run the same processes, ignoring where

@@ -184,12 +184,17 @@ public final class Daemon {
             log.error("reload refused, keeping the running configuration: \(error)")
             return error
         case .success(let newConfig):
-            // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
-            SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(EventLoop.now() * 1_000_000))")
-            pendingConfig = newConfig
-            supervisor.beginShutdown(restart: true)
+            reload(to: newConfig)
             return nil
         }
+    }
+
+    /// Stop everything, then start again on `newConfig` (already read and valid).
+    func reload(to newConfig: Configuration) {
+        // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
+        SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(EventLoop.now() * 1_000_000))")
+        pendingConfig = newConfig
+        supervisor.beginShutdown(restart: true)
     }
 
     private func shutdownComplete() {
