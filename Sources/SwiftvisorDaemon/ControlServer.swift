@@ -19,6 +19,11 @@ public final class ControlServer {
     /// Followed path → connections following it (by fd).
     private var followers: [String: Set<Int32>] = [:]
 
+    /// Called before any reply bytes go out. The daemon flushes its batched
+    /// main-log lines here, so a client that hears of a change (a started
+    /// program, a reload) finds it in the log when it reads it next.
+    public var beforeReply: (() -> Void)?
+
     /// Connections open now (for tests and diagnostics).
     public var connectionCount: Int { connections.count }
 
@@ -232,6 +237,7 @@ public final class ControlServer {
 
     private func send(_ c: ControlConnection, _ bytes: [UInt8]) {
         guard !c.closed else { return }
+        beforeReply?()
         c.output += bytes
         flushOrClose(c)
     }

@@ -44,6 +44,7 @@ final class ControlSocketSetup: DaemonControlHooks {
                 log.critical("Server '\(config.section)' running without any HTTP authentication checking")
             }
             let server = ControlServer(config: config, handler: daemon, loop: daemon.loop)
+            server.beforeReply = { [unowned log] in log.flushBatch() }
             server.start(listeningOn: fd)
             servers.append((config.section, server))
         }

@@ -116,6 +116,9 @@ public final class Daemon {
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")
         supervisor.autostart()
+        // Ready means the log already says what autostart did: whoever waits
+        // on readiness (a parent with -d, systemd) may read it at once.
+        log.flushBatch()
         readiness?.send(0)
         SystemdNotify.send("READY=1\nMAINPID=\(pid)")
         try loop.run()
@@ -225,6 +228,7 @@ public final class Daemon {
         control?.configurationChanged()
         log.info("supervisord started with pid \(pid)")
         supervisor.autostart()
+        log.flushBatch()  // as at start-up: ready only once the log tells it
         SystemdNotify.send("READY=1")
     }
 

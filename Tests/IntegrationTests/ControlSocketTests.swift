@@ -95,6 +95,56 @@ final class ControlSocketTests: XCTestCase {
         XCTAssertTrue(r.items[0].contains(" description=Not%20started"), r.items[0])
     }
 
+    /// The daemon batches main-log lines per loop round; a reply must never
+    /// overtake the lines about what it reports (an operator, or a script,
+    /// reads the log right after the command returns). The window is a few
+    /// microseconds, too short to see from outside, so the daemon's writes are
+    /// watched in order with strace.
+    func test_reply_isWrittenOnlyAfterTheLogLinesOfItsRound() throws {
+        guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("strace is not installed: the order of the daemon's writes was not checked")
+        }
+        try startDaemon("[program:p]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
+        waitUntil("p RUNNING") { !sandbox.logLines(containing: "success: p entered RUNNING").isEmpty }
+        if let pid = sandbox.logLines(containing: "spawned: 'p' with pid").last?.split(separator: " ").last.flatMap({ Int32($0) }) {
+            sandbox.track(pid: pid)
+        }
+        let trace = sandbox.dir + "/writes.trace"
+        let tracer = Process()
+        tracer.executableURL = URL(fileURLWithPath: strace)
+        tracer.arguments = ["-qq", "-s", "80", "-e", "trace=write,writev,sendto,sendmsg", "-e", "signal=none",
+                            "-o", trace, "-p", "\(daemonPid)"]
+        tracer.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try tracer.run()
+        sandbox.track(pid: tracer.processIdentifier)
+        defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) }; tracer.waitUntilExit() }
+        let attached = { (try? String(contentsOfFile: "/proc/\(self.daemonPid)/status", encoding: .utf8))?
+            .contains("TracerPid:\t\(tracer.processIdentifier)") ?? false }
+        waitUntil("strace attached", timeout: 10) { attached() || !tracer.isRunning }
+        guard attached() else { throw XCTSkip("strace could not attach to the daemon (ptrace not permitted here)") }
+
+        let c = try RawClient(sandbox.socketPath)
+        for _ in 1...20 {
+            // `signal` logs its audit line and replies in the same loop round.
+            c.send("signal CONT p\n")
+            XCTAssertEqual(c.reply()?.status, "SWV1 OK")
+        }
+        kill(tracer.processIdentifier, SIGINT)  // detaches, and flushes its output
+        tracer.waitUntilExit()
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        var audited = 0, replied = 0
+        for line in lines {
+            if line.contains("signal CONT p requested by uid") { audited += 1 }
+            if line.contains("SWV1 OK") {
+                replied += 1
+                guard audited >= replied else {
+                    return XCTFail("reply \(replied) was written before its log line:\n\(lines.joined(separator: "\n"))")
+                }
+            }
+        }
+        XCTAssertEqual(replied, 20, "every reply seen in the trace")
+    }
+
     func test_pipelinedRequests_areAnsweredInOrder_andBlankLinesIgnored() throws {
         try startDaemon()
         let c = try RawClient(sandbox.socketPath)
