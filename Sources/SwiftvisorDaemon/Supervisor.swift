@@ -190,9 +190,13 @@ public final class Supervisor {
             daemonEnvironment: daemonEnvironment,
             serverURL: ChildEnvironment.serverURL(for: pc, in: config),
             process: pc)
+        // Output with no log file is read only to be thrown away, unless the
+        // debug level echoes it into the main log: skip the pipe then.
+        let echoed = log.threshold.rawValue <= LogLevel.debug.rawValue
         let request = SpawnRequest(
             argv: resolved.argv, executable: resolved.executable, environment: environment,
-            directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr)
+            directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
+            discardStdout: p.stdoutLog == nil && !echoed, discardStderr: p.stderrLog == nil && !echoed)
         let child: SpawnedChild
         do {
             child = try Spawner.spawn(request, programName: pc.name)
@@ -208,7 +212,7 @@ public final class Supervisor {
         }
         if p.stdinFD >= 0 { _ = Glibc.close(p.stdinFD) }
         p.stdinFD = child.stdin
-        watchOutput(p, fd: child.stdout, channel: .stdout)
+        if let out = child.stdout { watchOutput(p, fd: out, channel: .stdout) }
         if let err = child.stderr { watchOutput(p, fd: err, channel: .stderr) }
         byPid[child.pid] = p
         childState?.recordSpawn(pid: child.pid, process: pc)

@@ -20,9 +20,15 @@ public struct SpawnRequest: Sendable {
     public var user: ResolvedUser?
     /// `redirect_stderr=true`: fd 2 is the stdout pipe and there is no stderr pipe.
     public var redirectStderr: Bool
+    /// Output nobody keeps (`stdout_logfile=NONE` without debug echo) goes
+    /// straight to /dev/null: no pipe to create, watch, drain and close.
+    /// `discardStderr` is ignored with `redirectStderr` (fd 2 follows fd 1).
+    public var discardStdout: Bool
+    public var discardStderr: Bool
 
     public init(argv: [String], executable: String, environment: [String], directory: String? = nil,
-                umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false) {
+                umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false,
+                discardStdout: Bool = false, discardStderr: Bool = false) {
         self.argv = argv
         self.executable = executable
         self.environment = environment
@@ -30,6 +36,8 @@ public struct SpawnRequest: Sendable {
         self.umask = umask
         self.user = user
         self.redirectStderr = redirectStderr
+        self.discardStdout = discardStdout
+        self.discardStderr = discardStderr
     }
 }
 
@@ -40,9 +48,10 @@ public struct SpawnedChild: Sendable {
     public var pid: Int32
     /// Write end of the child's stdin.
     public var stdin: Int32
-    /// Read end of the child's stdout (and stderr when redirected).
-    public var stdout: Int32
-    /// Read end of the child's stderr; nil when `redirectStderr`.
+    /// Read end of the child's stdout (and stderr when redirected); nil when
+    /// discarded.
+    public var stdout: Int32?
+    /// Read end of the child's stderr; nil when `redirectStderr` or discarded.
     public var stderr: Int32?
 }
 
@@ -115,17 +124,32 @@ public enum Spawner {
             return moved
         }
 
+        /// A child output end: a pipe, or /dev/null when nobody reads it.
+        func output(discard: Bool) throws(SpawnError) -> (read: Int32?, write: Int32) {
+            guard discard else {
+                let p = try makePipe()
+                return (p.read, p.write)
+            }
+            do throws(SystemError) {
+                let opened = try Sys.open("/dev/null", O_WRONLY | O_CLOEXEC)
+                owned.append(opened)
+                return (nil, try lift(opened))
+            } catch {
+                throw pipeError(error.errno, programName)
+            }
+        }
+
         let stdinPipe: (read: Int32, write: Int32)
-        let stdoutPipe: (read: Int32, write: Int32)
-        var stderrPipe: (read: Int32, write: Int32)? = nil
+        let stdoutEnd: (read: Int32?, write: Int32)
+        var stderrEnd: (read: Int32?, write: Int32)? = nil
         do throws(SpawnError) {
             stdinPipe = try makePipe()
-            stdoutPipe = try makePipe()
-            if !request.redirectStderr { stderrPipe = try makePipe() }
+            stdoutEnd = try output(discard: request.discardStdout)
+            if !request.redirectStderr { stderrEnd = try output(discard: request.discardStderr) }
             do throws(SystemError) {
                 try Sys.setNonBlocking(stdinPipe.write)
-                try Sys.setNonBlocking(stdoutPipe.read)
-                if let e = stderrPipe { try Sys.setNonBlocking(e.read) }
+                if let r = stdoutEnd.read { try Sys.setNonBlocking(r) }
+                if let r = stderrEnd?.read { try Sys.setNonBlocking(r) }
             } catch {
                 throw pipeError(error.errno, programName)
             }
@@ -147,8 +171,8 @@ public enum Spawner {
                             req.envp = envp
                             req.directory = dir
                             req.stdin_fd = stdinPipe.read
-                            req.stdout_fd = stdoutPipe.write
-                            req.stderr_fd = stderrPipe?.write ?? stdoutPipe.write
+                            req.stdout_fd = stdoutEnd.write
+                            req.stderr_fd = stderrEnd?.write ?? stdoutEnd.write
                             req.use_umask = request.umask == nil ? 0 : 1
                             req.umask = mode_t(request.umask ?? 0)
                             req.use_user = user == nil ? 0 : 1
@@ -167,15 +191,15 @@ public enum Spawner {
 
         // The child has its copies (or never will): close our child ends either way.
         Sys.close(stdinPipe.read)
-        Sys.close(stdoutPipe.write)
-        if let e = stderrPipe { Sys.close(e.write) }
-        owned.removeAll { $0 == stdinPipe.read || $0 == stdoutPipe.write || $0 == stderrPipe?.write }
+        Sys.close(stdoutEnd.write)
+        if let e = stderrEnd { Sys.close(e.write) }
+        owned.removeAll { $0 == stdinPipe.read || $0 == stdoutEnd.write || $0 == stderrEnd?.write }
 
         if err != 0 {
             closeAll()
             throw spawnError(err, step: step, request: request, user: user, programName: programName)
         }
-        return SpawnedChild(pid: pid, stdin: stdinPipe.write, stdout: stdoutPipe.read, stderr: stderrPipe?.read)
+        return SpawnedChild(pid: pid, stdin: stdinPipe.write, stdout: stdoutEnd.read, stderr: stderrEnd?.read)
     }
 
     private static func pipeError(_ err: Int32, _ programName: String) -> SpawnError {

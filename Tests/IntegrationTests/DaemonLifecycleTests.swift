@@ -359,6 +359,35 @@ final class DaemonOutputFilterTests: XCTestCase {
         XCTAssertEqual(try String(contentsOfFile: sandbox.dir + "/colour.log", encoding: .utf8), "red text\n")
         XCTAssertTrue(sandbox.mainLog.contains("DEBG 'colour' stdout output:\nred text\n"), sandbox.mainLog)
     }
+
+    /// Where the child's fds 1 and 2 point, as it reports them in a file.
+    private func childOutputTargets(loglevel: String) throws -> [String] {
+        let report = sandbox.dir + "/fds.txt"
+        try sandbox.writeConfig("""
+        [program:quiet]
+        command=/bin/sh -c 'a=$(readlink /proc/$$/fd/1); b=$(readlink /proc/$$/fd/2); echo "$a $b" > \(report); echo said'
+        stdout_logfile=NONE
+        redirect_stderr=true
+        startsecs=0
+        autorestart=false
+        """, loglevel: loglevel)
+        try sandbox.startDaemon()
+        waitUntil("exited") { !sandbox.logLines(containing: "exited: quiet (exit status 0; expected)").isEmpty }
+        return try String(contentsOfFile: report, encoding: .utf8).split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    }
+
+    func test_outputWithNoLogFile_goesStraightToDevNull() throws {
+        let targets = try childOutputTargets(loglevel: "info")
+        XCTAssertEqual(targets, ["/dev/null", "/dev/null"], "no pipe for output nobody reads")
+    }
+
+    func test_outputWithNoLogFile_atDebugLevel_isStillEchoedIntoTheMainLog() throws {
+        let targets = try childOutputTargets(loglevel: "debug")
+        XCTAssertEqual(targets.count, 2)
+        XCTAssertTrue(targets.allSatisfy { $0.hasPrefix("pipe:") }, "\(targets)")
+        XCTAssertEqual(Set(targets).count, 1, "stderr shares stdout's pipe")
+        XCTAssertTrue(sandbox.mainLog.contains("DEBG 'quiet' stdout output:\nsaid\n"), sandbox.mainLog)
+    }
 }
 
 final class DaemonBlockedOutputTests: XCTestCase {

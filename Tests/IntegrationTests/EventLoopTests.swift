@@ -122,7 +122,7 @@ final class EventLoopTests: XCTestCase {
         // sh starts a background sleep, prints its pid and exits: the sleep is orphaned.
         let child = try Spawner.spawn(OSTest.request(["/bin/sh", "-c", "sleep 0.2 & echo $!"]), programName: "daemonizer")
         defer { OSTest.closeFDs(child) }
-        guard let grandchild = Int32(OSTest.readString(child.stdout).trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let grandchild = Int32(OSTest.readString(child.stdout!).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             return XCTFail("no grandchild pid")
         }
         defer { _ = kill(grandchild, SIGKILL) }

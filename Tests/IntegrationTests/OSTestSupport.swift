@@ -50,7 +50,7 @@ enum OSTest {
     /// Close the parent ends of a spawned child.
     static func closeFDs(_ c: SpawnedChild) {
         close(c.stdin)
-        close(c.stdout)
+        if let o = c.stdout { close(o) }
         if let e = c.stderr { close(e) }
     }
 

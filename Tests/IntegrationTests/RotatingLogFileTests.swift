@@ -149,16 +149,17 @@ final class RotatingLogFileTests: XCTestCase {
 
     private func relayChild(_ argv: [String], into log: RotatingLogFile) throws -> (moved: Int, calls: Int) {
         let child = try Spawner.spawn(OSTest.request(argv), programName: "relay")
-        defer { close(child.stdin); close(child.stderr!); close(child.stdout) }
+        let out = try XCTUnwrap(child.stdout)
+        defer { close(child.stdin); close(child.stderr!); close(out) }
         var moved = 0, calls = 0
         let deadline = EventLoop.now() + 120
         loop: while EventLoop.now() < deadline {
             calls += 1
-            switch log.relay(fromPipe: child.stdout) {
+            switch log.relay(fromPipe: out) {
             case .eof: break loop
             case .moved(let n): moved += n
             case .wouldBlock:
-                var p = pollfd(fd: child.stdout, events: Int16(POLLIN), revents: 0)
+                var p = pollfd(fd: out, events: Int16(POLLIN), revents: 0)
                 _ = poll(&p, 1, 1000)
             case .blocked:
                 XCTFail("a regular file never blocks")

@@ -8,14 +8,14 @@ final class SpawnerTests: XCTestCase {
     func test_spawn_echo_stdoutArrivesThroughThePipe() throws {
         let child = try Spawner.spawn(OSTest.request(["/bin/echo", "hello", "world"]), programName: "echo")
         defer { OSTest.closeFDs(child) }
-        XCTAssertEqual(OSTest.readString(child.stdout), "hello world\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "hello world\n")
         XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0))
     }
 
     func test_spawn_parentEndsAreNonBlockingAndCloexec() throws {
         let child = try Spawner.spawn(OSTest.request(["/bin/sleep", "30"]), programName: "sleep")
         defer { OSTest.killAndReap(child.pid); OSTest.closeFDs(child) }
-        for fd in [child.stdin, child.stdout, child.stderr!] {
+        for fd in [child.stdin, child.stdout!, child.stderr!] {
             XCTAssertNotEqual(fcntl(fd, F_GETFL) & O_NONBLOCK, 0, "fd \(fd) should be O_NONBLOCK")
             XCTAssertNotEqual(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0, "fd \(fd) should be FD_CLOEXEC")
         }
@@ -25,7 +25,7 @@ final class SpawnerTests: XCTestCase {
         let req = OSTest.request(["/usr/bin/env"], env: ["A=1", "SUPERVISOR_ENABLED=1", "B=x y"])
         let child = try Spawner.spawn(req, programName: "env")
         defer { OSTest.closeFDs(child) }
-        XCTAssertEqual(OSTest.readString(child.stdout), "A=1\nSUPERVISOR_ENABLED=1\nB=x y\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "A=1\nSUPERVISOR_ENABLED=1\nB=x y\n")
         OSTest.waitExit(child.pid)
     }
 
@@ -34,7 +34,7 @@ final class SpawnerTests: XCTestCase {
         req.directory = "/usr/share"
         let child = try Spawner.spawn(req, programName: "pwd")
         defer { OSTest.closeFDs(child) }
-        XCTAssertEqual(OSTest.readString(child.stdout), "/usr/share\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "/usr/share\n")
         OSTest.waitExit(child.pid)
     }
 
@@ -74,7 +74,7 @@ final class SpawnerTests: XCTestCase {
         req.umask = 0o027
         let child = try Spawner.spawn(req, programName: "umask")
         defer { OSTest.closeFDs(child) }
-        XCTAssertEqual(OSTest.readString(child.stdout), "0027\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "0027\n")
         XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0))
     }
 
@@ -85,7 +85,7 @@ final class SpawnerTests: XCTestCase {
         req.user = ResolvedUser(name: "nobody", uid: pw.pointee.pw_uid, gid: pw.pointee.pw_gid)
         let child = try Spawner.spawn(req, programName: "id")
         defer { OSTest.closeFDs(child) }
-        let out = OSTest.readString(child.stdout)
+        let out = OSTest.readString(child.stdout!)
         XCTAssertTrue(out.hasPrefix("uid=\(pw.pointee.pw_uid)(nobody) gid=\(pw.pointee.pw_gid)"), out)
         XCTAssertFalse(out.contains("(root)"), "root group must be dropped: \(out)")
         OSTest.waitExit(child.pid)
@@ -97,24 +97,50 @@ final class SpawnerTests: XCTestCase {
         let child = try Spawner.spawn(req, programName: "sh")
         defer { OSTest.closeFDs(child) }
         XCTAssertNil(child.stderr)
-        XCTAssertEqual(OSTest.readString(child.stdout), "out\nerr\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "out\nerr\n")
         OSTest.waitExit(child.pid)
     }
 
     func test_spawn_separateStderr_hasItsOwnPipe() throws {
         let child = try Spawner.spawn(OSTest.request(["/bin/sh", "-c", "echo out; echo err >&2"]), programName: "sh")
         defer { OSTest.closeFDs(child) }
-        XCTAssertEqual(OSTest.readString(child.stdout), "out\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "out\n")
         XCTAssertEqual(OSTest.readString(child.stderr!), "err\n")
         OSTest.waitExit(child.pid)
     }
 
+    func test_spawn_discardedStdout_isDevNull_withNoParentEnd() throws {
+        // The child reports where its fds 1 and 2 point, on stderr (a pipe).
+        // Command substitution: dash applies `>&2` in the shell itself.
+        var req = OSTest.request(["/bin/sh", "-c", "echo lost; a=$(readlink /proc/$$/fd/1); b=$(readlink /proc/$$/fd/2); echo \"$a\" >&2; echo \"$b\" >&2"])
+        req.discardStdout = true
+        let child = try Spawner.spawn(req, programName: "sh")
+        defer { OSTest.closeFDs(child) }
+        XCTAssertNil(child.stdout, "no pipe for output nobody reads")
+        let lines = OSTest.readString(child.stderr!).split(separator: "\n")
+        XCTAssertEqual(lines.first, "/dev/null")
+        XCTAssertTrue(lines.last?.hasPrefix("pipe:") == true, "\(lines)")
+        XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0))
+    }
+
+    func test_spawn_discardedStdout_withRedirectedStderr_sendsBothToDevNull() throws {
+        var req = OSTest.request(["/bin/sh", "-c", "[ \"$(readlink /proc/$$/fd/1)\" = /dev/null ] && [ \"$(readlink /proc/$$/fd/2)\" = /dev/null ]"])
+        req.redirectStderr = true
+        req.discardStdout = true
+        req.discardStderr = false  // ignored: fd 2 follows fd 1
+        let child = try Spawner.spawn(req, programName: "sh")
+        defer { OSTest.closeFDs(child) }
+        XCTAssertNil(child.stdout)
+        XCTAssertNil(child.stderr)
+        XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0), "fds 1 and 2 are /dev/null")
+    }
+
     func test_spawn_stdinPipe_reachesTheChild() throws {
         let child = try Spawner.spawn(OSTest.request(["/bin/cat"]), programName: "cat")
-        defer { close(child.stdout); close(child.stderr!) }
+        defer { close(child.stdout!); close(child.stderr!) }
         _ = "ping\n".withCString { Glibc.write(child.stdin, $0, 5) }
         close(child.stdin)
-        XCTAssertEqual(OSTest.readString(child.stdout), "ping\n")
+        XCTAssertEqual(OSTest.readString(child.stdout!), "ping\n")
         OSTest.waitExit(child.pid)
     }
 
@@ -177,7 +203,7 @@ final class SpawnerTests: XCTestCase {
             let child = try Spawner.spawn(req, programName: "ls")
             defer { OSTest.closeFDs(child) }
             // ls itself opens the directory as fd 3.
-            XCTAssertEqual(OSTest.readString(child.stdout), "0\n1\n2\n3\n")
+            XCTAssertEqual(OSTest.readString(child.stdout!), "0\n1\n2\n3\n")
             OSTest.waitExit(child.pid)
         }
     }
