@@ -44,13 +44,7 @@ enum CtlMain {
             }
             guard config.hasSupervisorctlSection else { return usageError(".ini file does not include supervisorctl section") }
         }
-        // -s, then [supervisorctl] serverurl=, then (swiftvisor) [unix_http_server] file=,
-        // then supervisorctl's default.
-        var serverURL = options.serverURL ?? config.serverURL
-            ?? config.unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
-        if options.serverURL != nil, serverURL.hasPrefix("unix://") {
-            serverURL = "unix://" + CtlConfig.absolutePath(String(serverURL.dropFirst(7)), cwd: cwd)
-        }
+        let serverURL = config.effectiveServerURL(commandLine: options.serverURL, cwd: cwd)
         let username = options.username ?? config.username
         let password = options.password ?? config.password
         let interactiveShell = options.args.isEmpty

@@ -42,6 +42,25 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertThrowsError(try CtlConfig.parse("serverurl=x\n", file: "/x", here: "/", environment: [:]))
     }
 
+    func test_serverURL_commandLineFirst_thenConfig_thenUnixSocket_thenDefault() throws {
+        func url(_ text: String, _ s: String? = nil) throws -> String {
+            try CtlConfig.parse(text, file: "/etc/sv/x.conf", here: "/etc/sv", environment: [:])
+                .effectiveServerURL(commandLine: s, cwd: "/home/op")
+        }
+        let both = "[unix_http_server]\nfile=/run/sv.sock\n[supervisorctl]\nserverurl=unix:///run/other.sock\n"
+        XCTAssertEqual(try url(both), "unix:///run/other.sock")
+        XCTAssertEqual(try url(both, "unix://rel.sock"), "unix:///home/op/rel.sock", "-s wins, made absolute")
+        XCTAssertEqual(try url(both, "http://h:9001"), "http://h:9001", "an explicit -s is kept as given")
+        XCTAssertEqual(try url("[unix_http_server]\nfile=/run/sv.sock\n[supervisorctl]\n"), "unix:///run/sv.sock")
+        // serverurl=http:// names [inet_http_server], which swiftvisord does not
+        // serve: the config's own Unix socket reaches the same daemon.
+        let inet = "[unix_http_server]\nfile=/run/sv.sock\n[inet_http_server]\nport=127.0.0.1:9001\n[supervisorctl]\nserverurl=http://127.0.0.1:9001\n"
+        XCTAssertEqual(try url(inet), "unix:///run/sv.sock")
+        XCTAssertEqual(try url("[inet_http_server]\nport=9001\n[supervisorctl]\nserverurl=http://127.0.0.1:9001\n"), "http://127.0.0.1:9001",
+                       "no Unix socket to fall back to: the URL stays, and its error says what to set")
+        XCTAssertEqual(try url("[supervisorctl]\n"), "http://localhost:9001")
+    }
+
     func test_linePrefixer_holdsPartialLinesPerTarget() {
         var p = LinePrefixer(labels: ["a", "b"])
         XCTAssertEqual(p.feed(target: 0, Array("x".utf8)), [])
