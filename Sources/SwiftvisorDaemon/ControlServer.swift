@@ -7,10 +7,10 @@ import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
 
-/// The daemon's control server for one `[unix_http_server]` section.
+/// The daemon's control server for one endpoint: a `[unix_http_server]`
+/// socket or an `[inet_http_server]` port.
 public final class ControlServer {
-    public let path: String
-    private let config: UnixHTTPServerConfig
+    public let endpoint: ControlEndpoint
     private var credentials: ControlCredentials?
     private unowned let handler: ControlHandler
     private let loop: EventLoop
@@ -27,26 +27,11 @@ public final class ControlServer {
     /// Connections open now (for tests and diagnostics).
     public var connectionCount: Int { connections.count }
 
-    public init(config: UnixHTTPServerConfig, handler: ControlHandler, loop: EventLoop) {
-        self.config = config
-        self.path = config.file
+    public init(endpoint: ControlEndpoint, handler: ControlHandler, loop: EventLoop) {
+        self.endpoint = endpoint
+        self.credentials = endpoint.credentials
         self.handler = handler
         self.loop = loop
-        if let u = config.username, let p = config.password {
-            credentials = ControlCredentials(username: u, password: p)
-        } else {
-            credentials = nil
-        }
-    }
-
-    /// Create the socket file and start accepting. `onStale` receives
-    /// supervisord's `Unlinking stale socket <path>` line (stderr by default).
-    public func start(onStale: (String) -> Void = { p in
-        let line = Array("Unlinking stale socket \(p)\n".utf8)
-        line.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
-    }) throws(UnixSocketError) {
-        start(listeningOn: try UnixSocket.listen(path: config.file, mode: config.chmod, uid: config.chownUID,
-                                                 gid: config.chownGID, onStale: onStale))
     }
 
     /// Start accepting on a socket already created with `UnixSocket.listen`
@@ -57,14 +42,10 @@ public final class ControlServer {
         loop.watchReadable(listener) { [unowned self] in self.acceptPending() }
     }
 
-    /// Replace the credentials after a reload (`[unix_http_server] username=/password=`
-    /// may have changed); connections already authenticated stay so.
-    public func updateCredentials(_ config: UnixHTTPServerConfig) {
-        if let u = config.username, let p = config.password {
-            credentials = ControlCredentials(username: u, password: p)
-        } else {
-            credentials = nil
-        }
+    /// Replace the credentials after a reload (`username=/password=` may have
+    /// changed); connections already authenticated stay so.
+    public func updateCredentials(_ credentials: ControlCredentials?) {
+        self.credentials = credentials
     }
 
     /// Close every connection and the listener and remove the socket file
@@ -75,7 +56,7 @@ public final class ControlServer {
             loop.unwatch(listener)
             Sys.close(listener)
             listener = -1
-            _ = unlink(config.file)
+            if case .unix(let path) = endpoint.address { _ = unlink(path) }
         }
     }
 
@@ -94,7 +75,8 @@ public final class ControlServer {
         for _ in 0..<64 {
             let accepted: (fd: Int32, peer: PeerCredentials)?
             do { accepted = try UnixSocket.accept(listener) } catch { return }  // EMFILE etc.: retry next round
-            guard let (fd, peer) = accepted else { return }
+            guard var (fd, peer) = accepted else { return }
+            if case .tcp = endpoint.address { peer = InetSocket.peer(fd) }
             if connections.count >= ControlProtocol.maxConnections {
                 Sys.close(fd)
                 continue

@@ -77,9 +77,6 @@ public final class Daemon {
                 break
             }
         }
-        for server in config.inetHTTPServers {
-            log.warn("[\(server.section)] is read but not served: swiftvisord has no HTTP/XML-RPC interface yet (use the unix socket)")
-        }
     }
 
     /// A main-log target that would block gets a writable watch until its queue is written.

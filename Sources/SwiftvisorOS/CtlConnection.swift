@@ -74,19 +74,23 @@ public final class CtlConnection: CtlTransport {
 
     private func connectIfNeeded() throws(CtlTransportError) {
         guard fd < 0 else { return }
-        guard serverURL.hasPrefix("unix://") else { throw .unsupportedURL(serverURL) }
-        let path = String(serverURL.dropFirst(7))
-        do {
-            fd = try UnixSocket.connect(path: path)
+        let address = CtlServerAddress(url: serverURL)
+        if address == .unsupported { throw .unsupportedURL(serverURL) }
+        do throws(SystemError) {
+            switch address {
+            case .unix(let path): fd = try UnixSocket.connect(path: path)
+            case .tcp(let host, let port): fd = try InetSocket.connect(host: host, port: port)
+            case .unsupported: break
+            }
         } catch {
             switch error.errno {
             case ENOENT: throw .noSuchFile
             case ECONNREFUSED: throw .refused
-            default: throw .system(call: "connect", errno: error.errno)
+            default: throw .system(call: error.call, errno: error.errno)
             }
         }
         if let username, let password {
-            // Pipelined: the auth reply is read before the first request's reply.
+            // Authenticate first: the daemon answers nothing else before it.
             try write(ControlRequest.auth(user: username, password: password).encoded())
             if case .fault = try readReply() { disconnect(); throw .authRequired }
         }

@@ -113,9 +113,9 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(b.exit, 4)
     }
 
-    func test_httpServerURL_saysToUseTheUnixSocket() {
-        let r = run("status") { _ in .failure(.unsupportedURL("http://localhost:9001")) }
-        XCTAssertEqual(r.out, "http://localhost:9001 is not a unix:// URL: swiftvisorctl talks to swiftvisord's Unix socket; set [supervisorctl] serverurl=unix:///path or use -s unix:///path\n")
+    func test_unusableServerURL_saysWhatWouldWork() {
+        let r = run("status") { _ in .failure(.unsupportedURL("https://localhost:9001")) }
+        XCTAssertEqual(r.out, "https://localhost:9001 is not a server URL swiftvisorctl can use: set [supervisorctl] serverurl= (or -s) to unix:///path for [unix_http_server] or http://host:port for [inet_http_server]\n")
         XCTAssertEqual(r.exit, 4)
     }
 

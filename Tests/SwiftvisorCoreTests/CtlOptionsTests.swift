@@ -52,12 +52,9 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertEqual(try url(both, "unix://rel.sock"), "unix:///home/op/rel.sock", "-s wins, made absolute")
         XCTAssertEqual(try url(both, "http://h:9001"), "http://h:9001", "an explicit -s is kept as given")
         XCTAssertEqual(try url("[unix_http_server]\nfile=/run/sv.sock\n[supervisorctl]\n"), "unix:///run/sv.sock")
-        // serverurl=http:// names [inet_http_server], which swiftvisord does not
-        // serve: the config's own Unix socket reaches the same daemon.
+        // serverurl=http:// names [inet_http_server]: swiftvisord serves that port too.
         let inet = "[unix_http_server]\nfile=/run/sv.sock\n[inet_http_server]\nport=127.0.0.1:9001\n[supervisorctl]\nserverurl=http://127.0.0.1:9001\n"
-        XCTAssertEqual(try url(inet), "unix:///run/sv.sock")
-        XCTAssertEqual(try url("[inet_http_server]\nport=9001\n[supervisorctl]\nserverurl=http://127.0.0.1:9001\n"), "http://127.0.0.1:9001",
-                       "no Unix socket to fall back to: the URL stays, and its error says what to set")
+        XCTAssertEqual(try url(inet), "http://127.0.0.1:9001")
         XCTAssertEqual(try url("[supervisorctl]\n"), "http://localhost:9001")
     }
 

@@ -51,17 +51,14 @@ public struct CtlConfig: Sendable, Equatable {
     }
 
     /// The URL to connect to: `-s`, else `[supervisorctl] serverurl=`, else
-    /// `unix://` + `[unix_http_server] file=`, else supervisorctl's default.
-    /// A config `serverurl=http://...` (it names `[inet_http_server]`, which
-    /// swiftvisord does not serve) gives way to the config's Unix socket when
-    /// there is one: it reaches the same daemon. An explicit `-s` is kept.
+    /// (swiftvisor) `unix://` + `[unix_http_server] file=`, else
+    /// supervisorctl's default `http://localhost:9001`. A `unix://` path from
+    /// the command line is made absolute against `cwd`.
     public func effectiveServerURL(commandLine: String?, cwd: String) -> String {
         if let url = commandLine {
             return url.hasPrefix("unix://") ? "unix://" + Self.absolutePath(String(url.dropFirst(7)), cwd: cwd) : url
         }
-        let socket = unixSocketFile.map { "unix://" + $0 }
-        if let url = serverURL, url.hasPrefix("unix://") || socket == nil { return url }
-        return socket ?? "http://localhost:9001"
+        return serverURL ?? unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
     }
 
     /// `os.path.abspath`.

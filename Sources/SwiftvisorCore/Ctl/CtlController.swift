@@ -109,7 +109,7 @@ public final class CtlController {
             case .refused: pythonError("ConnectionRefusedError", "[Errno 111] Connection refused")
             case .authRequired: pythonError("xmlrpc.client.ProtocolError", "<ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>")
             case .incompatible(let v): pythonError("ValueError", "server speaks protocol \(v), expected \(ControlProtocol.version)")
-            case .unsupportedURL(let u): pythonError("NotImplementedError", "swiftvisorctl connects only to unix:// server URLs, not \(u)")
+            case .unsupportedURL(let u): pythonError("NotImplementedError", "swiftvisorctl connects only to unix:// and http://host:port server URLs, not \(u)")
             case .system(let call, let errno): pythonError(Self.pythonErrorClass(errno), "[Errno \(errno)] \(call) failed")
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
             }
@@ -214,8 +214,8 @@ public final class CtlController {
                 exitStatus = CtlExitStatus.notInstalled
                 return false
             case .unsupportedURL(let url):
-                // supervisorctl would try TCP here; swiftvisord has no TCP server, so say what to set.
-                output("\(url) is not a unix:// URL: swiftvisorctl talks to swiftvisord's Unix socket; set [supervisorctl] serverurl=unix:///path or use -s unix:///path")
+                // https://, a bad port, another scheme: say what would work.
+                output("\(url) is not a server URL swiftvisorctl can use: set [supervisorctl] serverurl= (or -s) to unix:///path for [unix_http_server] or http://host:port for [inet_http_server]")
                 exitStatus = CtlExitStatus.insufficientPrivileges
                 return false
             default:
