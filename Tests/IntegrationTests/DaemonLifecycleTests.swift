@@ -250,6 +250,26 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(daemon.isRunning)
     }
 
+    func test_sighup_logsTheOldProcessStopped_beforeStartingAgain_likeSupervisord() throws {
+        try sandbox.writeConfig("""
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
+        let oldPid = try XCTUnwrap(spawnedPids("a").first)
+        sandbox.track(pid: oldPid)
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("spawned again") { spawnedPids("a").count == 2 }
+        sandbox.track(pid: spawnedPids("a")[1])
+        let order = sandbox.mainLog.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+            .filter { $0.hasPrefix("stopped: a") || $0.hasPrefix("supervisord started") || $0.hasPrefix("spawned: 'a'") }
+            .map { String($0.prefix(12)) }
+        // supervisord 4.3.0: the stop line, then the restart.
+        XCTAssertEqual(order, ["supervisord ", "spawned: 'a'", "stopped: a (", "supervisord ", "spawned: 'a'"], sandbox.mainLog)
+    }
+
     func test_sigusr2_reopensLogs_recreatingADeletedChildLog() throws {
         try sandbox.writeConfig("""
         [program:talker]
