@@ -132,14 +132,17 @@ public final class Daemon {
         case SIGCHLD:
             supervisor.reapChildren()
         case SIGTERM, SIGINT, SIGQUIT:
+            // Logged every time, also while already stopping (supervisord's handle_signal).
+            log.warn("received \(Self.signalName(signo)) indicating exit request")
             if supervisor.mood == .running || supervisor.mood == .restarting {
-                log.warn("received \(Self.signalName(signo)) indicating exit request")
                 requestShutdown()
             }
         case SIGHUP:
-            if supervisor.mood != .running {
+            if supervisor.mood == .shuttingDown || shuttingDownInsteadOfReload {
                 log.warn("ignored SIGHUP indicating restart request (shutdown in progress)")
             } else {
+                // During a reload too: supervisord restarts on the file as it is
+                // once everything stopped, so a newer valid config replaces ours.
                 log.warn("received SIGHUP indicating restart request")
                 _ = requestReload()
             }

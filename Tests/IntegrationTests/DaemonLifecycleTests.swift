@@ -270,6 +270,48 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(order, ["supervisord ", "spawned: 'a'", "stopped: a (", "supervisord ", "spawned: 'a'"], sandbox.mainLog)
     }
 
+    private func writeStubbornConfig() throws {
+        try sandbox.writeConfig("""
+        [program:stubborn]
+        command=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"
+        stopwaitsecs=2
+        startsecs=0
+        """)
+    }
+
+    func test_signalsDuringShutdown_areLoggedLikeSupervisord_exitRequestEveryTime_restartIgnored() throws {
+        try writeStubbornConfig()
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("stubborn").first))
+        kill(daemon.processIdentifier, SIGTERM)
+        waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
+        kill(daemon.processIdentifier, SIGINT)
+        waitUntil("second exit request logged") { !sandbox.logLines(containing: "received SIGINT indicating exit request").isEmpty }
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("daemon exit", timeout: 15) { !daemon.isRunning }
+        XCTAssertEqual(daemon.terminationStatus, 0)
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGTERM indicating exit request").count, 1, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "ignored SIGHUP indicating restart request (shutdown in progress)").count, 1, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "supervisord started with pid").count, 1, "no restart")
+    }
+
+    func test_sighupDuringAReload_isReceivedNotIgnored_andTheReloadCompletes() throws {
+        try writeStubbornConfig()
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("stubborn").first))
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("restarted", timeout: 15) { spawnedPids("stubborn").count == 2 }
+        sandbox.track(pid: spawnedPids("stubborn")[1])
+        // supervisord 4.3.0 logs "received", and stays restarting.
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGHUP indicating restart request").count, 2, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "ignored SIGHUP").isEmpty, sandbox.mainLog)
+        XCTAssertTrue(daemon.isRunning)
+    }
+
     func test_sigusr2_reopensLogs_recreatingADeletedChildLog() throws {
         try sandbox.writeConfig("""
         [program:talker]
