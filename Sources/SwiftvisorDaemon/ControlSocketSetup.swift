@@ -12,8 +12,9 @@ struct ControlSocketError: Error, CustomStringConvertible {
 final class ControlSocketSetup: DaemonControlHooks {
     /// One per `[unix_http_server]` / `[unix_http_server:x]` section, bound, not yet served.
     private var bound: [(config: UnixHTTPServerConfig, fd: Int32)] = []
-    private var servers: [(section: String, server: ControlServer)] = []
+    private var servers: [(config: UnixHTTPServerConfig, server: ControlServer)] = []
     private weak var daemon: Daemon?
+    private weak var log: MainLog?
     /// The listening sockets, which daemonizing must keep open.
     var descriptors: [Int32] { bound.map(\.fd) }
 
@@ -38,18 +39,13 @@ final class ControlSocketSetup: DaemonControlHooks {
 
     /// Serve the bound sockets on the daemon's loop with the daemon as handler.
     func attach(to daemon: Daemon, log: MainLog) {
+        self.daemon = daemon
+        self.log = log
         for (config, fd) in bound {
-            if config.username == nil {
-                // supervisord's wording (http.py make_http_servers).
-                log.critical("Server '\(config.section)' running without any HTTP authentication checking")
-            }
-            let server = ControlServer(config: config, handler: daemon, loop: daemon.loop)
-            server.beforeReply = { [unowned log] in log.flushBatch() }
-            server.start(listeningOn: fd)
-            servers.append((config.section, server))
+            logIfUnauthenticated(config)
+            servers.append((config, serve(config, listeningOn: fd, daemon: daemon, log: log)))
         }
         bound = []
-        self.daemon = daemon
         daemon.control = self
         // `maintail -f` followers read the main log as it grows.
         log.onWrite = { [weak self, unowned log] in
@@ -73,16 +69,61 @@ final class ControlSocketSetup: DaemonControlHooks {
         for s in servers { s.server.logWritten(path: path) }
     }
 
-    /// After a reload: the sockets stay (clients keep their connections), the
-    /// credentials follow the new config.
-    /// TODO: a changed `file=`/`chmod=`/`chown=` needs a re-bind; supervisord
-    /// closes and reopens its servers on reload.
+    /// After a reload: a socket whose `file`/`chmod`/`chown` is unchanged stays
+    /// (clients keep their connections) and takes the new credentials; one that
+    /// changed is bound anew and the old one closed, as supervisord reopens its
+    /// servers on every reload. A new socket that cannot be bound is logged and
+    /// the old one kept, so the daemon stays reachable.
     func configurationChanged() {
-        guard let daemon else { return }
-        for s in servers {
-            if let c = daemon.config.unixHTTPServers.first(where: { $0.section == s.section }) {
-                s.server.updateCredentials(c)
+        guard let daemon, let log else { return }
+        var next: [(config: UnixHTTPServerConfig, server: ControlServer)] = []
+        var remaining = servers
+        for wanted in daemon.config.unixHTTPServers {
+            let index = remaining.firstIndex { $0.config.section == wanted.section }
+            let current = index.map { remaining.remove(at: $0) }
+            if let current, Self.sameSocket(current.config, wanted) {
+                current.server.updateCredentials(wanted)
+                next.append((wanted, current.server))
+            } else {
+                // The same path with a new mode or owner: free the path first.
+                if let current, current.config.file == wanted.file { current.server.close() }
+                do {
+                    let fd = try UnixSocket.listen(path: wanted.file, mode: wanted.chmod, uid: wanted.chownUID,
+                                                   gid: wanted.chownGID, onStale: { [unowned log] path in
+                        log.info("Unlinking stale socket \(path)")
+                    })
+                    if let current, current.config.file != wanted.file { current.server.close() }
+                    next.append((wanted, serve(wanted, listeningOn: fd, daemon: daemon, log: log)))
+                } catch {
+                    log.error("could not listen on \(wanted.file) for [\(wanted.section)]: \(error)")
+                    if let current, current.config.file != wanted.file {
+                        current.server.updateCredentials(wanted)
+                        next.append((current.config, current.server))
+                    }
+                    continue
+                }
             }
+        }
+        for gone in remaining { gone.server.close() }
+        servers = next
+        for s in servers { logIfUnauthenticated(s.config) }
+    }
+
+    private static func sameSocket(_ a: UnixHTTPServerConfig, _ b: UnixHTTPServerConfig) -> Bool {
+        a.file == b.file && a.chmod == b.chmod && a.chownUID == b.chownUID && a.chownGID == b.chownGID
+    }
+
+    private func serve(_ config: UnixHTTPServerConfig, listeningOn fd: Int32, daemon: Daemon, log: MainLog) -> ControlServer {
+        let server = ControlServer(config: config, handler: daemon, loop: daemon.loop)
+        server.beforeReply = { [unowned log] in log.flushBatch() }
+        server.start(listeningOn: fd)
+        return server
+    }
+
+    /// supervisord's wording (http.py make_http_servers), at start and on every reload.
+    private func logIfUnauthenticated(_ config: UnixHTTPServerConfig) {
+        if config.username == nil {
+            log?.critical("Server '\(config.section)' running without any HTTP authentication checking")
         }
     }
 

@@ -216,11 +216,14 @@ public final class Daemon {
     /// unless nocleanup, main log reopened (its settings may have changed).
     private func restart(with newConfig: Configuration) {
         for p in supervisor.processes { supervisor.removeProcess(p) }
+        let old = config.supervisord
         config = newConfig
         available = newConfig
+        moveDaemonFiles(from: old, to: newConfig.supervisord)
         if !newConfig.supervisord.nocleanup {
             AutoLogFile.removeStale(directory: newConfig.supervisord.childlogdir, identifier: newConfig.supervisord.identifier)
         }
+        if let note = Daemon.runningAsRootNote(newConfig) { log.critical(note) }
         Daemon.logParseMessages(newConfig, to: log)
         log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
         supervisor = Supervisor(loop: loop, config: newConfig, log: log,
@@ -233,6 +236,35 @@ public final class Daemon {
         supervisor.autostart()
         log.flushBatch()  // as at start-up: ready only once the log tells it
         SystemdNotify.send("READY=1")
+    }
+
+    /// supervisord recreates its logger and rewrites its pidfile on every
+    /// reload, so a changed `logfile` or `pidfile` takes effect (and the old
+    /// pidfile does not outlive the daemon).
+    private func moveDaemonFiles(from old: SupervisordConfig, to new: SupervisordConfig) {
+        if new.logfile != old.logfile || new.logfileMaxbytes != old.logfileMaxbytes || new.logfileBackups != old.logfileBackups {
+            do {
+                try log.retarget(path: new.logfile == "syslog" ? nil : new.logfile,
+                                 maxbytes: new.logfileMaxbytes, backups: new.logfileBackups)
+            } catch {
+                log.error("could not open the log file \(new.logfile): \(error); logging to \(old.logfile) instead")
+            }
+        }
+        if new.pidfile != old.pidfile {
+            PidFile.remove(old.pidfile, ifOwnedBy: pid)
+            do { try PidFile.write(new.pidfile, pid: pid) } catch {
+                log.critical("could not write pidfile \(new.pidfile)")
+            }
+            // Every child is stopped: the old state file has nothing to recover.
+            childState?.remove()
+            childState = ChildStateFile(pidfile: new.pidfile, loop: loop, log: log)
+        }
+    }
+
+    /// supervisord's CRIT when it keeps root (logged at start and on every reload).
+    static func runningAsRootNote(_ config: Configuration) -> String? {
+        guard Privileges.effectiveUID == 0 && config.supervisord.user == nil else { return nil }
+        return "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."
     }
 
     /// After every program stopped: anything still parented to us (orphans we

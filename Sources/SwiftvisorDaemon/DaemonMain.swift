@@ -30,9 +30,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         return fail(message)
     }
     var parseNotes: [(LogLevel, String)] = []
-    if Privileges.effectiveUID == 0 && config.supervisord.user == nil {
-        parseNotes.append((.critical, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."))
-    }
+    if let note = Daemon.runningAsRootNote(config) { parseNotes.append((.critical, note)) }
     for (limit, minimum, name, option) in [(ResourceLimit.openFiles, config.supervisord.minfds, "RLIMIT_NOFILE", "minfds"),
                                            (ResourceLimit.processes, config.supervisord.minprocs, "RLIMIT_NPROC", "minprocs")] {
         switch limit.raise(toAtLeast: minimum) {

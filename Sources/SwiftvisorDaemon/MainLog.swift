@@ -107,6 +107,24 @@ public final class MainLog {
         }
     }
 
+    /// A reload whose `logfile`/`logfile_maxbytes`/`logfile_backups` changed:
+    /// write to the new file from now on (supervisord recreates its logger on
+    /// every reload). If the new file cannot be opened the old one is kept.
+    func retarget(path newPath: String?, maxbytes: Int, backups: Int) throws(SystemError) {
+        flushBatch()  // lines logged before the reload belong to the old file
+        var replacement: RotatingLogFile? = nil
+        if let newPath {
+            replacement = try RotatingLogFile(path: newPath, maxBytes: Int64(maxbytes), backups: backups)
+        }
+        if let old = file {
+            old.flushPending()
+            blockedTargets.remove(ObjectIdentifier(old))
+            old.close()
+        }
+        file = replacement
+        path = newPath
+    }
+
     public func close() {
         deferToEndOfRound = nil
         flushBatch()

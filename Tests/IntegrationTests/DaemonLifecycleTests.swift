@@ -270,6 +270,42 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertEqual(order, ["supervisord ", "spawned: 'a'", "stopped: a (", "supervisord ", "spawned: 'a'"], sandbox.mainLog)
     }
 
+    func test_sighup_withAMovedLogfilePidfileAndSocket_usesTheNewPaths_andLeavesNoOldFileBehind() throws {
+        try sandbox.writeConfig("""
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        let moved = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+            .replacingOccurrences(of: sandbox.mainLogPath, with: sandbox.dir + "/moved.log")
+            .replacingOccurrences(of: sandbox.pidfilePath, with: sandbox.dir + "/moved.pid")
+            .replacingOccurrences(of: sandbox.socketPath, with: sandbox.dir + "/moved.sock")
+        try moved.write(toFile: sandbox.configPath, atomically: true, encoding: .utf8)
+        kill(daemon.processIdentifier, SIGHUP)
+        let newLog = sandbox.dir + "/moved.log"
+        func newLogText() -> String { (try? String(contentsOfFile: newLog, encoding: .utf8)) ?? "" }
+        waitUntil("restarted, logging to the new file") { newLogText().contains("success: a entered RUNNING") }
+        for pid in newLogText().split(separator: "\n").filter({ $0.contains("spawned: 'a'") }).compactMap({ $0.split(separator: " ").last.flatMap { Int32($0) } }) {
+            sandbox.track(pid: pid)
+        }
+        // supervisord 4.3.0 recreates its logger, pidfile and servers on reload.
+        XCTAssertTrue(newLogText().contains("supervisord started with pid \(daemon.processIdentifier)"), newLogText())
+        XCTAssertTrue(newLogText().contains("CRIT Server 'unix_http_server' running without any HTTP authentication checking"), newLogText())
+        if geteuid() == 0 { XCTAssertTrue(newLogText().contains("CRIT Supervisor is running as root."), newLogText()) }
+        XCTAssertEqual(try String(contentsOfFile: sandbox.dir + "/moved.pid", encoding: .utf8), "\(daemon.processIdentifier)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "the old pidfile is removed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.socketPath), "the old socket is removed")
+        let status = try sandbox.ctl("status")  // the config's serverurl names the new socket
+        XCTAssertTrue(status.stdout.contains("RUNNING"), status.stdout + status.stderr)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.dir + "/moved.pid"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.dir + "/moved.sock"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "no stale pidfile after shutdown")
+    }
+
     private func writeStubbornConfig() throws {
         try sandbox.writeConfig("""
         [program:stubborn]
