@@ -225,6 +225,7 @@ public final class Daemon {
         }
         if let note = Daemon.runningAsRootNote(newConfig) { log.critical(note) }
         Daemon.logParseMessages(newConfig, to: log)
+        if let note = Daemon.setUIDNote(newConfig) { log.info(note) }
         log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
         supervisor = Supervisor(loop: loop, config: newConfig, log: log,
                                 daemonEnvironment: supervisor.daemonEnvironment,
@@ -265,6 +266,11 @@ public final class Daemon {
     static func runningAsRootNote(_ config: Configuration) -> String? {
         guard Privileges.effectiveUID == 0 && config.supervisord.user == nil else { return nil }
         return "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."
+    }
+
+    /// supervisord's INFO after `[supervisord] user=` (or -u) took effect, with the numeric uid.
+    static func setUIDNote(_ config: Configuration) -> String? {
+        config.supervisord.user.map { "Set uid to user \($0.uid) succeeded" }
     }
 
     /// After every program stopped: anything still parented to us (orphans we

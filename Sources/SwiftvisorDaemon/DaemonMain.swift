@@ -31,6 +31,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     }
     var parseNotes: [(LogLevel, String)] = []
     if let note = Daemon.runningAsRootNote(config) { parseNotes.append((.critical, note)) }
+    if let note = Daemon.setUIDNote(config) { parseNotes.append((.info, note)) }
     for (limit, minimum, name, option) in [(ResourceLimit.openFiles, config.supervisord.minfds, "RLIMIT_NOFILE", "minfds"),
                                            (ResourceLimit.processes, config.supervisord.minprocs, "RLIMIT_NPROC", "minprocs")] {
         switch limit.raise(toAtLeast: minimum) {
@@ -67,8 +68,11 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         readiness?.send(2)
         return fail("could not open the log file \(config.supervisord.logfile): \(error)")
     }
-    for (level, message) in parseNotes { log.log(level, message) }
+    // supervisord's make_logger order: criticals, the config's warnings and
+    // infos, then the infos of the uid switch and the rlimits.
+    for (level, message) in parseNotes where level == .critical { log.log(level, message) }
     Daemon.logParseMessages(config, to: log)
+    for (level, message) in parseNotes where level != .critical { log.log(level, message) }
     if !config.supervisord.nocleanup {
         AutoLogFile.removeStale(directory: config.supervisord.childlogdir, identifier: config.supervisord.identifier)
     }

@@ -37,6 +37,28 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertNil(processState(pid), "child is gone after shutdown")
     }
 
+    func test_supervisordUser_logsSetUidSucceeded_atStartAndAfterAReload_likeSupervisord() throws {
+        let me = try XCTUnwrap(getpwuid(geteuid())).pointee
+        let name = String(cString: me.pw_name)
+        let config = try sandbox.writeConfig("""
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "[supervisord]\n", with: "[supervisord]\nuser=\(name)\n")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        // supervisord 4.3.0: "Set uid to user <uid> succeeded" (the number), and no "running as root".
+        XCTAssertEqual(sandbox.logLines(containing: "INFO Set uid to user \(me.pw_uid) succeeded").count, 1, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "Supervisor is running as root").isEmpty, sandbox.mainLog)
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("restarted") { spawnedPids("a").count == 2 }
+        sandbox.track(pid: spawnedPids("a")[1])
+        XCTAssertEqual(sandbox.logLines(containing: "INFO Set uid to user \(me.pw_uid) succeeded").count, 2, sandbox.mainLog)
+    }
+
     func test_crashLoop_withStartretries3_spawnsExactlyFourTimesOnTheBackoffSchedule_thenFatal() throws {
         try sandbox.writeConfig("""
         [program:quick]
