@@ -37,12 +37,18 @@ final class ControlSocketSetup: DaemonControlHooks {
         return setup
     }
 
+    /// Log supervisord's CRIT for each socket without credentials, at the point
+    /// of start-up where supervisord opens its servers (before "daemonizing").
+    func announce(to log: MainLog) {
+        self.log = log
+        for (config, _) in bound { logIfUnauthenticated(config) }
+    }
+
     /// Serve the bound sockets on the daemon's loop with the daemon as handler.
     func attach(to daemon: Daemon, log: MainLog) {
         self.daemon = daemon
         self.log = log
         for (config, fd) in bound {
-            logIfUnauthenticated(config)
             servers.append((config, serve(config, listeningOn: fd, daemon: daemon, log: log)))
         }
         bound = []

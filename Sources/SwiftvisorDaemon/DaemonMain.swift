@@ -76,6 +76,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     if !config.supervisord.nocleanup {
         AutoLogFile.removeStale(directory: config.supervisord.childlogdir, identifier: config.supervisord.identifier)
     }
+    control.announce(to: log)
     if !foreground { log.info("daemonizing the supervisord process") }
 
     let pid = PidFile.currentPID

@@ -46,4 +46,21 @@ final class OpsDaemonizeTests: XCTestCase {
         let held: [Int32] = entries.compactMap { Int32($0) }.filter { $0 > 2 }
         XCTAssertTrue(eof, "the daemon (pid \(daemon)) still holds the inherited descriptor; its fds above 2: \(held.sorted())")
     }
+
+    /// supervisord 4.3.0 opens its servers (and logs the CRIT about a socket
+    /// without credentials) before it logs "daemonizing the supervisord process".
+    func test_daemonize_logsTheStartUpLinesInSupervisordsOrder() throws {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let launcher = try OpsProcess([Binaries.swiftvisord, "-c", sandbox.configPath])
+        XCTAssertEqual(launcher.wait(timeout: 15), 0, launcher.stderr.text)
+        let messages = sandbox.mainLog.split(separator: "\n").compactMap { $0.split(separator: " ", maxSplits: 3).last.map(String.init) }
+        let expected = ["Server 'unix_http_server' running without any HTTP authentication checking",
+                        "daemonizing the supervisord process", "supervisord started with pid"]
+        let order = messages.filter { m in expected.contains { m.hasPrefix($0) } }.map { m in expected.first { m.hasPrefix($0) }! }
+        XCTAssertEqual(order, expected, sandbox.mainLog)
+    }
 }
