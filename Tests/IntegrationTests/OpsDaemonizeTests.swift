@@ -63,4 +63,21 @@ final class OpsDaemonizeTests: XCTestCase {
         let order = messages.filter { m in expected.contains { m.hasPrefix($0) } }.map { m in expected.first { m.hasPrefix($0) }! }
         XCTAssertEqual(order, expected, sandbox.mainLog)
     }
+
+    /// supervisord's daemon leads its process group, so scripts that signal the
+    /// group named by the pidfile (`kill -- -PID`) reach it.
+    func test_daemonize_theDaemonLeadsItsOwnProcessGroup() throws {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let launcher = try OpsProcess([Binaries.swiftvisord, "-c", sandbox.configPath])
+        XCTAssertEqual(launcher.wait(timeout: 15), 0, launcher.stderr.text)
+        let daemon = try XCTUnwrap((try? OpsTools.read(sandbox.pidfilePath)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        XCTAssertEqual(getpgid(daemon), daemon)
+        XCTAssertNotEqual(getsid(daemon), getsid(0), "detached from the launcher's session")
+        XCTAssertEqual(kill(-daemon, SIGTERM), 0)
+        waitUntil("daemon exit") { processState(daemon) == nil }
+    }
 }
