@@ -328,11 +328,14 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "no stale pidfile after shutdown")
     }
 
+    /// A program that ignores SIGTERM, with a stopwaitsecs far beyond any test:
+    /// the stop lasts until the test SIGKILLs it, so signals sent meanwhile
+    /// always arrive while it is being stopped, however loaded the machine.
     private func writeStubbornConfig() throws {
         try sandbox.writeConfig("""
         [program:stubborn]
         command=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"
-        stopwaitsecs=2
+        stopwaitsecs=300
         startsecs=0
         """)
     }
@@ -341,12 +344,15 @@ final class DaemonLifecycleTests: XCTestCase {
         try writeStubbornConfig()
         let daemon = try sandbox.startDaemon()
         waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
-        sandbox.track(pid: try XCTUnwrap(spawnedPids("stubborn").first))
+        let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
+        sandbox.track(pid: stubborn)
         kill(daemon.processIdentifier, SIGTERM)
         waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
         kill(daemon.processIdentifier, SIGINT)
         waitUntil("second exit request logged") { !sandbox.logLines(containing: "received SIGINT indicating exit request").isEmpty }
         kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("SIGHUP logged") { !sandbox.logLines(containing: "SIGHUP indicating restart request").isEmpty }
+        kill(stubborn, SIGKILL)
         waitUntil("daemon exit", timeout: 15) { !daemon.isRunning }
         XCTAssertEqual(daemon.terminationStatus, 0)
         XCTAssertEqual(sandbox.logLines(containing: "received SIGTERM indicating exit request").count, 1, sandbox.mainLog)
@@ -358,10 +364,13 @@ final class DaemonLifecycleTests: XCTestCase {
         try writeStubbornConfig()
         let daemon = try sandbox.startDaemon()
         waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
-        sandbox.track(pid: try XCTUnwrap(spawnedPids("stubborn").first))
+        let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
+        sandbox.track(pid: stubborn)
         kill(daemon.processIdentifier, SIGHUP)
         waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
         kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("second SIGHUP logged") { sandbox.logLines(containing: "SIGHUP indicating restart request").count == 2 }
+        kill(stubborn, SIGKILL)
         waitUntil("restarted", timeout: 15) { spawnedPids("stubborn").count == 2 }
         sandbox.track(pid: spawnedPids("stubborn")[1])
         // supervisord 4.3.0 logs "received", and stays restarting.
