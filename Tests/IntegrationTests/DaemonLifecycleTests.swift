@@ -272,7 +272,8 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(daemon.isRunning)
     }
 
-    func test_sighup_logsTheOldProcessStopped_beforeStartingAgain_likeSupervisord() throws {
+    /// `[program:a]` sleeping under a started daemon, RUNNING; its pid is tracked.
+    private func startDaemonWithSleeperA() throws -> Process {
         try sandbox.writeConfig("""
         [program:a]
         command=/bin/sleep 1000
@@ -280,8 +281,12 @@ final class DaemonLifecycleTests: XCTestCase {
         """)
         let daemon = try sandbox.startDaemon()
         waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
-        let oldPid = try XCTUnwrap(spawnedPids("a").first)
-        sandbox.track(pid: oldPid)
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        return daemon
+    }
+
+    func test_sighup_logsTheOldProcessStopped_beforeStartingAgain_likeSupervisord() throws {
+        let daemon = try startDaemonWithSleeperA()
         kill(daemon.processIdentifier, SIGHUP)
         waitUntil("spawned again") { spawnedPids("a").count == 2 }
         sandbox.track(pid: spawnedPids("a")[1])
@@ -293,14 +298,7 @@ final class DaemonLifecycleTests: XCTestCase {
     }
 
     func test_sighup_withAMovedLogfilePidfileAndSocket_usesTheNewPaths_andLeavesNoOldFileBehind() throws {
-        try sandbox.writeConfig("""
-        [program:a]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        let daemon = try sandbox.startDaemon()
-        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
-        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        let daemon = try startDaemonWithSleeperA()
         let moved = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
             .replacingOccurrences(of: sandbox.mainLogPath, with: sandbox.dir + "/moved.log")
             .replacingOccurrences(of: sandbox.pidfilePath, with: sandbox.dir + "/moved.pid")
@@ -331,21 +329,23 @@ final class DaemonLifecycleTests: XCTestCase {
     /// A program that ignores SIGTERM, with a stopwaitsecs far beyond any test:
     /// the stop lasts until the test SIGKILLs it, so signals sent meanwhile
     /// always arrive while it is being stopped, however loaded the machine.
-    private func writeStubbornConfig() throws {
+    /// Returns the daemon and the program's (tracked) pid once it is RUNNING.
+    private func startDaemonWithStubborn() throws -> (daemon: Process, stubborn: Int32) {
         try sandbox.writeConfig("""
         [program:stubborn]
         command=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"
         stopwaitsecs=300
         startsecs=0
         """)
-    }
-
-    func test_signalsDuringShutdown_areLoggedLikeSupervisord_exitRequestEveryTime_restartIgnored() throws {
-        try writeStubbornConfig()
         let daemon = try sandbox.startDaemon()
         waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
         let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
         sandbox.track(pid: stubborn)
+        return (daemon, stubborn)
+    }
+
+    func test_signalsDuringShutdown_areLoggedLikeSupervisord_exitRequestEveryTime_restartIgnored() throws {
+        let (daemon, stubborn) = try startDaemonWithStubborn()
         kill(daemon.processIdentifier, SIGTERM)
         waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
         kill(daemon.processIdentifier, SIGINT)
@@ -361,11 +361,7 @@ final class DaemonLifecycleTests: XCTestCase {
     }
 
     func test_sighupDuringAReload_isReceivedNotIgnored_andTheReloadCompletes() throws {
-        try writeStubbornConfig()
-        let daemon = try sandbox.startDaemon()
-        waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
-        let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
-        sandbox.track(pid: stubborn)
+        let (daemon, stubborn) = try startDaemonWithStubborn()
         kill(daemon.processIdentifier, SIGHUP)
         waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
         kill(daemon.processIdentifier, SIGHUP)
