@@ -111,6 +111,7 @@ public final class Daemon {
         CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
         childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
+        log.onRetired = { [weak self] target in self?.loop.unwatchWritable(target.descriptor) }
         log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
         wireSupervisor()
         supervisor.addGroups(config.groups)

@@ -23,6 +23,8 @@ public final class MainLog {
     /// Called once when a target starts queueing because it would block; the
     /// daemon watches its descriptor and calls `flush(_:)` when writable.
     var onBlocked: ((RotatingLogFile) -> Void)?
+    /// Called when a blocked target is replaced (`retarget`), before it is closed.
+    var onRetired: ((RotatingLogFile) -> Void)?
     private var blockedTargets: Set<ObjectIdentifier> = []
     public private(set) var path: String?
 
@@ -118,7 +120,8 @@ public final class MainLog {
         }
         if let old = file {
             old.flushPending()
-            blockedTargets.remove(ObjectIdentifier(old))
+            // Its writable watch must go before its descriptor does.
+            if blockedTargets.remove(ObjectIdentifier(old)) != nil { onRetired?(old) }
             old.close()
         }
         file = replacement
