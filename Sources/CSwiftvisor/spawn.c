@@ -34,6 +34,14 @@ static int directory_is_enterable(const char *dir) {
     return access(dir, X_OK) == 0;
 }
 
+/// Set `sig`'s bit in `set` without glibc's check that refuses its internal
+/// signals: the kernel's sigset layout, bit sig-1 of an array of longs.
+static void add_raw_signal(sigset_t *set, int sig) {
+    unsigned long *words = (unsigned long *)(void *)set;
+    const unsigned bits = 8 * sizeof(unsigned long);
+    words[(unsigned)(sig - 1) / bits] |= 1UL << ((unsigned)(sig - 1) % bits);
+}
+
 static int spawn_fast(const struct swv_spawn_request *req, pid_t *pid_out) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
@@ -46,14 +54,17 @@ static int spawn_fast(const struct swv_spawn_request *req, pid_t *pid_out) {
     }
     sigset_t empty, all;
     sigemptyset(&empty);
-    // Every catchable signal back to SIG_DFL: supervisord's children must not
-    // inherit our SIG_IGN for SIGPIPE/SIGCHLD (ignored dispositions survive exec).
-    // Known gap (glibc 2.36): sigfillset leaves out glibc's internal signals 32
-    // and 33, and posix_spawn's child sets those to SIG_IGN before exec, so a
-    // posix_spawn'ed child starts with 32/33 ignored. The fork path does not.
+    // Every catchable signal back to SIG_DFL: our children must not inherit
+    // our SIG_IGN for SIGPIPE (ignored dispositions survive exec).
     sigfillset(&all);
     sigdelset(&all, SIGKILL);
     sigdelset(&all, SIGSTOP);
+    // sigfillset/sigaddset leave out glibc's internal signals 32 and 33, and
+    // posix_spawn's child sets a signal missing from the set to SIG_IGN
+    // (glibc 2.36 sysdeps/unix/sysv/linux/spawni.c), so the child would start
+    // with 32/33 ignored. Their bits set directly make it reset them too.
+    add_raw_signal(&all, 32);
+    add_raw_signal(&all, 33);
     short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     if ((err = posix_spawnattr_setflags(&attr, flags)) != 0) goto out;
     // pgid 0: the child leads a new group (supervisord's setpgrp()), so a

@@ -1,6 +1,8 @@
-// The control socket's place in start-up: bound in the foreground before
+// The control listeners' place in start-up: bound in the foreground before
 // daemonizing (so "already listening" reaches the terminal), attached to the
-// daemon once it exists, removed at exit.
+// daemon once it exists, re-bound at reload when their address changed,
+// removed at exit. One listener per `[unix_http_server]` socket file and per
+// `[inet_http_server]` TCP port.
 import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
@@ -9,64 +11,97 @@ struct ControlSocketError: Error, CustomStringConvertible {
     var description: String
 }
 
-final class ControlSocketSetup: DaemonControlHooks {
-    /// One per `[unix_http_server]` / `[inet_http_server]` section (and their
-    /// `:x` variants), bound, not yet served.
-    private var bound: [(endpoint: ControlEndpoint, fd: Int32)] = []
-    private var servers: [(section: String, server: ControlServer)] = []
-    private weak var daemon: Daemon?
-    /// The listening sockets, which daemonizing must keep open.
-    var descriptors: [Int32] { bound.map(\.fd) }
+/// A configured listener: its endpoint, plus the socket file's mode and owner
+/// (which, like the address, need a new bind when they change).
+private struct Listener {
+    var endpoint: ControlEndpoint
+    var unix: UnixHTTPServerConfig?
 
-    /// Create every configured socket file (supervisord's bind/chmod/link/chown)
-    /// and listen on every configured TCP port. No server section means no
-    /// control channel, which is not an error.
-    static func bind(_ config: Configuration) throws(ControlSocketError) -> ControlSocketSetup {
-        let setup = ControlSocketSetup()
-        for server in config.unixHTTPServers {
+    static func all(in config: Configuration) -> [Listener] {
+        config.unixHTTPServers.map { Listener(endpoint: ControlEndpoint($0), unix: $0) }
+            + config.inetHTTPServers.map { Listener(endpoint: ControlEndpoint($0), unix: nil) }
+    }
+
+    /// Same address, mode and owner: the bound socket can stay.
+    func sameBinding(as other: Listener) -> Bool {
+        guard endpoint.address == other.endpoint.address else { return false }
+        guard let a = unix, let b = other.unix else { return unix == nil && other.unix == nil }
+        return a.chmod == b.chmod && a.chownUID == b.chownUID && a.chownGID == b.chownGID
+    }
+
+    /// Create the socket file (supervisord's bind/chmod/link/chown) or listen
+    /// on the TCP port.
+    func bind(onStale: (String) -> Void) throws(ControlSocketError) -> Int32 {
+        if let server = unix {
             do {
-                let fd = try UnixSocket.listen(path: server.file, mode: server.chmod, uid: server.chownUID,
-                                               gid: server.chownGID, onStale: { path in
-                    writeStandardError("Unlinking stale socket \(path)\n")
-                })
-                setup.bound.append((ControlEndpoint(server), fd))
+                return try UnixSocket.listen(path: server.file, mode: server.chmod, uid: server.chownUID,
+                                             gid: server.chownGID, onStale: onStale)
             } catch {
-                setup.remove()
                 throw ControlSocketError(description: error.description)
             }
         }
-        for endpoint in config.inetHTTPServers.map(ControlEndpoint.init) {
-            guard case .tcp(let host, let port) = endpoint.address else { continue }
+        guard case .tcp(let host, let port) = endpoint.address else {
+            throw ControlSocketError(description: "[\(endpoint.section)] has no address")
+        }
+        do {
+            return try InetSocket.listen(host: host, port: port)
+        } catch {
+            // supervisord's wording for a port in use (options.py make_http_servers).
+            throw ControlSocketError(description: error.errno == EADDRINUSE
+                ? UnixSocketError.alreadyListening(endpoint.displayName).description
+                : "cannot listen on [\(endpoint.section)] port=\(endpoint.displayName): \(error) (use an address of this machine, e.g. port=127.0.0.1:\(port))")
+        }
+    }
+
+    /// Remove what `bind` created on disk (a TCP port leaves nothing).
+    func removeFile() {
+        if let server = unix { _ = unlink(server.file) }
+    }
+}
+
+final class ControlSocketSetup: DaemonControlHooks {
+    /// Bound, not yet served.
+    private var bound: [(listener: Listener, fd: Int32)] = []
+    private var servers: [(listener: Listener, server: ControlServer)] = []
+    private weak var daemon: Daemon?
+    private weak var log: MainLog?
+    /// The listening sockets, which daemonizing must keep open.
+    var descriptors: [Int32] { bound.map(\.fd) }
+
+    /// Bind every configured listener. No server section means no control
+    /// channel, which is not an error.
+    static func bind(_ config: Configuration) throws(ControlSocketError) -> ControlSocketSetup {
+        let setup = ControlSocketSetup()
+        for listener in Listener.all(in: config) {
             do {
-                setup.bound.append((endpoint, try InetSocket.listen(host: host, port: port)))
+                let fd = try listener.bind(onStale: { path in writeStandardError("Unlinking stale socket \(path)\n") })
+                setup.bound.append((listener, fd))
             } catch {
                 setup.remove()
-                // supervisord's wording for a port in use (options.py make_http_servers).
-                throw ControlSocketError(description: error.errno == EADDRINUSE
-                    ? UnixSocketError.alreadyListening(endpoint.displayName).description
-                    : "cannot listen on [\(endpoint.section)] port=\(endpoint.displayName): \(error) (use an address of this machine, e.g. port=127.0.0.1:\(port))")
+                throw error
             }
         }
         return setup
     }
 
-    /// Serve the bound sockets on the daemon's loop with the daemon as handler.
+    /// Log supervisord's CRIT for each listener without credentials, at the
+    /// point of start-up where supervisord opens its servers (before "daemonizing").
+    func announce(to log: MainLog) {
+        self.log = log
+        for (listener, _) in bound { logIfUnauthenticated(listener) }
+    }
+
+    /// Serve the bound listeners on the daemon's loop with the daemon as handler.
     func attach(to daemon: Daemon, log: MainLog) {
-        for (endpoint, fd) in bound {
-            if endpoint.credentials == nil {
-                // supervisord's wording (http.py make_http_servers).
-                log.critical("Server '\(endpoint.section)' running without any HTTP authentication checking")
+        self.daemon = daemon
+        self.log = log
+        for (listener, fd) in bound {
+            if case .tcp = listener.endpoint.address {
+                log.info("[\(listener.endpoint.section)] \(listener.endpoint.displayName) serves swiftvisorctl's line protocol; HTTP/XML-RPC clients (supervisorctl, the web UI) get 501 Not Implemented")
             }
-            if case .tcp = endpoint.address {
-                log.info("[\(endpoint.section)] \(endpoint.displayName) serves swiftvisorctl's line protocol; HTTP/XML-RPC clients (supervisorctl, the web UI) get 501 Not Implemented")
-            }
-            let server = ControlServer(endpoint: endpoint, handler: daemon, loop: daemon.loop)
-            server.beforeReply = { [unowned log] in log.flushBatch() }
-            server.start(listeningOn: fd)
-            servers.append((endpoint.section, server))
+            servers.append((listener, serve(listener, listeningOn: fd, daemon: daemon, log: log)))
         }
         bound = []
-        self.daemon = daemon
         daemon.control = self
         // `maintail -f` followers read the main log as it grows.
         log.onWrite = { [weak self, unowned log] in
@@ -76,9 +111,9 @@ final class ControlSocketSetup: DaemonControlHooks {
 
     /// Close the servers and remove the socket files (at exit, or when start-up fails).
     func remove() {
-        for (endpoint, fd) in bound {
+        for (listener, fd) in bound {
             Sys.close(fd)
-            if case .unix(let path) = endpoint.address { _ = unlink(path) }
+            listener.removeFile()
         }
         bound = []
         close()
@@ -90,17 +125,54 @@ final class ControlSocketSetup: DaemonControlHooks {
         for s in servers { s.server.logWritten(path: path) }
     }
 
-    /// After a reload: the sockets stay (clients keep their connections), the
-    /// credentials follow the new config.
-    /// TODO: a changed `file=`/`chmod=`/`chown=` needs a re-bind; supervisord
-    /// closes and reopens its servers on reload.
+    /// After a reload: a listener whose address (and socket mode and owner) is
+    /// unchanged stays (clients keep their connections) and takes the new
+    /// credentials; one that changed is bound anew and the old one closed, as
+    /// supervisord reopens its servers on every reload. A new listener that
+    /// cannot be bound is logged and the old one kept, so the daemon stays reachable.
     func configurationChanged() {
-        guard let daemon else { return }
-        let endpoints = ControlEndpoint.all(in: daemon.config)
-        for s in servers {
-            if let e = endpoints.first(where: { $0.section == s.section }) {
-                s.server.updateCredentials(e.credentials)
+        guard let daemon, let log else { return }
+        var next: [(listener: Listener, server: ControlServer)] = []
+        var remaining = servers
+        for wanted in Listener.all(in: daemon.config) {
+            let index = remaining.firstIndex { $0.listener.endpoint.section == wanted.endpoint.section }
+            let current = index.map { remaining.remove(at: $0) }
+            if let current, current.listener.sameBinding(as: wanted) {
+                current.server.updateCredentials(wanted.endpoint.credentials)
+                next.append((wanted, current.server))
+                continue
             }
+            // The same address with a new mode or owner: free it first.
+            let sameAddress = current.map { $0.listener.endpoint.address == wanted.endpoint.address } ?? false
+            if let current, sameAddress { current.server.close() }
+            do {
+                let fd = try wanted.bind(onStale: { [unowned log] path in log.info("Unlinking stale socket \(path)") })
+                if let current, !sameAddress { current.server.close() }
+                next.append((wanted, serve(wanted, listeningOn: fd, daemon: daemon, log: log)))
+            } catch {
+                log.error("could not listen on \(wanted.endpoint.displayName) for [\(wanted.endpoint.section)]: \(error)")
+                if let current, !sameAddress {
+                    current.server.updateCredentials(wanted.endpoint.credentials)
+                    next.append((current.listener, current.server))
+                }
+            }
+        }
+        for gone in remaining { gone.server.close() }
+        servers = next
+        for s in servers { logIfUnauthenticated(s.listener) }
+    }
+
+    private func serve(_ listener: Listener, listeningOn fd: Int32, daemon: Daemon, log: MainLog) -> ControlServer {
+        let server = ControlServer(endpoint: listener.endpoint, handler: daemon, loop: daemon.loop)
+        server.beforeReply = { [unowned log] in log.flushBatch() }
+        server.start(listeningOn: fd)
+        return server
+    }
+
+    /// supervisord's wording (http.py make_http_servers), at start and on every reload.
+    private func logIfUnauthenticated(_ listener: Listener) {
+        if listener.endpoint.credentials == nil {
+            log?.critical("Server '\(listener.endpoint.section)' running without any HTTP authentication checking")
         }
     }
 

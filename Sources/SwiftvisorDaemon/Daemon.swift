@@ -108,6 +108,7 @@ public final class Daemon {
         CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
         childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
+        log.onRetired = { [weak self] target in self?.loop.unwatchWritable(target.descriptor) }
         log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
         wireSupervisor()
         supervisor.addGroups(config.groups)
@@ -129,14 +130,17 @@ public final class Daemon {
         case SIGCHLD:
             supervisor.reapChildren()
         case SIGTERM, SIGINT, SIGQUIT:
+            // Logged every time, also while already stopping (supervisord's handle_signal).
+            log.warn("received \(Self.signalName(signo)) indicating exit request")
             if supervisor.mood == .running || supervisor.mood == .restarting {
-                log.warn("received \(Self.signalName(signo)) indicating exit request")
                 requestShutdown()
             }
         case SIGHUP:
-            if supervisor.mood != .running {
+            if supervisor.mood == .shuttingDown || shuttingDownInsteadOfReload {
                 log.warn("ignored SIGHUP indicating restart request (shutdown in progress)")
             } else {
+                // During a reload too: supervisord restarts on the file as it is
+                // once everything stopped, so a newer valid config replaces ours.
                 log.warn("received SIGHUP indicating restart request")
                 _ = requestReload()
             }
@@ -210,12 +214,16 @@ public final class Daemon {
     /// unless nocleanup, main log reopened (its settings may have changed).
     private func restart(with newConfig: Configuration) {
         for p in supervisor.processes { supervisor.removeProcess(p) }
+        let old = config.supervisord
         config = newConfig
         available = newConfig
+        moveDaemonFiles(from: old, to: newConfig.supervisord)
         if !newConfig.supervisord.nocleanup {
             AutoLogFile.removeStale(directory: newConfig.supervisord.childlogdir, identifier: newConfig.supervisord.identifier)
         }
+        if let note = Daemon.runningAsRootNote(newConfig) { log.critical(note) }
         Daemon.logParseMessages(newConfig, to: log)
+        if let note = Daemon.setUIDNote(newConfig) { log.info(note) }
         log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
         supervisor = Supervisor(loop: loop, config: newConfig, log: log,
                                 daemonEnvironment: supervisor.daemonEnvironment,
@@ -227,6 +235,40 @@ public final class Daemon {
         supervisor.autostart()
         log.flushBatch()  // as at start-up: ready only once the log tells it
         SystemdNotify.send("READY=1")
+    }
+
+    /// supervisord recreates its logger and rewrites its pidfile on every
+    /// reload, so a changed `logfile` or `pidfile` takes effect (and the old
+    /// pidfile does not outlive the daemon).
+    private func moveDaemonFiles(from old: SupervisordConfig, to new: SupervisordConfig) {
+        if new.logfile != old.logfile || new.logfileMaxbytes != old.logfileMaxbytes || new.logfileBackups != old.logfileBackups {
+            do {
+                try log.retarget(path: new.logfile == "syslog" ? nil : new.logfile,
+                                 maxbytes: new.logfileMaxbytes, backups: new.logfileBackups)
+            } catch {
+                log.error("could not open the log file \(new.logfile): \(error); logging to \(old.logfile) instead")
+            }
+        }
+        if new.pidfile != old.pidfile {
+            PidFile.remove(old.pidfile, ifOwnedBy: pid)
+            do { try PidFile.write(new.pidfile, pid: pid) } catch {
+                log.critical("could not write pidfile \(new.pidfile)")
+            }
+            // Every child is stopped: the old state file has nothing to recover.
+            childState?.remove()
+            childState = ChildStateFile(pidfile: new.pidfile, loop: loop, log: log)
+        }
+    }
+
+    /// supervisord's CRIT when it keeps root (logged at start and on every reload).
+    static func runningAsRootNote(_ config: Configuration) -> String? {
+        guard Privileges.effectiveUID == 0 && config.supervisord.user == nil else { return nil }
+        return "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."
+    }
+
+    /// supervisord's INFO after `[supervisord] user=` (or -u) took effect, with the numeric uid.
+    static func setUIDNote(_ config: Configuration) -> String? {
+        config.supervisord.user.map { "Set uid to user \($0.uid) succeeded" }
     }
 
     /// After every program stopped: anything still parented to us (orphans we

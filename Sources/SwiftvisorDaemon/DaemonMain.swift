@@ -30,9 +30,8 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         return fail(message)
     }
     var parseNotes: [(LogLevel, String)] = []
-    if Privileges.effectiveUID == 0 && config.supervisord.user == nil {
-        parseNotes.append((.critical, "Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  If you intend to run as root, you can set user=root in the config file to avoid this message."))
-    }
+    if let note = Daemon.runningAsRootNote(config) { parseNotes.append((.critical, note)) }
+    if let note = Daemon.setUIDNote(config) { parseNotes.append((.info, note)) }
     for (limit, minimum, name, option) in [(ResourceLimit.openFiles, config.supervisord.minfds, "RLIMIT_NOFILE", "minfds"),
                                            (ResourceLimit.processes, config.supervisord.minprocs, "RLIMIT_NPROC", "minprocs")] {
         switch limit.raise(toAtLeast: minimum) {
@@ -69,11 +68,15 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         readiness?.send(2)
         return fail("could not open the log file \(config.supervisord.logfile): \(error)")
     }
-    for (level, message) in parseNotes { log.log(level, message) }
+    // supervisord's make_logger order: criticals, the config's warnings and
+    // infos, then the infos of the uid switch and the rlimits.
+    for (level, message) in parseNotes where level == .critical { log.log(level, message) }
     Daemon.logParseMessages(config, to: log)
+    for (level, message) in parseNotes where level != .critical { log.log(level, message) }
     if !config.supervisord.nocleanup {
         AutoLogFile.removeStale(directory: config.supervisord.childlogdir, identifier: config.supervisord.identifier)
     }
+    control.announce(to: log)
     if !foreground { log.info("daemonizing the supervisord process") }
 
     let pid = PidFile.currentPID

@@ -23,6 +23,8 @@ public final class MainLog {
     /// Called once when a target starts queueing because it would block; the
     /// daemon watches its descriptor and calls `flush(_:)` when writable.
     var onBlocked: ((RotatingLogFile) -> Void)?
+    /// Called when a blocked target is replaced (`retarget`), before it is closed.
+    var onRetired: ((RotatingLogFile) -> Void)?
     private var blockedTargets: Set<ObjectIdentifier> = []
     public private(set) var path: String?
 
@@ -105,6 +107,25 @@ public final class MainLog {
             blockedTargets.remove(ObjectIdentifier(file))
             if blockedTargets.insert(ObjectIdentifier(file)).inserted { onBlocked?(file) }
         }
+    }
+
+    /// A reload whose `logfile`/`logfile_maxbytes`/`logfile_backups` changed:
+    /// write to the new file from now on (supervisord recreates its logger on
+    /// every reload). If the new file cannot be opened the old one is kept.
+    func retarget(path newPath: String?, maxbytes: Int, backups: Int) throws(SystemError) {
+        flushBatch()  // lines logged before the reload belong to the old file
+        var replacement: RotatingLogFile? = nil
+        if let newPath {
+            replacement = try RotatingLogFile(path: newPath, maxBytes: Int64(maxbytes), backups: backups)
+        }
+        if let old = file {
+            old.flushPending()
+            // Its writable watch must go before its descriptor does.
+            if blockedTargets.remove(ObjectIdentifier(old)) != nil { onRetired?(old) }
+            old.close()
+        }
+        file = replacement
+        path = newPath
     }
 
     public func close() {

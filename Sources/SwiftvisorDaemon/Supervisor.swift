@@ -136,6 +136,11 @@ public final class Supervisor {
     static func now() -> Moment { Moment(monotonic: EventLoop.now(), wall: EventLoop.wallNow()) }
 
     private func perform(_ actions: [ProcessAction], for p: ManagedProcess) {
+        var shutdownMayContinue = false
+        // The machine reports STOPPED before its "stopped: x" line; the shutdown
+        // (and a reload's restart, which logs "supervisord started" and spawns)
+        // goes on only once every line of this step is logged, as in supervisord.
+        defer { if shutdownMayContinue { continueShutdown() } }
         for action in actions {
             switch action {
             case .spawn:
@@ -159,6 +164,7 @@ public final class Supervisor {
                 log.log(level, message)
             case .stateChanged(_, let to):
                 stateChanged(p, to: to)
+                if mood != .running, to.isStopped { shutdownMayContinue = true }
             }
         }
     }
@@ -166,9 +172,6 @@ public final class Supervisor {
     private func stateChanged(_ p: ManagedProcess, to state: ProcessState) {
         if !p.stateObservers.isEmpty {
             p.stateObservers = p.stateObservers.filter { !$0(state) }
-        }
-        if mood != .running, state.isStopped {
-            continueShutdown()
         }
     }
 

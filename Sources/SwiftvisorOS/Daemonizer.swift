@@ -30,6 +30,10 @@ public enum Daemonizer {
         _ = setsid()
         let second = try syscall("fork") { fork() }
         if second > 0 { _exit(0) }
+        // Lead a process group of our own, as supervisord's daemon does (it is
+        // pid = pgid = sid): `kill -- -$(cat pidfile)` reaches it. Not the
+        // session leader, so it still cannot acquire a controlling terminal.
+        _ = setpgid(0, 0)
         for fd in ProcFS.openDescriptors() where fd > 2 && fd != fds[1] && !keeping.contains(fd) {
             _ = Glibc.close(fd)
         }

@@ -37,6 +37,28 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertNil(processState(pid), "child is gone after shutdown")
     }
 
+    func test_supervisordUser_logsSetUidSucceeded_atStartAndAfterAReload_likeSupervisord() throws {
+        let me = try XCTUnwrap(getpwuid(geteuid())).pointee
+        let name = String(cString: me.pw_name)
+        let config = try sandbox.writeConfig("""
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "[supervisord]\n", with: "[supervisord]\nuser=\(name)\n")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        // supervisord 4.3.0: "Set uid to user <uid> succeeded" (the number), and no "running as root".
+        XCTAssertEqual(sandbox.logLines(containing: "INFO Set uid to user \(me.pw_uid) succeeded").count, 1, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "Supervisor is running as root").isEmpty, sandbox.mainLog)
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("restarted") { spawnedPids("a").count == 2 }
+        sandbox.track(pid: spawnedPids("a")[1])
+        XCTAssertEqual(sandbox.logLines(containing: "INFO Set uid to user \(me.pw_uid) succeeded").count, 2, sandbox.mainLog)
+    }
+
     func test_crashLoop_withStartretries3_spawnsExactlyFourTimesOnTheBackoffSchedule_thenFatal() throws {
         try sandbox.writeConfig("""
         [program:quick]
@@ -247,6 +269,109 @@ final class DaemonLifecycleTests: XCTestCase {
         waitUntil("new running") { !sandbox.logLines(containing: "success: new entered RUNNING").isEmpty }
         XCTAssertNil(processState(oldPid), "the old program was stopped")
         XCTAssertEqual(sandbox.logLines(containing: "received SIGHUP indicating restart request").count, 1)
+        XCTAssertTrue(daemon.isRunning)
+    }
+
+    /// `[program:a]` sleeping under a started daemon, RUNNING; its pid is tracked.
+    private func startDaemonWithSleeperA() throws -> Process {
+        try sandbox.writeConfig("""
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
+        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
+        return daemon
+    }
+
+    func test_sighup_logsTheOldProcessStopped_beforeStartingAgain_likeSupervisord() throws {
+        let daemon = try startDaemonWithSleeperA()
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("spawned again") { spawnedPids("a").count == 2 }
+        sandbox.track(pid: spawnedPids("a")[1])
+        let order = sandbox.mainLog.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 3).last.map(String.init) ?? "" }
+            .filter { $0.hasPrefix("stopped: a") || $0.hasPrefix("supervisord started") || $0.hasPrefix("spawned: 'a'") }
+            .map { String($0.prefix(12)) }
+        // supervisord 4.3.0: the stop line, then the restart.
+        XCTAssertEqual(order, ["supervisord ", "spawned: 'a'", "stopped: a (", "supervisord ", "spawned: 'a'"], sandbox.mainLog)
+    }
+
+    func test_sighup_withAMovedLogfilePidfileAndSocket_usesTheNewPaths_andLeavesNoOldFileBehind() throws {
+        let daemon = try startDaemonWithSleeperA()
+        let moved = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+            .replacingOccurrences(of: sandbox.mainLogPath, with: sandbox.dir + "/moved.log")
+            .replacingOccurrences(of: sandbox.pidfilePath, with: sandbox.dir + "/moved.pid")
+            .replacingOccurrences(of: sandbox.socketPath, with: sandbox.dir + "/moved.sock")
+        try moved.write(toFile: sandbox.configPath, atomically: true, encoding: .utf8)
+        kill(daemon.processIdentifier, SIGHUP)
+        let newLog = sandbox.dir + "/moved.log"
+        func newLogText() -> String { (try? String(contentsOfFile: newLog, encoding: .utf8)) ?? "" }
+        waitUntil("restarted, logging to the new file") { newLogText().contains("success: a entered RUNNING") }
+        for pid in newLogText().split(separator: "\n").filter({ $0.contains("spawned: 'a'") }).compactMap({ $0.split(separator: " ").last.flatMap { Int32($0) } }) {
+            sandbox.track(pid: pid)
+        }
+        // supervisord 4.3.0 recreates its logger, pidfile and servers on reload.
+        XCTAssertTrue(newLogText().contains("supervisord started with pid \(daemon.processIdentifier)"), newLogText())
+        XCTAssertTrue(newLogText().contains("CRIT Server 'unix_http_server' running without any HTTP authentication checking"), newLogText())
+        if geteuid() == 0 { XCTAssertTrue(newLogText().contains("CRIT Supervisor is running as root."), newLogText()) }
+        XCTAssertEqual(try String(contentsOfFile: sandbox.dir + "/moved.pid", encoding: .utf8), "\(daemon.processIdentifier)\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "the old pidfile is removed")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.socketPath), "the old socket is removed")
+        let status = try sandbox.ctl("status")  // the config's serverurl names the new socket
+        XCTAssertTrue(status.stdout.contains("RUNNING"), status.stdout + status.stderr)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.dir + "/moved.pid"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.dir + "/moved.sock"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "no stale pidfile after shutdown")
+    }
+
+    /// A program that ignores SIGTERM, with a stopwaitsecs far beyond any test:
+    /// the stop lasts until the test SIGKILLs it, so signals sent meanwhile
+    /// always arrive while it is being stopped, however loaded the machine.
+    /// Returns the daemon and the program's (tracked) pid once it is RUNNING.
+    private func startDaemonWithStubborn() throws -> (daemon: Process, stubborn: Int32) {
+        try sandbox.writeConfig("""
+        [program:stubborn]
+        command=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"
+        stopwaitsecs=300
+        startsecs=0
+        """)
+        let daemon = try sandbox.startDaemon()
+        waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
+        let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
+        sandbox.track(pid: stubborn)
+        return (daemon, stubborn)
+    }
+
+    func test_signalsDuringShutdown_areLoggedLikeSupervisord_exitRequestEveryTime_restartIgnored() throws {
+        let (daemon, stubborn) = try startDaemonWithStubborn()
+        kill(daemon.processIdentifier, SIGTERM)
+        waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
+        kill(daemon.processIdentifier, SIGINT)
+        waitUntil("second exit request logged") { !sandbox.logLines(containing: "received SIGINT indicating exit request").isEmpty }
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("SIGHUP logged") { !sandbox.logLines(containing: "SIGHUP indicating restart request").isEmpty }
+        kill(stubborn, SIGKILL)
+        waitUntil("daemon exit", timeout: 15) { !daemon.isRunning }
+        XCTAssertEqual(daemon.terminationStatus, 0)
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGTERM indicating exit request").count, 1, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "ignored SIGHUP indicating restart request (shutdown in progress)").count, 1, sandbox.mainLog)
+        XCTAssertEqual(sandbox.logLines(containing: "supervisord started with pid").count, 1, "no restart")
+    }
+
+    func test_sighupDuringAReload_isReceivedNotIgnored_andTheReloadCompletes() throws {
+        let (daemon, stubborn) = try startDaemonWithStubborn()
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("stopping") { !sandbox.logLines(containing: "waiting for stubborn to die").isEmpty }
+        kill(daemon.processIdentifier, SIGHUP)
+        waitUntil("second SIGHUP logged") { sandbox.logLines(containing: "SIGHUP indicating restart request").count == 2 }
+        kill(stubborn, SIGKILL)
+        waitUntil("restarted", timeout: 15) { spawnedPids("stubborn").count == 2 }
+        sandbox.track(pid: spawnedPids("stubborn")[1])
+        // supervisord 4.3.0 logs "received", and stays restarting.
+        XCTAssertEqual(sandbox.logLines(containing: "received SIGHUP indicating restart request").count, 2, sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "ignored SIGHUP").isEmpty, sandbox.mainLog)
         XCTAssertTrue(daemon.isRunning)
     }
 

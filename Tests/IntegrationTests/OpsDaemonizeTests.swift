@@ -46,4 +46,38 @@ final class OpsDaemonizeTests: XCTestCase {
         let held: [Int32] = entries.compactMap { Int32($0) }.filter { $0 > 2 }
         XCTAssertTrue(eof, "the daemon (pid \(daemon)) still holds the inherited descriptor; its fds above 2: \(held.sorted())")
     }
+
+    /// supervisord 4.3.0 opens its servers (and logs the CRIT about a socket
+    /// without credentials) before it logs "daemonizing the supervisord process".
+    /// Start a daemonizing swiftvisord on a one-sleeper config; returns the daemon's pid.
+    private func launchDaemonized() throws -> Int32 {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let launcher = try OpsProcess([Binaries.swiftvisord, "-c", sandbox.configPath])
+        XCTAssertEqual(launcher.wait(timeout: 15), 0, launcher.stderr.text)
+        return try XCTUnwrap((try? OpsTools.read(sandbox.pidfilePath)).flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+    }
+
+    func test_daemonize_logsTheStartUpLinesInSupervisordsOrder() throws {
+        _ = try launchDaemonized()
+        let messages = sandbox.mainLog.split(separator: "\n").compactMap { $0.split(separator: " ", maxSplits: 3).last.map(String.init) }
+        let expected = ["Server 'unix_http_server' running without any HTTP authentication checking",
+                        "daemonizing the supervisord process", "supervisord started with pid"]
+        let order = messages.filter { m in expected.contains { m.hasPrefix($0) } }.map { m in expected.first { m.hasPrefix($0) }! }
+        XCTAssertEqual(order, expected, sandbox.mainLog)
+    }
+
+    /// supervisord's daemon leads its process group, so scripts that signal the
+    /// group named by the pidfile (`kill -- -PID`) reach it.
+    func test_daemonize_theDaemonLeadsItsOwnProcessGroup() throws {
+        let daemon = try launchDaemonized()
+        XCTAssertEqual(getpgid(daemon), daemon)
+        XCTAssertNotEqual(getsid(daemon), getsid(0), "detached from the launcher's session")
+        XCTAssertEqual(kill(-daemon, SIGTERM), 0)
+        // Gone, or a zombie until its parent (init here) reaps it.
+        waitUntil("daemon exit", timeout: 15) { processState(daemon).map { $0 == "Z" } ?? true }
+    }
 }
