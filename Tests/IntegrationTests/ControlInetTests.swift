@@ -109,6 +109,20 @@ final class ControlInetTests: XCTestCase {
         XCTAssertTrue(sandbox.logLines(containing: "spawned:").isEmpty, "nothing was started")
     }
 
+    func test_reloadWithANewPort_servesTheNewPort_andClosesTheOld() throws {
+        let first = try freePort()
+        var second = try freePort()
+        while second == first { second = try freePort() }  // the kernel may hand the same port out again
+        try writeInetConfig(port: first, programs: "")
+        try startAndWaitForPort(first)
+        try writeInetConfig(port: second, programs: "")
+        kill(sandbox.daemon!.processIdentifier, SIGHUP)
+        waitUntil("new port served", timeout: 15) { (try? sandbox.ctl("pid").status) == 0 }
+        XCTAssertEqual(try sandbox.ctl("-s", "http://127.0.0.1:\(first)", "pid").stdout,
+                       "http://127.0.0.1:\(first) refused connection\n", "the old port is closed")
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+
     func test_ctlToAPortWithNothingListening_saysRefusedConnection() throws {
         let port = try freePort()
         try writeInetConfig(port: port, programs: "")
