@@ -34,7 +34,7 @@ final class ReliabilityBadConfigTests: XCTestCase {
         waitUntil("running") { !sandbox.logLines(containing: "success: keep entered RUNNING").isEmpty }
         let pid = try XCTUnwrap(sandbox.logLines(containing: "spawned: 'keep' with pid").first?.split(separator: " ").last.flatMap { Int32($0) })
         sandbox.track(pid: pid)
-        let fds = openFDCount(daemon.processIdentifier)
+        let fds = settledFDCount(daemon.processIdentifier)
         for (i, bad) in badConfigs().enumerated() {
             try sandbox.writeConfig(bad.body)
             kill(daemon.processIdentifier, SIGHUP)
@@ -60,6 +60,9 @@ final class ReliabilityBadConfigTests: XCTestCase {
         XCTAssertTrue(daemon.isRunning)
         XCTAssertFalse(isGone(pid), "the running program was not touched")
         XCTAssertEqual(sandbox.logLines(containing: "spawned: 'keep'").count, 1)
+        // The last control connections close on the daemon's side a moment
+        // after the client's: wait for that, then insist on the baseline.
+        waitUntil("descriptor count back to \(fds)") { openFDCount(daemon.processIdentifier) == fds }
         XCTAssertEqual(openFDCount(daemon.processIdentifier), fds, "no descriptor leaked by refused reloads")
         XCTAssertEqual(sandbox.stopDaemon(), 0)
         sandbox.auditAfterShutdown()
