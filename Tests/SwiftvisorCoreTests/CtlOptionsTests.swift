@@ -17,8 +17,21 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertThrowsError(try CtlOptions.parse(["-u"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option -u requires argument")) }
         XCTAssertThrowsError(try CtlOptions.parse(["--user"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option --username requires argument")) }
         XCTAssertThrowsError(try CtlOptions.parse(["--foo"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("option --foo not recognized")) }
-        XCTAssertThrowsError(try CtlOptions.parse(["-u", "a", "--username=b"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("conflicting command line option '-u'")) }
+        XCTAssertThrowsError(try CtlOptions.parse(["-u", "a", "--username=b"])) { XCTAssertEqual($0 as? CtlUsageError, CtlUsageError("conflicting command line option '--username'")) }
         XCTAssertEqual(try CtlOptions.parse(["--", "-x"]).args, ["-x"])
+    }
+
+    func test_parse_serverURLWithoutSchemeOrPath_isAUsageError_beforeTheConflictCheck() {
+        // supervisorctl 4.3.0: `-s /tmp/sock` is "Error: invalid value for -s ..." on stderr, exit 2.
+        func usage(_ argv: [String]) -> String? { do { _ = try CtlOptions.parse(argv); return nil } catch { return error.message } }
+        XCTAssertEqual(usage(["-s", "/tmp/sock"]), "invalid value for -s '/tmp/sock': value '/tmp/sock' is not a URL")
+        XCTAssertEqual(usage(["-s", "unix:"]), "invalid value for -s 'unix:': value 'unix:' is not a URL")
+        XCTAssertEqual(usage(["-s", "unix:///a", "-s", "x"]), "invalid value for -s 'x': value 'x' is not a URL")
+        XCTAssertEqual(usage(["--server=x"]), "invalid value for --serverurl 'x': value 'x' is not a URL")
+        XCTAssertEqual(usage(["-s", "http:;p"]), "invalid value for -s 'http:;p': value 'http:;p' is not a URL")
+        for ok in ["unix:///tmp/sock", "http://localhost:9001", "localhost:9001", "foo://x", " unix:x", "unix:;p"] {
+            XCTAssertNil(usage(["-s", ok]), ok)
+        }
     }
 
     func test_config_serverurlNormalized_hereExpanded_fallbackToUnixHttpServerFile() throws {
