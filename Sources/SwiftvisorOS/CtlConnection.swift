@@ -74,7 +74,7 @@ public final class CtlConnection: CtlTransport {
 
     private func connectIfNeeded() throws(CtlTransportError) {
         guard fd < 0 else { return }
-        guard serverURL.hasPrefix("unix://") else { throw .unsupportedURL(serverURL) }
+        guard serverURL.hasPrefix("unix://") else { throw .forNonUnixURL(serverURL) }
         let path = String(serverURL.dropFirst(7))
         do {
             fd = try UnixSocket.connect(path: path)

@@ -119,6 +119,18 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(r.exit, 4)
     }
 
+    func test_unknownURLScheme_isSupervisorctlsValueErrorLine_exit1() {
+        // supervisorctl 4.3.0, `-s foo://x status`: SupervisorTransport raises before connecting.
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("foo://x"), .unknownProtocol("foo://x"))
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("HTTP://x"), .unknownProtocol("HTTP://x"))
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("http://x"), .unsupportedURL("http://x"))
+        for cmd in ["status", "start web", "shutdown", "reread", "tail web"] {
+            let r = run(cmd) { _ in .failure(.unknownProtocol("foo://x")) }
+            XCTAssertEqual(r.out, "error: <class 'ValueError'>, Unknown protocol for serverurl foo://x: file: swiftvisorctl line: 0\n", cmd)
+            XCTAssertEqual(r.exit, 1, cmd)
+        }
+    }
+
     func test_status_json_printsOneDocumentWithEveryField() {
         var p = snap("web", "web", 20, "RUNNING", pid: 7, desc: "pid 7, uptime 0:00:03")
         p.command = "sleep \"1\""

@@ -110,6 +110,7 @@ public final class CtlController {
             case .authRequired: pythonError("xmlrpc.client.ProtocolError", "<ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>")
             case .incompatible(let v): pythonError("ValueError", "server speaks protocol \(v), expected \(ControlProtocol.version)")
             case .unsupportedURL(let u): pythonError("NotImplementedError", "swiftvisorctl connects only to unix:// server URLs, not \(u)")
+            case .unknownProtocol(let u): pythonError("ValueError", "Unknown protocol for serverurl \(u)")
             case .system(let call, let errno): pythonError(Self.pythonErrorClass(errno), "[Errno \(errno)] \(call) failed")
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
             }
