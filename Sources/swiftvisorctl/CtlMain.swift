@@ -34,7 +34,7 @@ enum CtlMain {
                 return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
             }
             do {
-                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), environment: environment())
+                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), cwd: cwd, environment: environment())
             } catch {
                 // Only INI syntax errors reach here. supervisorctl dies of them
                 // with a Python traceback and exit status 1: keep the status
@@ -46,11 +46,9 @@ enum CtlMain {
         }
         // -s, then [supervisorctl] serverurl=, then (swiftvisor) [unix_http_server] file=,
         // then supervisorctl's default.
-        var serverURL = options.serverURL ?? config.serverURL
+        // -s is used as given: supervisorctl normalizes only the config file's URL.
+        let serverURL = options.serverURL ?? config.serverURL
             ?? config.unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
-        if options.serverURL != nil, serverURL.hasPrefix("unix://") {
-            serverURL = "unix://" + CtlConfig.absolutePath(String(serverURL.dropFirst(7)), cwd: cwd)
-        }
         let username = options.username ?? config.username
         let password = options.password ?? config.password
         let interactiveShell = options.args.isEmpty

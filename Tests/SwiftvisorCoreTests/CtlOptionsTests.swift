@@ -42,17 +42,31 @@ final class CtlOptionsTests: XCTestCase {
             serverurl = unix://%(here)s/./sv.sock
             prompt=mine
             username=u
-            """, file: "/etc/sv/x.conf", here: "/etc/sv", environment: [:])
+            """, file: "/etc/sv/x.conf", here: "/etc/sv", cwd: "/", environment: [:])
         XCTAssertTrue(c.hasSupervisorctlSection)
         XCTAssertEqual(c.serverURL, "unix:///etc/sv/sv.sock")
         XCTAssertEqual(c.unixSocketFile, "/etc/run/sock")
         XCTAssertEqual(c.prompt, "mine")
         XCTAssertEqual(c.username, "u")
-        let d = try CtlConfig.parse("[supervisorctl]\n[unix_http_server]\nfile=/run/%(ENV_NAME)s.sock\n", file: "/x", here: "/", environment: ["NAME": "x"])
+        let d = try CtlConfig.parse("[supervisorctl]\n[unix_http_server]\nfile=/run/%(ENV_NAME)s.sock\n", file: "/x", here: "/", cwd: "/", environment: ["NAME": "x"])
         XCTAssertNil(d.serverURL)
         XCTAssertEqual(d.unixSocketFile, "/run/x.sock")
-        XCTAssertFalse(try CtlConfig.parse("[program:x]\ncommand=ls\n", file: "/x", here: "/", environment: [:]).hasSupervisorctlSection)
-        XCTAssertThrowsError(try CtlConfig.parse("serverurl=x\n", file: "/x", here: "/", environment: [:]))
+        XCTAssertFalse(try CtlConfig.parse("[program:x]\ncommand=ls\n", file: "/x", here: "/", cwd: "/", environment: [:]).hasSupervisorctlSection)
+        XCTAssertThrowsError(try CtlConfig.parse("serverurl=x\n", file: "/x", here: "/", cwd: "/", environment: [:]))
+    }
+
+    func test_config_unixServerURL_tildeExpanded_relativeToCurrentDirectoryNotTheFile() throws {
+        // supervisorctl 4.3.0 run in /tmp with -c /tmp/dctl/u.conf: serverurl=unix://rel/x is unix:///tmp/rel/x.
+        func url(_ v: String) throws -> String? {
+            try CtlConfig.parse("[supervisorctl]\nserverurl=\(v)\n", file: "/etc/sv/x.conf", here: "/etc/sv", cwd: "/tmp",
+                                environment: ["HOME": "/root/"]).serverURL
+        }
+        XCTAssertEqual(try url("unix://rel/x"), "unix:///tmp/rel/x")
+        XCTAssertEqual(try url("unix://~/x"), "unix:///root/x")
+        XCTAssertEqual(try url("unix://~"), "unix:///root")
+        XCTAssertEqual(try url("unix://~bob/x"), "unix:///tmp/~bob/x")
+        XCTAssertEqual(try url("unix:///a/../b//c/"), "unix:///b/c")
+        XCTAssertEqual(try url("http://h:1/x/../y"), "http://h:1/x/../y")
     }
 
     func test_linePrefixer_holdsPartialLinesPerTarget() {
