@@ -131,6 +131,16 @@ final class CtlControllerTests: XCTestCase {
         }
     }
 
+    func test_socketErrno_isPythonsOSErrorText() {
+        // supervisorctl 4.3.0, `shutdown` to a daemon that closes as it exits:
+        // "[Errno 104] Connection reset by peer", not the call that failed.
+        for cmd in ["status", "shutdown"] {
+            let r = run(cmd) { _ in .failure(.system(call: "recv", errno: 104)) }
+            XCTAssertEqual(r.out, "error: <class 'ConnectionResetError'>, [Errno 104] Connection reset by peer: file: swiftvisorctl line: 0\n", cmd)
+            XCTAssertEqual(r.exit, 1, cmd)
+        }
+    }
+
     func test_status_json_printsOneDocumentWithEveryField() {
         var p = snap("web", "web", 20, "RUNNING", pid: 7, desc: "pid 7, uptime 0:00:03")
         p.command = "sleep \"1\""
