@@ -28,7 +28,8 @@ enum CtlMain {
         }
         var config = CtlConfig()
         let cwd = currentDirectory()
-        if let file = options.configFile ?? searchConfig(program: program, cwd: cwd) {
+        // process_config reads only a non-empty path: `-c ''` is no file at all (and no search).
+        if let file = options.configFile ?? searchConfig(program: program, cwd: cwd), !file.isEmpty {
             let path = CtlConfig.absolutePath(file, cwd: cwd)
             guard let text = readFile(path) else {
                 return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
