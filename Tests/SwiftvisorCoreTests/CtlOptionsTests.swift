@@ -28,6 +28,7 @@ final class CtlOptionsTests: XCTestCase {
         XCTAssertEqual(usage(["-s", "unix:"]), "invalid value for -s 'unix:': value 'unix:' is not a URL")
         XCTAssertEqual(usage(["-s", "unix:///a", "-s", "x"]), "invalid value for -s 'x': value 'x' is not a URL")
         XCTAssertEqual(usage(["--server=x"]), "invalid value for --serverurl 'x': value 'x' is not a URL")
+        XCTAssertEqual(usage(["-s", "unix:\r\n"]), "invalid value for -s 'unix:\\r\\n': value 'unix:\\r\\n' is not a URL")
         XCTAssertEqual(usage(["-s", "http:;p"]), "invalid value for -s 'http:;p': value 'http:;p' is not a URL")
         for ok in ["unix:///tmp/sock", "http://localhost:9001", "localhost:9001", "foo://x", " unix:x", "unix:;p"] {
             XCTAssertNil(usage(["-s", ok]), ok)

@@ -12,7 +12,8 @@ public enum PythonURL {
     public static func isURL(_ value: String) -> Bool {
         // urlsplit strips leading C0 controls and spaces, and drops tab/CR/LF anywhere.
         var url = Substring(value.drop { $0.unicodeScalars.allSatisfy { $0.value <= 0x20 } })
-        url = Substring(url.filter { $0 != "\t" && $0 != "\r" && $0 != "\n" })
+        // By scalar: "\r\n" is one Character and would slip past a Character filter.
+        url = Substring(String(String.UnicodeScalarView(url.unicodeScalars.filter { $0 != "\t" && $0 != "\r" && $0 != "\n" })))
         var scheme = ""
         if let colon = url.firstIndex(of: ":"), colon > url.startIndex,
            let first = url.first, first.isASCII, first.isLetter,
