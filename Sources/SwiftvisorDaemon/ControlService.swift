@@ -407,11 +407,9 @@ extension Daemon: ControlHandler {
 
     private func availItems() -> [ControlItem] {
         let active = Set(supervisor.config.groups.map(\.name))
-        return available.groups.flatMap { g in
-            g.processes.map { pc in
-                ControlItem.config(ConfigInfo(group: g.name, name: pc.name, inuse: active.contains(g.name),
-                                              autostart: pc.autostart, groupPriority: g.priority, processPriority: pc.priority))
-            }
+        return StartOrder.avail(available.groups).map { g, pc in
+            ControlItem.config(ConfigInfo(group: g.name, name: pc.name, inuse: active.contains(g.name),
+                                          autostart: pc.autostart, groupPriority: g.priority, processPriority: pc.priority))
         }
     }
 

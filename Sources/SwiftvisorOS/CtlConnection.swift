@@ -67,15 +67,22 @@ public final class CtlConnection: CtlTransport {
         bufferStart = 0
     }
 
-    /// Shut the socket down from another thread (fg ends its output stream so).
+    /// Set by `shutdownStream`. fg's reader can reach EOF (stdin is /dev/null)
+    /// before the output thread has even connected: a shutdown of no socket
+    /// would be lost and the follow that starts next would stream forever.
+    private let streamStopped = Atomic<Bool>(false)
+
+    /// Shut the socket down from another thread (fg ends its output stream so);
+    /// a follow not yet connected will not start.
     public func shutdownStream() {
+        streamStopped.store(true, ordering: .sequentiallyConsistent)
         if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func connectIfNeeded() throws(CtlTransportError) {
         guard fd < 0 else { return }
         let address = CtlServerAddress(url: serverURL)
-        if address == .unsupported { throw .unsupportedURL(serverURL) }
+        if address == .unsupported { throw .forNonUnixURL(serverURL) }
         do throws(SystemError) {
             switch address {
             case .unix(let path): fd = try UnixSocket.connect(path: path)
@@ -125,6 +132,8 @@ public final class CtlConnection: CtlTransport {
 
     public func follow(_ targets: [FollowTarget], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
         try connectIfNeeded()
+        // Checked after connecting: a shutdownStream that saw no socket yet is seen here.
+        if streamStopped.load(ordering: .sequentiallyConsistent) { disconnect(); return nil }
         // Ctrl-C ends the stream (supervisorctl: KeyboardInterrupt in _tailf).
         CtlInterrupt.install()
         defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }

@@ -28,13 +28,14 @@ enum CtlMain {
         }
         var config = CtlConfig()
         let cwd = currentDirectory()
-        if let file = options.configFile ?? searchConfig(program: program, cwd: cwd) {
+        // process_config reads only a non-empty path: `-c ''` is no file at all (and no search).
+        if let file = options.configFile ?? searchConfig(program: program, cwd: cwd), !file.isEmpty {
             let path = CtlConfig.absolutePath(file, cwd: cwd)
             guard let text = readFile(path) else {
                 return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
             }
             do {
-                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), environment: environment())
+                config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), cwd: cwd, environment: environment())
             } catch {
                 // Only INI syntax errors reach here. supervisorctl dies of them
                 // with a Python traceback and exit status 1: keep the status
@@ -44,7 +45,11 @@ enum CtlMain {
             }
             guard config.hasSupervisorctlSection else { return usageError(".ini file does not include supervisorctl section") }
         }
-        let serverURL = config.effectiveServerURL(commandLine: options.serverURL, cwd: cwd)
+        // -s, then [supervisorctl] serverurl=, then (swiftvisor) [unix_http_server] file=,
+        // then supervisorctl's default.
+        // -s is used as given: supervisorctl normalizes only the config file's URL.
+        let serverURL = options.serverURL ?? config.serverURL
+            ?? config.unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
         let username = options.username ?? config.username
         let password = options.password ?? config.password
         let interactiveShell = options.args.isEmpty

@@ -532,6 +532,29 @@ final class ControlSocketFileTests: XCTestCase {
         XCTAssertEqual(output(), "==> Press Ctrl-C to exit <==\nhello fg\nExiting foreground\n")
     }
 
+    func test_fg_stdinAlreadyAtEOF_exitsInsteadOfStreamingForever() throws {
+        // stdin /dev/null: EOF comes before the output stream has connected; the
+        // stop must still reach that stream (it used to follow forever, deaf to Ctrl-C).
+        try sandbox.writeConfig("""
+        [program:echo]
+        command=/bin/cat
+        startsecs=0
+        """)
+        try sandbox.startDaemon()
+        waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
+        for _ in 0..<3 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+            p.arguments = ["-c", sandbox.configPath, "fg", "echo"]
+            p.standardInput = FileHandle.nullDevice
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            sandbox.track(pid: p.processIdentifier)
+            waitUntil("fg exits at EOF") { !p.isRunning }
+            XCTAssertEqual(p.terminationStatus, 0)
+        }
+    }
+
     func test_fg_ctrlC_exitsForeground_exit0() throws {
         let (p, _, output) = try startFg()
         kill(p.processIdentifier, SIGINT)

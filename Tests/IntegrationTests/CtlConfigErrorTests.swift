@@ -29,4 +29,13 @@ final class CtlConfigErrorTests: XCTestCase {
         XCTAssertEqual(broken.stdout, "")
         XCTAssertTrue(broken.stderr.hasPrefix("Error: \(sandbox.configPath):14: [program:c] \"this line has no equals sign\" is neither a [section] header nor a key=value line"), broken.stderr)
     }
+
+    func test_emptyConfigPath_readsNoFileAndSearchesNone() throws {
+        // supervisorctl 4.3.0: `-c ''` skips the config file (process_config reads
+        // only a non-empty path), so -s alone decides; it is not "could not read".
+        let r = try sandbox.run(Binaries.swiftvisorctl, ["-c", "", "-s", "unix:///nonexistent/sock", "status"])
+        XCTAssertEqual(r.stdout, "unix:///nonexistent/sock no such file\n")
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertEqual(r.status, 4)
+    }
 }

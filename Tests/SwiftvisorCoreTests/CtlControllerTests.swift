@@ -114,9 +114,31 @@ final class CtlControllerTests: XCTestCase {
     }
 
     func test_unusableServerURL_saysWhatWouldWork() {
-        let r = run("status") { _ in .failure(.unsupportedURL("https://localhost:9001")) }
-        XCTAssertEqual(r.out, "https://localhost:9001 is not a server URL swiftvisorctl can use: set [supervisorctl] serverurl= (or -s) to unix:///path for [unix_http_server] or http://host:port for [inet_http_server]\n")
+        let r = run("status") { _ in .failure(.unsupportedURL("http://:9001")) }
+        XCTAssertEqual(r.out, "http://:9001 is not a server URL swiftvisorctl can use: set [supervisorctl] serverurl= (or -s) to unix:///path for [unix_http_server] or http://host:port for [inet_http_server]\n")
         XCTAssertEqual(r.exit, 4)
+    }
+
+    func test_unknownURLScheme_isSupervisorctlsValueErrorLine_exit1() {
+        // supervisorctl 4.3.0, `-s foo://x status`: SupervisorTransport raises before connecting.
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("foo://x"), .unknownProtocol("foo://x"))
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("HTTP://x"), .unknownProtocol("HTTP://x"))
+        XCTAssertEqual(CtlTransportError.forNonUnixURL("http://x"), .unsupportedURL("http://x"))
+        for cmd in ["status", "start web", "shutdown", "reread", "tail web"] {
+            let r = run(cmd) { _ in .failure(.unknownProtocol("foo://x")) }
+            XCTAssertEqual(r.out, "error: <class 'ValueError'>, Unknown protocol for serverurl foo://x: file: swiftvisorctl line: 0\n", cmd)
+            XCTAssertEqual(r.exit, 1, cmd)
+        }
+    }
+
+    func test_socketErrno_isPythonsOSErrorText() {
+        // supervisorctl 4.3.0, `shutdown` to a daemon that closes as it exits:
+        // "[Errno 104] Connection reset by peer", not the call that failed.
+        for cmd in ["status", "shutdown"] {
+            let r = run(cmd) { _ in .failure(.system(call: "recv", errno: 104)) }
+            XCTAssertEqual(r.out, "error: <class 'ConnectionResetError'>, [Errno 104] Connection reset by peer: file: swiftvisorctl line: 0\n", cmd)
+            XCTAssertEqual(r.exit, 1, cmd)
+        }
     }
 
     func test_status_json_printsOneDocumentWithEveryField() {

@@ -69,4 +69,12 @@ final class StartOrderTests: XCTestCase {
         XCTAssertTrue(StartOrder.pythonLess("ab", "abc"))
         XCTAssertFalse(StartOrder.pythonLess("a", "a"))
     }
+
+    func test_avail_sortsByProcessNameAloneAcrossGroups_tiesInGroupOrder() {
+        // supervisord 4.3.0 `avail`: chg, grp:ga, grp:gb, gone, oldgrp:gone2 — not by "group:name".
+        let groups = [group("gone"), group("oldgrp", [("gone2", 999)]), group("chg"),
+                      group("grp", [("ga", 999), ("gb", 999)]), group("z", priority: 5, [("ga", 999)])]
+        let order = StartOrder.avail(groups).map { "\($0.group.name):\($0.process.name)" }
+        XCTAssertEqual(order, ["chg:chg", "z:ga", "grp:ga", "grp:gb", "gone:gone", "oldgrp:gone2"])
+    }
 }

@@ -7,7 +7,7 @@
 /// swiftvisorctl's settings from the config file.
 public struct CtlConfig: Sendable, Equatable {
     public var hasSupervisorctlSection = false
-    /// `[supervisorctl] serverurl=` (unix:// paths made absolute), if set.
+    /// `[supervisorctl] serverurl=` (unix:// paths normalized as supervisorctl does), if set.
     public var serverURL: String?
     public var username: String?
     public var password: String?
@@ -18,10 +18,11 @@ public struct CtlConfig: Sendable, Equatable {
     public var unixSocketFile: String?
     public init() {}
 
-    /// Parse the file's text. `here` is the file's directory; `environment`
-    /// feeds `%(ENV_X)s`. Throws the INI syntax error supervisorctl would
-    /// report (`File contains no section headers`, ...).
-    public static func parse(_ text: String, file: String, here: String, environment: [String: String]) throws(ConfigError) -> CtlConfig {
+    /// Parse the file's text. `here` is the file's directory, `cwd` the
+    /// current one; `environment` feeds `%(ENV_X)s` (and `~`, from HOME).
+    /// Throws the INI syntax error supervisorctl would report (`File contains
+    /// no section headers`, ...).
+    public static func parse(_ text: String, file: String, here: String, cwd: String, environment: [String: String]) throws(ConfigError) -> CtlConfig {
         var doc = INIDocument()
         try doc.read(text, file: file)
         var env: [String: ExpansionValue] = [:]
@@ -37,7 +38,7 @@ public struct CtlConfig: Sendable, Equatable {
         if doc.hasSection("supervisorctl") {
             c.hasSupervisorctlSection = true
             if let url = value("supervisorctl", "serverurl", withHere) {
-                c.serverURL = url.hasPrefix("unix://") ? "unix://" + absolutePath(String(url.dropFirst(7)), cwd: here) : url
+                c.serverURL = url.hasPrefix("unix://") ? normalizedUnixURL(url, cwd: cwd, home: environment["HOME"]) : url
             }
             c.username = value("supervisorctl", "username", env)
             c.password = value("supervisorctl", "password", env)
@@ -50,15 +51,20 @@ public struct CtlConfig: Sendable, Equatable {
         return c
     }
 
-    /// The URL to connect to: `-s`, else `[supervisorctl] serverurl=`, else
-    /// (swiftvisor) `unix://` + `[unix_http_server] file=`, else
-    /// supervisorctl's default `http://localhost:9001`. A `unix://` path from
-    /// the command line is made absolute against `cwd`.
-    public func effectiveServerURL(commandLine: String?, cwd: String) -> String {
-        if let url = commandLine {
-            return url.hasPrefix("unix://") ? "unix://" + Self.absolutePath(String(url.dropFirst(7)), cwd: cwd) : url
+    /// supervisorctl's `normalize_path` of the config file's `unix://` URL:
+    /// `~` expanded, then made absolute against the current directory (it calls
+    /// `os.path.abspath`, not relative to the file), then normalized. `-s` is
+    /// used as given.
+    public static func normalizedUnixURL(_ url: String, cwd: String, home: String?) -> String {
+        var path = String(url.dropFirst(7))
+        if let home, path == "~" || path.hasPrefix("~/") {
+            // os.path.expanduser: HOME without its trailing slashes, or "/" when that leaves nothing.
+            var h = Substring(home)
+            while h.hasSuffix("/") { h = h.dropLast() }
+            path = String(h) + path.dropFirst()
+            if path.isEmpty { path = "/" }
         }
-        return serverURL ?? unixSocketFile.map { "unix://" + $0 } ?? "http://localhost:9001"
+        return "unix://" + absolutePath(path, cwd: cwd)
     }
 
     /// `os.path.abspath`.

@@ -110,7 +110,9 @@ public final class CtlController {
             case .authRequired: pythonError("xmlrpc.client.ProtocolError", "<ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>")
             case .incompatible(let v): pythonError("ValueError", "server speaks protocol \(v), expected \(ControlProtocol.version)")
             case .unsupportedURL(let u): pythonError("NotImplementedError", "swiftvisorctl connects only to unix:// and http://host:port server URLs, not \(u)")
-            case .system(let call, let errno): pythonError(Self.pythonErrorClass(errno), "[Errno \(errno)] \(call) failed")
+            case .unknownProtocol(let u): pythonError("ValueError", "Unknown protocol for serverurl \(u)")
+            case .system(let call, let errno):
+                pythonError(Self.pythonErrorClass(errno), "[Errno \(errno)] \(Self.errnoText[errno] ?? "\(call) failed")")
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
             }
         case .unexpectedFault(let f):
@@ -125,6 +127,16 @@ public final class CtlController {
         output("error: <class '\(cls)'>, \(message): file: swiftvisorctl line: 0")
         exitStatus = CtlExitStatus.generic
     }
+
+    /// Linux strerror() of the errnos a client socket can meet: Python's OSError
+    /// prints `[Errno 104] Connection reset by peer` (kept here, as Core has no libc).
+    static let errnoText: [Int32: String] = [
+        1: "Operation not permitted", 2: "No such file or directory", 4: "Interrupted system call",
+        11: "Resource temporarily unavailable", 13: "Permission denied", 20: "Not a directory",
+        32: "Broken pipe", 36: "File name too long", 40: "Too many levels of symbolic links",
+        88: "Socket operation on non-socket", 104: "Connection reset by peer",
+        110: "Connection timed out", 111: "Connection refused",
+    ]
 
     static func pythonErrorClass(_ errno: Int32) -> String {
         switch errno {

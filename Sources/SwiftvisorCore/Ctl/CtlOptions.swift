@@ -32,14 +32,17 @@ extension CtlOptions {
 
     /// Parse `argv` without the program name.
     public static func parse(_ argv: [String]) throws(CtlUsageError) -> CtlOptions {
-        let parsed: [(GetoptSpec, String?)]
+        let parsed: [(spec: GetoptSpec, given: String, value: String?)]
         var o = CtlOptions()
-        do { (parsed, o.args) = try PythonGetopt.parse(argv, specs: specs) } catch { throw CtlUsageError(error.message) }
+        do { (parsed, o.args) = try PythonGetopt.parseNamed(argv, specs: specs) } catch { throw CtlUsageError(error.message) }
         var seen = Set<String>()
-        for (spec, value) in parsed {
+        for (spec, given, value) in parsed {
             if spec.key == "help" { o.help = true; return o }  // printed at once, like supervisorctl
-            // Options.realize refuses an option given twice.
-            if !seen.insert(spec.key).inserted { throw CtlUsageError("conflicting command line option '\(spec.shown)'") }
+            // realize runs -s through datatypes.url first, then refuses an option given twice.
+            if spec.key == "serverurl", let value, !PythonURL.isURL(value) {
+                throw CtlUsageError("invalid value for \(given) \(pythonRepr(value)): value \(pythonRepr(value)) is not a URL")
+            }
+            if !seen.insert(spec.key).inserted { throw CtlUsageError("conflicting command line option '\(given)'") }
             switch spec.key {
             case "configuration": o.configFile = value
             case "interactive": o.interactive = true

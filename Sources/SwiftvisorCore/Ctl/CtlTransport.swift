@@ -12,12 +12,24 @@ public enum CtlTransportError: Error, Sendable, Equatable {
     case authRequired
     /// The daemon answered in another protocol version (first word of its reply).
     case incompatible(String)
-    /// The server URL is not `unix://` (swiftvisorctl speaks only to Unix sockets).
+    /// An `http://` URL swiftvisorctl cannot use: no host, a bad port.
     case unsupportedURL(String)
+    /// The server URL is neither `unix://` nor `http://`: supervisorctl's
+    /// SupervisorTransport raises `ValueError: Unknown protocol for serverurl X`.
+    case unknownProtocol(String)
     /// Any other socket failure: the call and errno (`connect`, 13).
     case system(call: String, errno: Int32)
     /// The daemon closed the connection before the end of the reply.
     case closed
+}
+
+extension CtlTransportError {
+    /// Why `url`, which is not a usable `unix://` or `http://host:port` URL,
+    /// cannot be connected to. supervisorctl tells the schemes apart by a
+    /// case-sensitive prefix, so `HTTP://x` is an unknown protocol too.
+    public static func forNonUnixURL(_ url: String) -> CtlTransportError {
+        url.hasPrefix("http://") ? .unsupportedURL(url) : .unknownProtocol(url)
+    }
 }
 
 /// A connection to the daemon.

@@ -49,6 +49,15 @@ public enum StartOrder {
         processesAscending(in: group).reversed()
     }
 
+    /// `avail` (getAllConfigInfo): every group's processes in ascending group
+    /// order, then re-sorted by process name alone (`configinfo.sort(key=
+    /// lambda r: r['name'])`), so `grp:ga` lists before `gone`; equal names
+    /// keep their group order.
+    public static func avail(_ groups: [GroupConfig]) -> [(group: GroupConfig, process: ProcessConfig)] {
+        let all = groupsAscending(groups).flatMap { g in g.processes.map { (group: g, process: $0) } }
+        return stableSorted(all) { pythonLess($0.process.name, $1.process.name) }
+    }
+
     // Swift's sort is not documented as stable; break ties by position.
     private static func stableSorted<T>(_ items: [T], by less: (T, T) -> Bool) -> [T] {
         items.enumerated().sorted { a, b in

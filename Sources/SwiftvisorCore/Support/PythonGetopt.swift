@@ -27,7 +27,14 @@ public struct GetoptError: Error, Sendable, Equatable {
 public enum PythonGetopt {
     /// Parse `args` (without argv[0]): the options in order, and the words left.
     public static func parse(_ args: [String], specs: [GetoptSpec]) throws(GetoptError) -> (options: [(GetoptSpec, String?)], rest: [String]) {
-        var parsed: [(GetoptSpec, String?)] = []
+        let (named, rest) = try parseNamed(args, specs: specs)
+        return (named.map { ($0.spec, $0.value) }, rest)
+    }
+
+    /// As `parse`, with each option as getopt returns it (`-s`, or the full
+    /// `--serverurl` even when abbreviated): realize names it so in messages.
+    public static func parseNamed(_ args: [String], specs: [GetoptSpec]) throws(GetoptError) -> (options: [(spec: GetoptSpec, given: String, value: String?)], rest: [String]) {
+        var parsed: [(spec: GetoptSpec, given: String, value: String?)] = []
         var i = 0
         while i < args.count {
             let a = args[i]
@@ -49,15 +56,15 @@ public enum PythonGetopt {
                 }
                 if spec.takesValue {
                     if let inline {
-                        parsed.append((spec, inline))
+                        parsed.append((spec, "--\(spec.long!)", inline))
                     } else {
                         guard i + 1 < args.count else { throw GetoptError("option --\(spec.long!) requires argument") }
-                        parsed.append((spec, args[i + 1]))
+                        parsed.append((spec, "--\(spec.long!)", args[i + 1]))
                         i += 1
                     }
                 } else {
                     if inline != nil { throw GetoptError("option --\(spec.long!) must not have an argument") }
-                    parsed.append((spec, nil))
+                    parsed.append((spec, "--\(spec.long!)", nil))
                 }
                 i += 1
                 continue
@@ -71,15 +78,15 @@ public enum PythonGetopt {
                 }
                 if spec.takesValue {
                     if !chars.isEmpty {
-                        parsed.append((spec, String(chars)))
+                        parsed.append((spec, "-\(c)", String(chars)))
                         chars = []
                     } else {
                         guard i + 1 < args.count else { throw GetoptError("option -\(c) requires argument") }
-                        parsed.append((spec, args[i + 1]))
+                        parsed.append((spec, "-\(c)", args[i + 1]))
                         i += 1
                     }
                 } else {
-                    parsed.append((spec, nil))
+                    parsed.append((spec, "-\(c)", nil))
                 }
             }
             i += 1

@@ -8,6 +8,8 @@ scenario_start all-fixture.conf
 wait_daemon
 step status
 step pid all
+# avail sorts by process name alone, not by priority or group.
+step avail
 step start first
 step start all
 step status

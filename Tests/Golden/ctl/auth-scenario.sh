@@ -14,3 +14,9 @@ step -u admin -p s3cret start idle
 step -u admin -p s3cret stop idle
 step -u nobody -p s3cret version
 step -u admin -p s3cret version
+# Server URLs refused before any connection: -s must be a URL (usage error on
+# stderr, exit 2), and a scheme other than unix:// or http:// is a ValueError.
+step_err -s /nonexistent/sock status
+step_err --serverurl=x status
+step_err -s foo://x status
+step_err -s foo://x start idle

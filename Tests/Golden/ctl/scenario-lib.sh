@@ -2,6 +2,8 @@
 #   scenario_start FIXTURE   copy FIXTURE into $DIR as sv.conf, start $DAEMON on it
 #   step ARGS...             run "$CTL -c sv.conf ARGS", print "$ ctl ARGS", its
 #                            normalized stdout and "[exit N]"
+#   step_err ARGS...         the same with stderr merged into stdout (argv0 in
+#                            "For help, use ... -h" normalized)
 # Expects DAEMON, CTL, DIR set. Volatile parts are normalized: pids, uptimes,
 # stop times, the work dir, and the Python file/line of supervisorctl's raw
 # error lines.
@@ -27,6 +29,12 @@ norm() {
 step() {
   echo "\$ ctl $*"
   "$CTL" -c "$CONF" "$@" </dev/null | norm
+  echo "[exit ${PIPESTATUS[0]}]"
+}
+
+step_err() {
+  echo "\$ ctl $*"
+  "$CTL" -c "$CONF" "$@" </dev/null 2>&1 | norm | sed -E 's/^For help, use .* -h$/For help, use CTL -h/'
   echo "[exit ${PIPESTATUS[0]}]"
 }
 
