@@ -75,8 +75,9 @@ public final class ControlServer {
         for _ in 0..<64 {
             let accepted: (fd: Int32, peer: PeerCredentials)?
             do { accepted = try UnixSocket.accept(listener) } catch { return }  // EMFILE etc.: retry next round
-            guard var (fd, peer) = accepted else { return }
-            if case .tcp = endpoint.address { peer = InetSocket.peer(fd) }
+            guard let (fd, socketPeer) = accepted else { return }
+            // TCP has no SO_PEERCRED: the peer is its address.
+            let peer = if case .tcp = endpoint.address { InetSocket.peer(fd) } else { socketPeer }
             if connections.count >= ControlProtocol.maxConnections {
                 Sys.close(fd)
                 continue
