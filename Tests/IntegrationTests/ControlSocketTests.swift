@@ -497,9 +497,8 @@ final class ControlSocketFileTests: XCTestCase {
         XCTAssertEqual(try sandbox.ctl("version").stdout, "4.3.0\n")
     }
 
-    /// `swiftvisorctl fg echo` on a running /bin/cat, banner seen: the process,
-    /// its stdin, and its output so far.
-    private func startFg() throws -> (Process, FileHandle, () -> String) {
+    /// A daemon running `[program:echo]` (/bin/cat), RUNNING.
+    private func startEchoDaemon() throws {
         try sandbox.writeConfig("""
         [program:echo]
         command=/bin/cat
@@ -507,6 +506,12 @@ final class ControlSocketFileTests: XCTestCase {
         """)
         try sandbox.startDaemon()
         waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
+    }
+
+    /// `swiftvisorctl fg echo` on a running /bin/cat, banner seen: the process,
+    /// its stdin, and its output so far.
+    private func startFg() throws -> (Process, FileHandle, () -> String) {
+        try startEchoDaemon()
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
         p.arguments = ["-c", sandbox.configPath, "fg", "echo"]
@@ -535,13 +540,7 @@ final class ControlSocketFileTests: XCTestCase {
     func test_fg_stdinAlreadyAtEOF_exitsInsteadOfStreamingForever() throws {
         // stdin /dev/null: EOF comes before the output stream has connected; the
         // stop must still reach that stream (it used to follow forever, deaf to Ctrl-C).
-        try sandbox.writeConfig("""
-        [program:echo]
-        command=/bin/cat
-        startsecs=0
-        """)
-        try sandbox.startDaemon()
-        waitUntil("echo RUNNING") { (try? sandbox.ctl("status", "echo").stdout.contains("RUNNING")) == true }
+        try startEchoDaemon()
         for _ in 0..<3 {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)

@@ -227,16 +227,23 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: sandbox.dir + "/spew.log.2"))
     }
 
-    func test_sighup_withABrokenConfig_isRefusedAndTheRunningProcessesAreUntouched() throws {
+    /// `[program:NAME]` sleeping under a started daemon, RUNNING; its pid is tracked.
+    @discardableResult
+    private func startDaemonWithSleeper(_ name: String = "a") throws -> (daemon: Process, pid: Int32) {
         try sandbox.writeConfig("""
-        [program:keep]
+        [program:\(name)]
         command=/bin/sleep 1000
         startsecs=0
         """)
         let daemon = try sandbox.startDaemon()
-        waitUntil("running") { !sandbox.logLines(containing: "success: keep entered RUNNING").isEmpty }
-        let pid = try XCTUnwrap(spawnedPids("keep").first)
+        waitUntil("running") { !sandbox.logLines(containing: "success: \(name) entered RUNNING").isEmpty }
+        let pid = try XCTUnwrap(spawnedPids(name).first)
         sandbox.track(pid: pid)
+        return (daemon, pid)
+    }
+
+    func test_sighup_withABrokenConfig_isRefusedAndTheRunningProcessesAreUntouched() throws {
+        let (daemon, pid) = try startDaemonWithSleeper("keep")
         try sandbox.writeConfig("""
         [program:keep]
         command=/bin/sleep 1000
@@ -251,15 +258,7 @@ final class DaemonLifecycleTests: XCTestCase {
     }
 
     func test_sighup_withAValidConfig_restartsOnTheNewConfig() throws {
-        try sandbox.writeConfig("""
-        [program:old]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        let daemon = try sandbox.startDaemon()
-        waitUntil("running") { !sandbox.logLines(containing: "success: old entered RUNNING").isEmpty }
-        let oldPid = try XCTUnwrap(spawnedPids("old").first)
-        sandbox.track(pid: oldPid)
+        let (daemon, oldPid) = try startDaemonWithSleeper("old")
         try sandbox.writeConfig("""
         [program:new]
         command=/bin/sleep 1000
@@ -272,21 +271,9 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertTrue(daemon.isRunning)
     }
 
-    /// `[program:a]` sleeping under a started daemon, RUNNING; its pid is tracked.
-    private func startDaemonWithSleeperA() throws -> Process {
-        try sandbox.writeConfig("""
-        [program:a]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        let daemon = try sandbox.startDaemon()
-        waitUntil("running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
-        sandbox.track(pid: try XCTUnwrap(spawnedPids("a").first))
-        return daemon
-    }
 
     func test_sighup_logsTheOldProcessStopped_beforeStartingAgain_likeSupervisord() throws {
-        let daemon = try startDaemonWithSleeperA()
+        let daemon = try startDaemonWithSleeper().daemon
         kill(daemon.processIdentifier, SIGHUP)
         waitUntil("spawned again") { spawnedPids("a").count == 2 }
         sandbox.track(pid: spawnedPids("a")[1])
@@ -298,7 +285,7 @@ final class DaemonLifecycleTests: XCTestCase {
     }
 
     func test_sighup_withAMovedLogfilePidfileAndSocket_usesTheNewPaths_andLeavesNoOldFileBehind() throws {
-        let daemon = try startDaemonWithSleeperA()
+        let daemon = try startDaemonWithSleeper().daemon
         let moved = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
             .replacingOccurrences(of: sandbox.mainLogPath, with: sandbox.dir + "/moved.log")
             .replacingOccurrences(of: sandbox.pidfilePath, with: sandbox.dir + "/moved.pid")
