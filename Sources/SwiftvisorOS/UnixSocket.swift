@@ -7,8 +7,9 @@ import SwiftvisorCore
 
 /// Why the control socket could not be set up.
 public enum UnixSocketError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The path does not fit in sockaddr_un (108 bytes with the NUL).
-    case pathTooLong(String)
+    /// The path, or the `<path>.<pid>` name bound first, does not fit in
+    /// sockaddr_un (108 bytes with the NUL).
+    case pathTooLong(path: String, bound: String)
     /// A live server answers on the path (supervisord's EADDRINUSE case).
     case alreadyListening(String)
     /// chown was refused (supervisord's ValueError wording).
@@ -18,8 +19,9 @@ public enum UnixSocketError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case .pathTooLong(let p):
-            return "socket path \(p) is longer than the \(UnixSocket.maxPathLength) bytes a Unix socket address can hold; choose a shorter [unix_http_server] file="
+        case .pathTooLong(let path, let bound):
+            // The configured path may fit while the temporary name does not: say both.
+            return "socket path \(path) is too long: the daemon first binds \(bound), and a Unix socket address holds at most \(UnixSocket.maxPathLength) bytes (this is \(bound.utf8.count)); choose a shorter [unix_http_server] file="
         case .alreadyListening:
             return "Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord."
         case .chownNotPermitted(let path, let uid, let gid, let user):
@@ -67,7 +69,7 @@ public enum UnixSocket {
     public static func listen(path: String, mode: UInt32, uid: UInt32?, gid: UInt32?, backlog: Int32 = 512,
                               onStale: (String) -> Void = { _ in }) throws(UnixSocketError) -> Int32 {
         let temp = "\(path).\(getpid())"
-        guard Array(temp.utf8).count <= maxPathLength else { throw .pathTooLong(temp) }
+        guard Array(temp.utf8).count <= maxPathLength else { throw .pathTooLong(path: path, bound: temp) }
         _ = unlink(temp)
         defer { _ = unlink(temp) }
         func sys<T>(_ body: () throws(SystemError) -> T) throws(UnixSocketError) -> T {

@@ -487,6 +487,22 @@ final class ControlSocketFileTests: XCTestCase {
         XCTAssertTrue(sandbox.daemonStderr.contains("Unlinking stale socket \(sandbox.socketPath)\n"), sandbox.daemonStderr)
     }
 
+    func test_socketPathThatFitsOnlyWithoutThePidSuffix_isRefusedNamingTheConfiguredPath() throws {
+        // 105 bytes fit in sun_path (107), but `<path>.<pid>`, bound first, does not.
+        let filler = 105 - sandbox.dir.utf8.count - 1
+        try XCTSkipUnless(filler > 0, "sandbox directory too long for this check: \(sandbox.dir)")
+        let path = sandbox.dir + "/" + String(repeating: "s", count: filler)
+        try sandbox.writeConfig("")
+        var conf = try String(contentsOfFile: sandbox.configPath, encoding: .utf8)
+        conf = conf.replacingOccurrences(of: "file=\(sandbox.socketPath)\n", with: "file=\(path)\n")
+        try conf.write(toFile: sandbox.configPath, atomically: true, encoding: .utf8)
+        let r = try sandbox.run(Binaries.swiftvisord, ["-n", "-c", sandbox.configPath], timeout: 20)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: socket path \(path) is too long: the daemon first binds \(path)."), r.stderr)
+        XCTAssertTrue(r.stderr.contains("choose a shorter [unix_http_server] file="), r.stderr)
+        XCTAssertNil(mode(path), "nothing was created")
+    }
+
     func test_secondDaemonOnALiveSocket_exits2_withSupervisordsMessage_andFirstKeepsServing() throws {
         try sandbox.writeConfig("")
         try sandbox.startDaemon()
