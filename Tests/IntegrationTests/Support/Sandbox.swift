@@ -174,14 +174,38 @@ final class Sandbox {
     }
 
     /// Kill everything this sandbox started, by pid, and remove the directory.
+    /// A daemon still running is frozen first (no new spawns), its descendants
+    /// are killed with their process groups, then the daemon: SIGKILLing the
+    /// daemon alone would leave its children running, adopted by init.
     func cleanup() {
-        for p in started where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() }
+        for p in started where p.isRunning {
+            let pid = p.processIdentifier
+            kill(pid, SIGSTOP)
+            for child in descendants(of: pid) {
+                kill(-child, SIGKILL)
+                kill(child, SIGKILL)
+            }
+            kill(pid, SIGKILL)
+            p.waitUntilExit()
+        }
         for pid in extraPids where kill(pid, 0) == 0 {
             kill(-pid, SIGKILL)
             kill(pid, SIGKILL)
         }
         try? FileManager.default.removeItem(atPath: dir)
     }
+}
+
+/// Every live descendant of `pid` (children, their children, ...), from /proc.
+func descendants(of pid: Int32) -> [Int32] {
+    var found: [Int32] = []
+    var queue = [pid]
+    while let next = queue.popLast() {
+        let children = childPids(of: next)
+        found += children
+        queue += children
+    }
+    return found
 }
 
 /// Pids of live processes whose parent is `ppid` (from /proc).
