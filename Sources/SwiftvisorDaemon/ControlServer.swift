@@ -77,7 +77,7 @@ public final class ControlServer {
             do { accepted = try UnixSocket.accept(listener) } catch { return }  // EMFILE etc.: retry next round
             guard let (fd, socketPeer) = accepted else { return }
             // TCP has no SO_PEERCRED: the peer is its address.
-            let peer = if case .tcp = endpoint.address { InetSocket.peer(fd) } else { socketPeer }
+            let peer = if case .tcp = endpoint.address { InetSocket.acceptedPeer(fd) } else { socketPeer }
             if connections.count >= ControlProtocol.maxConnections {
                 Sys.close(fd)
                 continue

@@ -108,24 +108,26 @@ public final class CtlConnection: CtlTransport {
         let receivedBefore = received
         try connectIfNeeded()
         do {
+            return try exchange(request)
+        } catch {
+            // The shell keeps its connection between commands; if the daemon went
+            // away meanwhile (restart), the request never reached it: send it once
+            // more on a fresh connection (supervisorctl opens one per call).
+            guard reused && received == receivedBefore && (error == .closed || error == .system(call: "send", errno: EPIPE)
+                                                || error == .system(call: "recv", errno: ECONNRESET)) else { throw error }
+            try connectIfNeeded()
+            return try exchange(request)
+        }
+    }
+
+    /// One request and its reply on the open connection; any failure drops
+    /// the connection, so the next call starts on a fresh one.
+    private func exchange(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
+        do {
             try write(request.encoded())
             return try readReply()
         } catch {
             disconnect()
-            // The shell keeps its connection between commands; if the daemon went
-            // away meanwhile (restart), the request never reached it: send it once
-            // more on a fresh connection (supervisorctl opens one per call).
-            if reused && received == receivedBefore && (error == .closed || error == .system(call: "send", errno: EPIPE)
-                                             || error == .system(call: "recv", errno: ECONNRESET)) {
-                try connectIfNeeded()
-                do {
-                    try write(request.encoded())
-                    return try readReply()
-                } catch {
-                    disconnect()
-                    throw error
-                }
-            }
             throw error
         }
     }

@@ -11,7 +11,7 @@ public enum InetSocket {
     /// The IPv4 address for `host`: empty or `*` is every interface,
     /// `localhost` is 127.0.0.1, a dotted quad is itself; anything else goes
     /// through getaddrinfo when `resolveNames` (the daemon), else is nil.
-    public static func address(_ host: String, resolveNames: Bool) -> in_addr? {
+    static func address(_ host: String, resolveNames: Bool) -> in_addr? {
         if host.isEmpty || host == "*" { return in_addr(s_addr: INADDR_ANY.bigEndian) }
         if host == "localhost" { return in_addr(s_addr: UInt32(0x7f00_0001).bigEndian) }
         var a = in_addr()
@@ -75,9 +75,10 @@ public enum InetSocket {
         return fd
     }
 
-    /// The peer of an accepted TCP connection, for the audit line
+    /// Set up an accepted TCP connection (TCP_NODELAY: replies are small
+    /// lines, each sent at once) and return its peer for the audit line
     /// (`stop web requested by 127.0.0.1:40022`): TCP has no SO_PEERCRED.
-    public static func peer(_ fd: Int32) -> PeerCredentials {
+    public static func acceptedPeer(_ fd: Int32) -> PeerCredentials {
         var sin = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &sin) { p in

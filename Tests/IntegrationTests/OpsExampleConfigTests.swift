@@ -10,7 +10,7 @@ final class OpsExampleConfigTests: XCTestCase {
 
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() {
-        if let d = daemon, d.isRunning { kill(d.pid, SIGTERM); if d.wait(timeout: 15) == nil { d.killGroup() } }
+        daemon?.terminate(timeout: 15)
         for pid in sandbox.spawnedPids(in: mainLog) { sandbox.killIfAlive(pid) }
         sandbox.cleanup()
     }

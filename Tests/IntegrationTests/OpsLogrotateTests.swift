@@ -10,7 +10,7 @@ final class OpsLogrotateTests: XCTestCase {
 
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() {
-        if let d = daemon, d.isRunning { kill(d.pid, SIGTERM); if d.wait(timeout: 10) == nil { d.killGroup() } }
+        daemon?.terminate()
         for pid in sandbox.spawnedPids(in: (try? OpsTools.read(logs + "/swiftvisord.log.1")) ?? "") { sandbox.killIfAlive(pid) }
         sandbox.cleanup()
     }

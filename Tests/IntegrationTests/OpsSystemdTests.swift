@@ -10,7 +10,7 @@ final class OpsSystemdTests: XCTestCase {
 
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() {
-        if let d = daemon, d.isRunning { kill(d.pid, SIGTERM); if d.wait(timeout: 10) == nil { d.killGroup() } }
+        daemon?.terminate()
         for pid in sandbox.spawnedPids() { sandbox.killIfAlive(pid) }
         sandbox.cleanup()
     }

@@ -168,6 +168,14 @@ final class OpsProcess: @unchecked Sendable {
         return nil
     }
 
+    /// End of a test: SIGTERM, so a daemon stops its programs as it would in
+    /// production; past `timeout`, `wait` kills the process group.
+    func terminate(timeout: TimeInterval = 10) {
+        guard isRunning else { return }
+        kill(pid, SIGTERM)
+        _ = wait(timeout: timeout)
+    }
+
     /// SIGKILL the child's whole process group and reap it.
     func killGroup() {
         guard exitStatus == nil else { return }
