@@ -9,7 +9,9 @@ public protocol ControlHandler: AnyObject {
     /// Perform one authenticated, parsed request and call `reply` exactly once,
     /// possibly later (start waits for RUNNING, stop for STOPPED). Calling it
     /// after the client left is harmless: the server drops the reply.
-    /// Never receives `.auth`, `.follow` or `.quit` (the server handles them).
+    /// Never receives `.auth`, `.follow`, `.quit`, `.readLog` or `.readMainLog`
+    /// (the server handles them; a log read asks `followTarget` for the path
+    /// and is streamed from the file as the client takes it).
     func perform(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping (ControlResponse) -> Void)
 
     /// The path of the log file `follow` should stream for `target`, or the

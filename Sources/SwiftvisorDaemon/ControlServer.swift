@@ -18,6 +18,15 @@ public final class ControlServer {
     private var connections: [Int32: ControlConnection] = [:]
     /// Followed path → connections following it (by fd).
     private var followers: [String: Set<Int32>] = [:]
+    /// A descriptor held back for the moment the process runs out: closed to
+    /// accept one waiting connection and close it at once, then taken back,
+    /// so a full descriptor table never leaves the listener readable forever
+    /// (a busy loop) or clients hanging in the backlog.
+    private var reserveFD: Int32 = -1
+    /// The listener is not watched (accept failed for lack of descriptors even
+    /// with the reserve): a timer watches it again shortly.
+    private var acceptPaused = false
+    private var acceptCount: UInt64 = 0
 
     /// Called before any reply bytes go out. The daemon flushes its batched
     /// main-log lines here, so a client that hears of a change (a started
@@ -39,7 +48,12 @@ public final class ControlServer {
     /// terminal, and attaches the server once the event loop exists).
     public func start(listeningOn fd: Int32) {
         listener = fd
+        takeReserve()
         loop.watchReadable(listener) { [unowned self] in self.acceptPending() }
+    }
+
+    private func takeReserve() {
+        if reserveFD < 0 { reserveFD = (try? Sys.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1 }
     }
 
     /// Replace the credentials after a reload (`username=/password=` may have
@@ -58,6 +72,7 @@ public final class ControlServer {
             listener = -1
             if case .unix(let path) = endpoint.address { _ = unlink(path) }
         }
+        if reserveFD >= 0 { Sys.close(reserveFD); reserveFD = -1 }
     }
 
     /// Tell followers of `path` that it grew (or was truncated / rotated).
@@ -74,7 +89,14 @@ public final class ControlServer {
         // Bounded per round so a connect storm cannot starve other fds.
         for _ in 0..<64 {
             let accepted: (fd: Int32, peer: PeerCredentials)?
-            do { accepted = try UnixSocket.accept(listener) } catch { return }  // EMFILE etc.: retry next round
+            do {
+                accepted = try UnixSocket.accept(listener)
+            } catch let e where e.errno == EMFILE || e.errno == ENFILE || e.errno == ENOBUFS || e.errno == ENOMEM {
+                outOfDescriptors()
+                return
+            } catch {
+                return  // anything else: the next readable round retries
+            }
             guard let (fd, socketPeer) = accepted else { return }
             // TCP has no SO_PEERCRED: the peer is its address.
             let peer = if case .tcp = endpoint.address { InetSocket.acceptedPeer(fd) } else { socketPeer }
@@ -82,10 +104,73 @@ public final class ControlServer {
                 Sys.close(fd)
                 continue
             }
-            let c = ControlConnection(fd: fd, peer: peer, credentials: credentials)
+            if credentials != nil { makeRoomForUnauthenticated() }
+            acceptCount &+= 1
+            let c = ControlConnection(fd: fd, peer: peer, credentials: credentials, order: acceptCount)
             connections[fd] = c
             loop.watchReadable(fd) { [unowned self] in self.readable(fd) }
+            armDeadline(c, at: c.lastActivity + (credentials != nil ? ControlProtocol.authTimeout : ControlProtocol.idleTimeout))
         }
+    }
+
+    /// accept() failed for lack of descriptors. Close the oldest waiting
+    /// connection with the reserve descriptor (the client sees EOF at once, not
+    /// a hang), and if even that fails stop watching the listener for a moment:
+    /// a readable listener that cannot be accepted would wake the loop forever.
+    private func outOfDescriptors() {
+        if reserveFD >= 0 {
+            Sys.close(reserveFD)
+            reserveFD = -1
+            if let (fd, _) = try? UnixSocket.accept(listener) { Sys.close(fd) }
+            takeReserve()
+            if reserveFD >= 0 { return }
+        }
+        guard !acceptPaused, listener >= 0 else { return }
+        acceptPaused = true
+        loop.unwatch(listener)
+        _ = loop.schedule(at: EventLoop.now() + ControlProtocol.acceptRetryDelay) { [weak self] in
+            guard let self, self.acceptPaused, self.listener >= 0 else { return }
+            self.acceptPaused = false
+            self.takeReserve()
+            self.loop.watchReadable(self.listener) { [unowned self] in self.acceptPending() }
+        }
+    }
+
+    /// Unauthenticated connections have a budget of their own: at the budget,
+    /// the oldest one makes room, so clients that never authenticate cannot
+    /// keep an operator (whose `auth` comes with its first bytes) out.
+    private func makeRoomForUnauthenticated() {
+        let waiting = connections.values.filter { !$0.session.authenticated && !$0.closed }
+        guard waiting.count >= ControlProtocol.maxUnauthenticated,
+              let oldest = waiting.min(by: { $0.order < $1.order }) else { return }
+        closeConnection(oldest.fd)
+    }
+
+    // MARK: deadlines
+
+    private func armDeadline(_ c: ControlConnection, at deadline: Double) {
+        if let t = c.deadlineTimer { loop.cancel(t) }
+        c.deadlineTimer = loop.schedule(at: deadline) { [weak self, weak c] in
+            guard let self, let c, !c.closed else { return }
+            c.deadlineTimer = nil
+            self.checkDeadline(c)
+        }
+    }
+
+    /// An unauthenticated connection has `authTimeout` seconds from its
+    /// accept; any connection with nothing in progress is closed after
+    /// `idleTimeout` seconds. A request in flight, a reply being written (the
+    /// stall timer watches that) and a follow stream are not idle.
+    private func checkDeadline(_ c: ControlConnection) {
+        let now = EventLoop.now()
+        if !c.session.authenticated {
+            if now - c.acceptedAt >= ControlProtocol.authTimeout { closeConnection(c.fd); return }
+            armDeadline(c, at: c.acceptedAt + ControlProtocol.authTimeout)
+            return
+        }
+        if c.session.busy || c.session.streaming || c.reply != nil || c.pendingOutput > 0 { c.lastActivity = now }
+        if now - c.lastActivity >= ControlProtocol.idleTimeout { closeConnection(c.fd); return }
+        armDeadline(c, at: c.lastActivity + ControlProtocol.idleTimeout)
     }
 
     // MARK: reading and requests
@@ -107,6 +192,7 @@ public final class ControlServer {
             closeConnection(fd)
             return
         }
+        c.lastActivity = EventLoop.now()
         c.session.received(chunk[0..<n])
         processInput(c)
     }
@@ -134,6 +220,7 @@ public final class ControlServer {
                 loop.unwatch(c.fd)
                 c.watchingWrite = false
                 flushOrClose(c)  // re-arms the write watch if bytes are pending
+                if c.reply != nil && !c.closed && !c.watchingWrite { produceReply(c) }
             }
         }
     }
@@ -145,6 +232,8 @@ public final class ControlServer {
             switch action {
             case .send(let bytes):
                 send(c, bytes)
+            case .reply(let response):
+                startReply(c, ReplyStream(response))
             case .audit(let line):
                 handler.audit(line)
             case .close:
@@ -152,6 +241,10 @@ public final class ControlServer {
                 flushOrClose(c)
             case .follow(let targets):
                 startFollow(c, targets)
+            case .perform(.readLog(let name, let channel, let offset, let length)):
+                startLogRead(c, .process(name: name, channel: channel), name: name, offset: offset, length: length)
+            case .perform(.readMainLog(let offset, let length)):
+                startLogRead(c, .mainLog, name: "supervisord", offset: offset, length: length)
             case .perform(let request):
                 c.generation &+= 1
                 let generation = c.generation
@@ -163,6 +256,69 @@ public final class ControlServer {
                     self.processInput(c)
                 }
             }
+        }
+    }
+
+    // MARK: replies
+
+    /// Send `reply` as the client takes it; the session runs the next request
+    /// when its end line is queued.
+    private func startReply(_ c: ControlConnection, _ reply: ReplyStream) {
+        guard !c.closed else { return }
+        beforeReply?()
+        c.reply = reply
+        produceReply(c)
+    }
+
+    /// Queue more of the reply while little waits for the client. A few pieces
+    /// per wakeup at most, so a large reply to one client never holds the
+    /// loop; the write watch brings us back for the rest.
+    private func produceReply(_ c: ControlConnection) {
+        var pieces = 0
+        while let reply = c.reply, !c.closed, c.pendingOutput < ControlProtocol.replyLowWater, pieces < 8 {
+            pieces += 1
+            if reply.produce(into: &c.output, budget: ControlProtocol.replyLowWater - c.pendingOutput) {
+                c.reply = nil
+                c.lastActivity = EventLoop.now()
+                c.session.replySent()
+            }
+            flushOrClose(c)
+        }
+        guard !c.closed else { return }
+        if c.reply != nil {
+            if !c.watchingWrite {
+                c.watchingWrite = true
+                loop.watchWritable(c.fd) { [unowned self] in self.writable(c.fd) }
+            }
+        } else {
+            processInput(c)
+        }
+    }
+
+    /// `readlog`/`mainlog`: supervisord's readLog rules on the file the handler
+    /// names (as for `follow`), clamped to `ControlProtocol.maxLogRead` and read
+    /// while the client takes it (`LogReader`).
+    private func startLogRead(_ c: ControlConnection, _ target: FollowTarget, name: String, offset: Int, length: Int) {
+        let path: String
+        switch handler.followTarget(target) {
+        case .failure(let fault):
+            startReply(c, ReplyStream(.fault(fault)))
+            return
+        case .success(let p):
+            path = p
+        }
+        do throws(LogTailError) {
+            let reader = try LogReader(path: path, offset: offset, length: length, limit: ControlProtocol.maxLogRead)
+            startReply(c, ReplyStream(log: reader))
+        } catch {
+            // supervisord: a log file that is not there is NO_FILE; other errors FAILED.
+            let fault: ControlFault
+            switch error {
+            case .badArguments: fault = ControlFault(.badArguments, name)
+            case .failed(_, let e) where e == ENOENT: fault = ControlFault(.noFile, name)
+            case .failed: fault = ControlFault(.failed, name)
+            }
+            startReply(c, ReplyStream(.fault(fault)))
         }
     }
 
@@ -267,7 +423,7 @@ public final class ControlServer {
         guard let c = connections[fd] else { return }
         flushOrClose(c)
         guard !c.closed else { return }
-        if c.follow != nil { pump(c) } else { processInput(c) }
+        if c.follow != nil { pump(c) } else if c.reply != nil { produceReply(c) } else { processInput(c) }
     }
 
     /// A reader that takes nothing for `stalledWriterTimeout` seconds is closed.
@@ -291,6 +447,8 @@ public final class ControlServer {
         loop.unwatch(fd)
         Sys.close(fd)
         if let timer = c.stallTimer { loop.cancel(timer) }
+        if let timer = c.deadlineTimer { loop.cancel(timer) }
+        c.reply = nil  // a log being read is closed with it
         for f in c.follow ?? [] {
             Sys.close(f.fd)
             followers[f.path]?.remove(fd)
@@ -318,9 +476,19 @@ final class ControlConnection {
     var follow: [FollowedFile]?
     var lastProgress = EventLoop.now()
     var stallTimer: EventLoop.TimerID?
+    /// The auth deadline, then the idle deadline.
+    var deadlineTimer: EventLoop.TimerID?
+    /// A reply being produced as the client reads.
+    var reply: ReplyStream?
+    /// Accept order (the oldest unauthenticated connection makes room first).
+    let order: UInt64
+    let acceptedAt = EventLoop.now()
+    /// Last request bytes or reply completion (the idle deadline counts from it).
+    var lastActivity = EventLoop.now()
 
-    init(fd: Int32, peer: PeerCredentials, credentials: ControlCredentials?) {
+    init(fd: Int32, peer: PeerCredentials, credentials: ControlCredentials?, order: UInt64) {
         self.fd = fd
+        self.order = order
         self.peer = peer
         self.session = ControlSession(credentials: credentials, peer: peer)
     }

@@ -26,7 +26,7 @@ extension Daemon: ControlHandler {
         case .pid:
             reply(.ok([.pid(Int(PidFile.currentPID))]))
         case .status(let names):
-            reply(.ok(NameResolution.statusItems(names, all: supervisor.processes.map(snapshot))))
+            reply(.ok(NameResolution.statusItems(names, all: supervisor.processes.map(snapshot), unique: true)))
         case .start(let names, let wait):
             collect(NameResolution.select(names, from: processKeys()), reply: reply) { p, explicit, done in
                 self.start(p, wait: wait, explicit: explicit, done: done)
@@ -58,14 +58,6 @@ extension Daemon: ControlHandler {
                 p.stderrLog?.clear()
                 done(self.result(p, .success))
             }
-        case .readLog(let name, let channel, let offset, let length):
-            guard let key = NameResolution.process(name, in: processKeys()), let p = supervisor.byNamespec[key.namespec] else {
-                reply(.fault(ControlFault(.badName, name)))
-                return
-            }
-            reply(readFile(channel == .stdout ? p.stdoutPath : p.stderrPath, name: name, offset: offset, length: length))
-        case .readMainLog(let offset, let length):
-            reply(readFile(log.path, name: "supervisord", offset: offset, length: length))
         case .sendStdin(let name, let data):
             reply(sendStdin(name, data))
         case .reread:
@@ -99,7 +91,7 @@ extension Daemon: ControlHandler {
                 guard let self else { return }
                 self.requestShutdown()
             }
-        case .auth, .follow, .quit:
+        case .auth, .follow, .quit, .readLog, .readMainLog:
             reply(.fault(ControlFault(.badRequest, "handled by the server")))
         }
     }
@@ -323,18 +315,6 @@ extension Daemon: ControlHandler {
     }
 
     // MARK: - Logs and stdin
-
-    private func readFile(_ path: String?, name: String, offset: Int, length: Int) -> ControlResponse {
-        guard let path else { return .fault(ControlFault(.noFile, name)) }
-        do throws(LogTailError) {
-            return .ok([.log(try LogTail.read(path: path, offset: Int64(offset), length: Int64(length)))])
-        } catch {
-            // supervisord: a log file that is not there is NO_FILE; other errors FAILED.
-            if case .failed(_, let e) = error, e == ENOENT { return .fault(ControlFault(.noFile, name)) }
-            if case .badArguments = error { return .fault(ControlFault(.badArguments, name)) }
-            return .fault(ControlFault(.failed, name))
-        }
-    }
 
     private func sendStdin(_ name: String, _ data: [UInt8]) -> ControlResponse {
         guard let key = NameResolution.process(name, in: processKeys()), let p = supervisor.byNamespec[key.namespec] else {

@@ -85,21 +85,27 @@ public final class CtlConnection: CtlTransport {
         if address == .unsupported { throw .forNonUnixURL(serverURL) }
         do throws(SystemError) {
             switch address {
-            case .unix(let path): fd = try UnixSocket.connect(path: path)
-            case .tcp(let host, let port): fd = try InetSocket.connect(host: host, port: port)
+            case .unix(let path): fd = try UnixSocket.connect(path: path, timeout: ControlProtocol.clientConnectTimeout)
+            case .tcp(let host, let port): fd = try InetSocket.connect(host: host, port: port, timeout: ControlProtocol.clientConnectTimeout)
             case .unsupported: break
             }
         } catch {
             switch error.errno {
             case ENOENT: throw .noSuchFile
             case ECONNREFUSED: throw .refused
+            case ETIMEDOUT: throw .timedOut(what: "connecting to \(serverURL)", seconds: Int(ControlProtocol.clientConnectTimeout))
             default: throw .system(call: error.call, errno: error.errno)
             }
         }
         if let username, let password {
             // Authenticate first: the daemon answers nothing else before it.
             try write(ControlRequest.auth(user: username, password: password).encoded())
-            if case .fault = try readReply() { disconnect(); throw .authRequired }
+            do throws(CtlTransportError) {
+                if case .fault = try readReply(deadline: replyDeadline()) { throw CtlTransportError.authRequired }
+            } catch {
+                disconnect()
+                throw error
+            }
         }
     }
 
@@ -125,7 +131,7 @@ public final class CtlConnection: CtlTransport {
     private func exchange(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
         do {
             try write(request.encoded())
-            return try readReply()
+            return try readReply(deadline: request.waitsForProcesses ? nil : replyDeadline())
         } catch {
             disconnect()
             throw error
@@ -140,10 +146,10 @@ public final class CtlConnection: CtlTransport {
         CtlInterrupt.install()
         defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }
         try write(ControlRequest.follow(targets).encoded())
-        let status = try readStatus()
+        let status = try readStatus(deadline: replyDeadline())
         switch status {
         case .fault(let f):
-            _ = try? readLine()  // the end line
+            _ = try? readLine(deadline: replyDeadline())  // the end line
             if f.code == .authRequired || f.code == .authFailed { throw .authRequired }
             return f
         case .ok:
@@ -154,7 +160,8 @@ public final class CtlConnection: CtlTransport {
         while true {
             let line: [UInt8]
             do {
-                guard let l = try readLine(interruptible: true) else { return nil }
+                // No deadline: a quiet log is a live stream.
+                guard let l = try readLine(interruptible: true, deadline: nil) else { return nil }
                 line = l
             } catch .closed where CtlInterrupt.isSet {
                 return nil
@@ -182,8 +189,11 @@ public final class CtlConnection: CtlTransport {
         }
     }
 
-    private func readStatus() throws(CtlTransportError) -> ReplyStatus {
-        guard let line = try readLine() else { throw .closed }
+    /// When a reply line must have arrived by.
+    private func replyDeadline() -> Double { EventLoop.now() + ControlProtocol.clientReplyTimeout }
+
+    private func readStatus(deadline: Double?) throws(CtlTransportError) -> ReplyStatus {
+        guard let line = try readLine(deadline: deadline) else { throw .closed }
         do { return try ReplyLine.decodeStatus(line) } catch {
             switch error {
             case .wrongVersion(let v): throw .incompatible(v)
@@ -192,11 +202,12 @@ public final class CtlConnection: CtlTransport {
         }
     }
 
-    private func readReply() throws(CtlTransportError) -> ControlResponse {
-        let status = try readStatus()
+    /// A whole reply. The deadline is per line (a large reply keeps arriving).
+    private func readReply(deadline: Double?) throws(CtlTransportError) -> ControlResponse {
+        let status = try readStatus(deadline: deadline)
         var items: [ControlItem] = []
         while true {
-            guard let line = try readLine() else { throw .closed }
+            guard let line = try readLine(deadline: deadline == nil ? nil : replyDeadline()) else { throw .closed }
             let decoded: ReplyLine
             do { decoded = try ReplyLine.decodeBody(line) } catch { throw .incompatible("(malformed reply)") }
             switch decoded {
@@ -215,10 +226,13 @@ public final class CtlConnection: CtlTransport {
     }
 
     /// The next line without `\n`; nil at EOF. With `interruptible`, Ctrl-C
-    /// (EINTR with the flag set) ends the read with `.closed`.
-    private func readLine(interruptible: Bool = false) throws(CtlTransportError) -> [UInt8]? {
+    /// (EINTR with the flag set) ends the read with `.closed`. Past `deadline`
+    /// (monotonic seconds; nil: none) `.timedOut`; a line over
+    /// `ControlProtocol.maxReplyLine` is `.replyLineTooLong`.
+    private func readLine(interruptible: Bool = false, deadline: Double?) throws(CtlTransportError) -> [UInt8]? {
+        var searched = bufferStart
         while true {
-            if let nl = buffer[bufferStart...].firstIndex(of: 0x0A) {
+            if let nl = buffer[searched...].firstIndex(of: 0x0A) {
                 let line = Array(buffer[bufferStart..<nl])
                 bufferStart = nl + 1
                 if bufferStart > 64 * 1024 || bufferStart == buffer.count {
@@ -226,6 +240,23 @@ public final class CtlConnection: CtlTransport {
                     bufferStart = 0
                 }
                 return line
+            }
+            searched = buffer.count  // the next search starts at the new bytes
+            if buffer.count - bufferStart > ControlProtocol.maxReplyLine { throw .replyLineTooLong }
+            if let deadline {
+                let ready: Bool
+                do throws(SystemError) {
+                    ready = try SocketDeadline.wait(fd, events: Int16(POLLIN), deadline: deadline)
+                } catch {
+                    // EINTR: as for recv below.
+                    if CtlInterrupt.isSet {
+                        if interruptible { throw .closed }
+                        CtlInterrupt.clear()
+                        throw .system(call: "recv", errno: EINTR)
+                    }
+                    continue
+                }
+                if !ready { throw .timedOut(what: "a reply from \(serverURL)", seconds: Int(ControlProtocol.clientReplyTimeout)) }
             }
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)
             let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }

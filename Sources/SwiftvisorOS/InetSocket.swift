@@ -60,14 +60,15 @@ public enum InetSocket {
 
     /// Connect to `host:port` (blocking, CLOEXEC). A host that is not
     /// `localhost` or a dotted quad is EADDRNOTAVAIL with call "resolve".
-    public static func connect(host: String, port: Int) throws(SystemError) -> Int32 {
+    public static func connect(host: String, port: Int, timeout: Double) throws(SystemError) -> Int32 {
         guard let a = address(host, resolveNames: false) else { throw SystemError(call: "resolve(\(host))", errno: EADDRNOTAVAIL) }
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
         let fd = try syscall("socket(AF_INET)") { Glibc.socket(AF_INET, type, 0) }
-        if withAddress(a, port, { Glibc.connect(fd, $0, $1) }) != 0 {
-            let e = errno
+        do {
+            try SocketDeadline.connect(fd, deadline: EventLoop.now() + timeout) { withAddress(a, port, { Glibc.connect(fd, $0, $1) }) }
+        } catch {
             Sys.close(fd)
-            throw SystemError(call: "connect", errno: e)
+            throw error
         }
         // Requests and replies are small lines: send each at once.
         var one: Int32 = 1

@@ -1,6 +1,7 @@
 // Reading log files for `tail` and the readLog/tailLog calls: supervisord's
 // readFile and tailFile (options.py:2058-2129), byte for byte.
 import Glibc
+import SwiftvisorCore
 
 /// Why a log read failed; the names are supervisord's RPC fault names.
 public enum LogTailError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -21,27 +22,16 @@ public enum LogTailError: Error, Sendable, Equatable, CustomStringConvertible {
 public enum LogTail {
     /// supervisord `readFile`: a negative `offset` returns the last `-offset`
     /// bytes (clamped to the file) and requires `length == 0`; otherwise
-    /// `length` bytes from `offset` (`length == 0`: to the end).
-    public static func read(path: String, offset: Int64, length: Int64) throws(LogTailError) -> [UInt8] {
-        if offset < 0 && length != 0 { throw .badArguments }
-        if offset >= 0 && length < 0 { throw .badArguments }
-        let fd: Int32
-        do { fd = try Sys.open(path, O_RDONLY) } catch { throw .failed(path: path, errno: error.errno) }
-        defer { Sys.close(fd) }
-        do throws(SystemError) {
-            let size = Int64(try Sys.fstat(fd).st_size)
-            let start: Int64
-            let count: Int64
-            if offset < 0 {
-                start = max(0, size - (-offset))
-                count = min(-offset, size - start)
-            } else {
-                start = offset
-                count = length == 0 ? max(0, size - offset) : length
-            }
-            return try readRange(fd, start: start, count: count)
-        } catch {
-            throw .failed(path: path, errno: error.errno)
+    /// `length` bytes from `offset` (`length == 0`: to the end). At most
+    /// `limit` bytes (`LogReadRange.clamp`).
+    public static func read(path: String, offset: Int, length: Int,
+                            limit: Int = ControlProtocol.maxLogRead) throws(LogTailError) -> [UInt8] {
+        let reader = try LogReader(path: path, offset: offset, length: length, limit: limit)
+        var out: [UInt8] = []
+        while true {
+            let chunk = try reader.read(max: ControlProtocol.logItemBytes)
+            if chunk.isEmpty { return out }
+            out += chunk
         }
     }
 
@@ -56,18 +46,23 @@ public enum LogTail {
         guard let st = try? Sys.fstat(fd) else { return ([], offset, false) }
         let size = Int64(st.st_size)
         var offset = offset
-        var length = length
+        // Checked where it enters: a length from a client is clamped to the
+        // read bound, and offset + length saturates instead of trapping.
+        var length = min(max(length, 0), Int64(ControlProtocol.maxLogRead))
         var overflow = false
-        if size > offset + length {
+        func end() -> Int64 {
+            let (sum, overflowed) = offset.addingReportingOverflow(length)
+            return overflowed ? Int64.max : sum
+        }
+        if size > end() {
             overflow = true
             offset = size - 1
         }
-        if offset + length > size {
+        if end() > size {
             if offset > size - 1 { length = 0 }
-            offset = size - length
+            offset = size - min(length, size)
         }
         if offset < 0 { offset = 0 }
-        if length < 0 { length = 0 }
         let bytes = length == 0 ? [] : ((try? readRange(fd, start: offset, count: length)) ?? [])
         return (bytes, size, overflow)
     }
@@ -89,5 +84,62 @@ public enum LogTail {
         }
         out.removeSubrange(got...)
         return out
+    }
+}
+
+/// An open log file and a clamped range of it (`LogReadRange`), read a piece
+/// at a time: a `readlog` reply is produced while the client takes it, so the
+/// daemon holds one piece, never the whole range. The file stays open until
+/// the reader is released, so a rotation meanwhile does not change what is read.
+public final class LogReader {
+    private var fd: Int32
+    private var position: Int64
+    /// Bytes still to read.
+    public private(set) var remaining: Int64
+    public let path: String
+
+    public init(path: String, offset: Int, length: Int, limit: Int) throws(LogTailError) {
+        self.path = path
+        if offset < 0 && length != 0 { throw .badArguments }
+        if offset >= 0 && length < 0 { throw .badArguments }
+        do { fd = try Sys.open(path, O_RDONLY | O_NONBLOCK) } catch { throw .failed(path: path, errno: error.errno) }
+        let size: Int64
+        do { size = Int64(try Sys.fstat(fd).st_size) } catch {
+            Sys.close(fd)
+            throw .failed(path: path, errno: error.errno)
+        }
+        do throws(LogReadRange.BadArguments) {
+            let range = try LogReadRange.clamp(offset: offset, length: length, size: size, limit: limit)
+            position = range.start
+            remaining = range.count
+        } catch {
+            Sys.close(fd)
+            throw .badArguments
+        }
+    }
+
+    deinit { close() }
+
+    /// Up to `max` more bytes of the range; empty when it is done (or the file
+    /// was truncated under us: what is gone is not invented).
+    public func read(max: Int) throws(LogTailError) -> [UInt8] {
+        guard fd >= 0, remaining > 0, max > 0 else { return [] }
+        var out = [UInt8](repeating: 0, count: Int(min(Int64(max), remaining)))
+        let result = out.withUnsafeMutableBytes { b in
+            Result { () throws(SystemError) in try Sys.pread(fd, into: b, at: off_t(position)) }
+        }
+        let n: Int
+        do { n = try result.get() } catch { throw .failed(path: path, errno: error.errno) }
+        if n == 0 { remaining = 0; close(); return [] }
+        out.removeSubrange(n...)
+        position += Int64(n)
+        remaining -= Int64(n)
+        if remaining == 0 { close() }
+        return out
+    }
+
+    /// Release the descriptor now (also done when the reader is released).
+    public func close() {
+        if fd >= 0 { Sys.close(fd); fd = -1 }
     }
 }

@@ -151,16 +151,17 @@ public enum UnixSocket {
 
     /// Connect to `path` (blocking, CLOEXEC). ENOENT and ECONNREFUSED come back
     /// as SystemError so swiftvisorctl can print supervisorctl's messages.
-    public static func connect(path: String) throws(SystemError) -> Int32 {
-        let fd = try makeSocket(nonBlocking: false)
-        guard let r = withAddress(path, { Glibc.connect(fd, $0, $1) }) else {
+    /// Gives up with ETIMEDOUT after `timeout` seconds (a full backlog).
+    public static func connect(path: String, timeout: Double) throws(SystemError) -> Int32 {
+        let fd = try makeSocket(nonBlocking: true)
+        do {
+            try SocketDeadline.connect(fd, deadline: EventLoop.now() + timeout) {
+                guard let r = withAddress(path, { Glibc.connect(fd, $0, $1) }) else { errno = ENAMETOOLONG; return -1 }
+                return r
+            }
+        } catch {
             Sys.close(fd)
-            throw SystemError(call: "connect", errno: ENAMETOOLONG)
-        }
-        if r != 0 {
-            let e = errno
-            Sys.close(fd)
-            throw SystemError(call: "connect", errno: e)
+            throw error
         }
         return fd
     }

@@ -13,7 +13,7 @@ final class RawClient {
     private var buffer: [UInt8] = []
 
     init(_ path: String) throws {
-        fd = try UnixSocket.connect(path: path)
+        fd = try UnixSocket.connect(path: path, timeout: 5)
         var tv = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }

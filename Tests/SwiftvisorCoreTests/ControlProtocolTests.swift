@@ -142,3 +142,54 @@ final class ControlProtocolTests: XCTestCase {
         XCTAssertEqual(FaultCode(999).name, "FAULT_999")
     }
 }
+
+/// readlog/mainlog ranges: supervisord's readFile rules, every number a client
+/// can send handled without overflow, clamped to the file and the read bound.
+final class LogReadRangeTests: XCTestCase {
+    func r(_ offset: Int, _ length: Int, size: Int64 = 10, limit: Int = 1 << 20) -> LogReadRange? {
+        try? LogReadRange.clamp(offset: offset, length: length, size: size, limit: limit)
+    }
+
+    func test_supervisordRules() {
+        XCTAssertEqual(r(-4, 0), LogReadRange(start: 6, count: 4))
+        XCTAssertEqual(r(-100, 0), LogReadRange(start: 0, count: 10))
+        XCTAssertEqual(r(2, 3), LogReadRange(start: 2, count: 3))
+        XCTAssertEqual(r(7, 0), LogReadRange(start: 7, count: 3))
+        XCTAssertEqual(r(20, 0), LogReadRange(start: 10, count: 0))
+        XCTAssertNil(r(-1, 5), "negative offset with a length: BAD_ARGUMENTS")
+        XCTAssertNil(r(0, -5), "negative length: BAD_ARGUMENTS")
+    }
+
+    func test_extremeNumbers_neverOverflow_andStayWithinTheFile() {
+        XCTAssertEqual(r(Int.min, 0), LogReadRange(start: 0, count: 10))
+        XCTAssertEqual(r(Int.min + 1, 0), LogReadRange(start: 0, count: 10))
+        XCTAssertEqual(r(0, Int.max), LogReadRange(start: 0, count: 10))
+        XCTAssertEqual(r(Int.max, Int.max), LogReadRange(start: 10, count: 0))
+        XCTAssertEqual(r(0, 8_000_000_000), LogReadRange(start: 0, count: 10))
+        XCTAssertNil(r(Int.min, Int.max))
+        XCTAssertNil(r(Int.max, Int.min))
+        XCTAssertEqual(r(-1, 0, size: 0), LogReadRange(start: 0, count: 0))
+    }
+
+    func test_readBound_keepsTheNewestBytesOfATail_andTheFirstOfAForwardRead() {
+        let big: Int64 = 5_000_000_000
+        XCTAssertEqual(r(Int.min, 0, size: big, limit: 100), LogReadRange(start: big - 100, count: 100))
+        XCTAssertEqual(r(0, 0, size: big, limit: 100), LogReadRange(start: 0, count: 100))
+        XCTAssertEqual(r(7, Int.max, size: big, limit: 100), LogReadRange(start: 7, count: 100))
+    }
+}
+
+final class AuditLineEscapingTests: XCTestCase {
+    /// A name a client sent is written as on the wire: a newline, a control
+    /// byte, a space or `%` can never start a forged main-log line.
+    func test_auditLine_escapesEveryByteThatCouldForgeALine() {
+        guard case .success(let req)? = ControlRequest.decode(Array("stop web%0A2026-01-01%2000:00:00,000%20INFO%20forged%1B[0m%25 x".utf8)) else {
+            return XCTFail("decode")
+        }
+        let line = PeerCredentials(pid: 1, uid: 2, gid: 3).auditLine(for: req)
+        XCTAssertEqual(line, "stop web%0A2026-01-01%2000:00:00,000%20INFO%20forged%1B[0m%25 x requested by uid 2 pid 1")
+        XCTAssertFalse(line.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+        let stdin = PeerCredentials(pid: 1, uid: 2, gid: 3).auditLine(for: .sendStdin(name: "a\nb", data: [1, 2]))
+        XCTAssertEqual(stdin, "stdin a%0Ab (2 bytes) requested by uid 2 pid 1")
+    }
+}

@@ -8,6 +8,7 @@ final class ControlSessionTests: XCTestCase {
         actions.map {
             switch $0 {
             case .send(let b): return "send " + String(decoding: b, as: UTF8.self)
+            case .reply(let r): return "reply " + String(decoding: r.encoded(), as: UTF8.self)
             case .audit(let l): return "audit " + l
             case .perform(let r): return "perform \(r)"
             case .follow(let t): return "follow \(t.count)"
@@ -32,9 +33,13 @@ final class ControlSessionTests: XCTestCase {
         s.received(Array("version\n\npid\nfrob\n".utf8))
         XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.version)])
         XCTAssertEqual(s.next(pendingOutput: 0), [], "busy: the next line waits")
-        XCTAssertEqual(text(s.replied(.done)), ["send SWV1 OK\n.\n"])
+        XCTAssertEqual(text(s.replied(.done)), ["reply SWV1 OK\n.\n"])
+        XCTAssertEqual(s.next(pendingOutput: 0), [], "the reply is still being sent: the next line waits")
+        s.replySent()
         XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.pid)])
         _ = s.replied(.ok([.pid(1)]))
+        XCTAssertEqual(s.replied(.done), [], "a second reply to one request is dropped")
+        s.replySent()
         XCTAssertEqual(text(s.next(pendingOutput: 0)), ["send SWV1 ERR 1 UNKNOWN_METHOD:%20frob\n.\n"])
         XCTAssertEqual(s.replied(.done), [], "a reply nobody waits for is dropped")
     }
@@ -90,6 +95,7 @@ final class ControlSessionTests: XCTestCase {
         t.received(Array("version\nGET / HTTP/1.0\n".utf8))
         _ = t.next(pendingOutput: 0)
         _ = t.replied(.done)
+        t.replySent()
         XCTAssertEqual(text(t.next(pendingOutput: 0)), ["send SWV1 ERR 1 UNKNOWN_METHOD:%20GET\n.\n"])
     }
 

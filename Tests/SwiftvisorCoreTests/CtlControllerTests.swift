@@ -270,6 +270,24 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(run("tail -x web", d).exit, 1)
     }
 
+    /// supervisorctl 4.3.0 do_tail: after `-f` is taken as the modifier, two
+    /// more words are NAME CHANNEL and the channel is checked; more than three
+    /// words in all is too many. Nothing is followed, exit 1.
+    func test_tailFollow_extraArguments_areSupervisorctlsErrors_andFollowNothing() {
+        for (line, out) in [("tail -f -200 web", "Error: bad channel 'web'\n"),
+                            ("tail -f web worker:*", "Error: bad channel 'worker:*'\n"),
+                            ("tail -f web stderr extra", "Error: too many arguments\n" + CtlHelp.text("tail")!.joined(separator: "\n") + "\n")] {
+            let t = ScriptedTransport { r in if case .version = r { return .success(version) } else { return .success(.done) } }
+            t.followData = [(0, Array("x\n".utf8))]
+            let term = BufferTerminal()
+            let c = CtlController(serverURL: url, username: nil, password: nil, interactive: false, prompt: "x", transport: t, terminal: term)
+            c.onecmd(line)
+            XCTAssertEqual(term.text, out, line)
+            XCTAssertEqual(t.followed, [], line)
+            XCTAssertEqual(c.exitStatus, 1, line)
+        }
+    }
+
     func test_tail_faults() {
         XCTAssertEqual(run("tail redir stderr", daemon { _ in .fault(ControlFault(.noFile, "redir")) }).out, "redir: ERROR (no log file)\n")
         XCTAssertEqual(run("tail grp:*", daemon { _ in .fault(ControlFault(.badName, "grp:*")) }).out, "grp:*: ERROR (no such process name)\n")
@@ -308,7 +326,7 @@ final class CtlControllerTests: XCTestCase {
         t.followData = [(0, Array("hello\nwor".utf8)), (2, Array("x\n".utf8)), (0, Array("ld\n".utf8)), (4, Array("tail".utf8))]
         let term = BufferTerminal()
         let c = CtlController(serverURL: url, username: nil, password: nil, interactive: false, prompt: "x", transport: t, terminal: term)
-        c.onecmd("tail -f web worker:*")
+        c.onecmd("tail -f web,worker:*")
         XCTAssertEqual(t.followed, [[.process(name: "web", channel: .stdout), .process(name: "web", channel: .stderr),
                                      .process(name: "worker:w_0", channel: .stdout),
                                      .process(name: "worker:w_1", channel: .stdout), .process(name: "worker:w_1", channel: .stderr)]])

@@ -26,7 +26,38 @@ final class NameResolutionTests: XCTestCase {
 
     func test_select_groupStarAndColon_selectMembersInGivenOrder() {
         let members = Array(keys[1...2])
-        XCTAssertEqual(NameResolution.select(["worker:*", "worker:"], from: keys), [.group("worker", members), .group("worker", members)])
+        XCTAssertEqual(NameResolution.select(["worker:*"], from: keys), [.group("worker", members)])
+        XCTAssertEqual(NameResolution.select(["worker:"], from: keys), [.group("worker", members)])
+    }
+
+    /// `stop w:* w:* …` on one request line: the group once, so a 64 KiB line
+    /// cannot multiply into repeats × members results.
+    func test_select_repeatedGroup_isSelectedOnce_repeatedBadNamesStayInOrder() {
+        let members = Array(keys[1...2])
+        let many = Array(repeating: "worker:*", count: 5000) + ["worker:", "web", "web", "nope", "nope"]
+        let selections = NameResolution.select(many, from: keys)
+        XCTAssertEqual(selections.count, 5)
+        XCTAssertEqual(selections[0], .group("worker", members))
+        XCTAssertEqual(selections[1], .process(keys[0]))
+        XCTAssertEqual(selections[2], .process(keys[0]))
+        guard case .fault = selections[3], case .fault = selections[4] else { return XCTFail("\(selections)") }
+    }
+
+    /// The daemon's `status w:* w:* …` reply lists each process once and each
+    /// bad name once; the client's expansion of it (no `unique`) gives back
+    /// supervisorctl's line per name typed.
+    func test_statusItems_unique_answersEachNameOnce_andExpandsBackToSupervisorctlsLines() {
+        let infos = keys.map { ProcessSnapshot(name: $0.name, group: $0.group, state: 20, statename: "RUNNING") }
+        let args = Array(repeating: "worker:*", count: 20_000) + ["web", "nope", "nope", "worker:worker_00"]
+        let unique = NameResolution.statusItems(args, all: infos, unique: true)
+        func specs(_ items: [ControlItem]) -> [String] {
+            items.map { if case .process(let p) = $0 { return p.namespec } else if case .result(let r) = $0 { return "!" + r.arg! } else { return "?" } }
+        }
+        XCTAssertEqual(specs(unique), ["!nope", "worker:worker_00", "worker:worker_01", "web"])
+        let received = unique.compactMap { if case .process(let p) = $0 { return p } else { return nil } }
+        let expanded = NameResolution.statusItems(args, all: received)
+        XCTAssertEqual(expanded, NameResolution.statusItems(args, all: infos))
+        XCTAssertEqual(expanded.count, 20_000 * 2 + 1 + 2 + 1)
     }
 
     func test_select_bareHeterogeneousGroupName_isNoSuchProcess() {

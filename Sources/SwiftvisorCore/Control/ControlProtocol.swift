@@ -30,6 +30,54 @@ public enum ControlProtocol {
     /// seconds is closed: a client that never reads cannot pin a reply forever.
     public static let stalledWriterTimeout: Double = 60
 
+    /// Most bytes of a log one `readlog`/`mainlog` request returns: a longer
+    /// range is clamped (a negative OFFSET keeps the newest bytes, a positive
+    /// one the first bytes from OFFSET, so a client pages on). Whatever the
+    /// numbers sent, the daemon never reads more than this for one request.
+    public static let maxLogRead = 1024 * 1024
+
+    /// Raw bytes per `log` item: a read is sent as several items, read from the
+    /// file one at a time while the client takes them (clients concatenate).
+    public static let logItemBytes = 16 * 1024
+
+    /// A reply is produced item by item while fewer than this many encoded
+    /// bytes wait for the client: a client that does not read holds at most
+    /// this (plus one item) in the daemon, whatever the size of its reply.
+    public static let replyLowWater = 64 * 1024
+
+    /// Connections at once that have not authenticated (only when the server
+    /// section has `username=`/`password=`). A new one beyond this closes the
+    /// oldest unauthenticated one, so clients that never authenticate can hold
+    /// at most this many of `maxConnections` and never lock an operator out.
+    public static let maxUnauthenticated = 64
+
+    /// Seconds a connection has to authenticate (when credentials are
+    /// configured) before it is closed.
+    public static let authTimeout: Double = 10
+
+    /// Seconds a connection may sit with no request, reply or stream in
+    /// progress before it is closed.
+    public static let idleTimeout: Double = 300
+
+    /// Seconds the listener is left unwatched when no descriptor is free even
+    /// after closing the reserve one (then accepting is tried again).
+    public static let acceptRetryDelay: Double = 0.05
+
+    /// swiftvisorctl: longest reply line it reads (a `log`/`data` item is at
+    /// most 3 × 32 KiB encoded; a `process` item a few KiB). A longer line
+    /// ends the command with an error instead of growing a buffer without bound.
+    public static let maxReplyLine = 1024 * 1024
+
+    /// swiftvisorctl: seconds to wait for the connection to be accepted.
+    public static let clientConnectTimeout: Double = 10
+
+    /// swiftvisorctl: seconds to wait for each reply line. Not for `start` and
+    /// `stop`, which wait for the processes (as long as `startsecs` and
+    /// `stopwaitsecs` say; the server was proven alive by the version check
+    /// every command does first), nor for the lines of a follow stream
+    /// (`tail -f`, `fg`), which last while the stream does.
+    public static let clientReplyTimeout: Double = 30
+
     /// Bytes of an existing file sent when a follow starts (supervisord's
     /// tail_f_producer sends the last 1024 bytes).
     public static let followBacklog = 1024

@@ -72,15 +72,32 @@ public enum ControlRequest: Sendable, Equatable {
         }
     }
 
-    /// The request as a user would type it, for log lines: `stop web worker:*`.
-    /// The password of `auth` is never shown.
-    public var summary: String {
+    /// Whether the reply waits for processes (start until RUNNING, stop until
+    /// stopped): a client must not give up on it after a fixed time.
+    public var waitsForProcesses: Bool {
         switch self {
-        case .auth(let user, _): return "auth \(user)"
-        case .sendStdin(let name, let data): return "stdin \(name) (\(data.count) bytes)"
+        case .start(_, let wait): return wait
+        case .stop: return true
+        default: return false
+        }
+    }
+
+    /// The request as a user would type it, for log lines: `stop web worker:*`.
+    /// The password of `auth` is never shown. Every word is written as it
+    /// travels on the wire (percent-encoded: a space, `%`, a control byte or a
+    /// non-ASCII byte is `%HH`), so a name holding `%0A` can never start a
+    /// forged line in the main log.
+    public var summary: String {
+        func e(_ s: String) -> String { ControlEncoding.encode(s) }
+        switch self {
+        case .auth(let user, _): return "auth \(e(user))"
+        case .sendStdin(let name, let data): return "stdin \(e(name)) (\(data.count) bytes)"
         default:
-            let words = self.words.map { String(decoding: $0, as: UTF8.self) }
-            return words.joined(separator: " ")
+            return self.words.map { word in
+                var out: [UInt8] = []
+                ControlEncoding.encode(word, into: &out)
+                return String(decoding: out, as: UTF8.self)
+            }.joined(separator: " ")
         }
     }
 

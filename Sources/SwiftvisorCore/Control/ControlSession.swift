@@ -9,6 +9,10 @@ public struct ControlSession: Sendable {
     public enum Action: Sendable, Equatable {
         /// Queue these bytes for the client.
         case send([UInt8])
+        /// Send the handler's reply, produced piece by piece as the client
+        /// reads (a large reply never sits whole in memory); call `replySent`
+        /// when its end line is queued.
+        case reply(ControlResponse)
         /// Log this line to the main log (state-changing request, with the peer).
         case audit(String)
         /// Hand the request to the handler; call `replied` with its answer.
@@ -26,6 +30,8 @@ public struct ControlSession: Sendable {
     public private(set) var authenticated: Bool
     /// A request is with the handler.
     public private(set) var busy = false
+    /// The handler answered and its reply is being sent.
+    private var replying = false
     /// A follow stream is running (input is ignored from now on).
     public private(set) var streaming = false
     /// `.close` was issued: nothing more will be done.
@@ -71,11 +77,19 @@ public struct ControlSession: Sendable {
         return actions
     }
 
-    /// The handler's answer to the `.perform` in flight.
+    /// The handler's answer to the `.perform` in flight. The session stays
+    /// busy (no further request runs) until `replySent`.
     public mutating func replied(_ response: ControlResponse) -> [Action] {
-        guard busy, !closing else { return [] }
+        guard busy, !closing, !replying else { return [] }
+        replying = true
+        return [.reply(response)]
+    }
+
+    /// The reply of `.reply` is fully queued: the next request may run.
+    public mutating func replySent() {
+        guard replying else { return }
+        replying = false
         busy = false
-        return [.send(response.encoded())]
     }
 
     /// The follow targets are open: the stream starts.

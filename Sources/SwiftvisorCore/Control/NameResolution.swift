@@ -44,23 +44,34 @@ public enum NameResolution {
     /// `processes` is the daemon's order (the order results are returned in).
     public static func select(_ args: [String], from processes: [ProcessKey]) -> [NameSelection] {
         if args.contains("all") { return [.all(processes)] }
-        return args.map { arg in
+        // Indexed once, so a request of many names costs one lookup per name.
+        let known = Set(processes)
+        var byGroup: [String: [ProcessKey]] = [:]
+        for key in processes { byGroup[key.group, default: []].append(key) }
+        // A group named again (`g:* g:* g:`) is selected once: a repeat would
+        // only find its processes already done (start/stop skip them), and one
+        // request line must not multiply into members × repeats results.
+        var groupsSeen = Set<String>()
+        var out: [NameSelection] = []
+        for arg in args {
             let (group, process) = split(arg)
             if let process {
                 let key = ProcessKey(group: group, name: process)
                 // A bare name (`grp`) only matches a process of the same name in a
                 // group of that name: a [group:grp] name is NOT a selector here.
-                if processes.contains(key) { return .process(key) }
-                return .fault(NameResult(group: group, name: process, code: .badName,
-                                         description: ControlFault(.badName, arg).message, arg: arg))
+                if known.contains(key) { out.append(.process(key)); continue }
+                out.append(.fault(NameResult(group: group, name: process, code: .badName,
+                                             description: ControlFault(.badName, arg).message, arg: arg)))
+                continue
             }
-            let members = processes.filter { $0.group == group }
-            if members.isEmpty {
-                return .fault(NameResult(group: group, name: nil, code: .badName,
-                                         description: ControlFault(.badName, group).message, arg: arg))
+            guard let members = byGroup[group] else {
+                out.append(.fault(NameResult(group: group, name: nil, code: .badName,
+                                             description: ControlFault(.badName, group).message, arg: arg)))
+                continue
             }
-            return .group(group, members)
+            if groupsSeen.insert(group).inserted { out.append(.group(group, members)) }
         }
+        return out
     }
 
     /// Resolve arguments that must each name one process (clear, and the single
@@ -68,11 +79,12 @@ public enum NameResolution {
     /// prints as `g:None: ERROR (no such process)`.
     public static func selectProcesses(_ args: [String], from processes: [ProcessKey]) -> [NameSelection] {
         if args.contains("all") { return [.all(processes)] }
+        let known = Set(processes)
         return args.map { arg in
             let (group, process) = split(arg)
             if let process {
                 let key = ProcessKey(group: group, name: process)
-                if processes.contains(key) { return .process(key) }
+                if known.contains(key) { return .process(key) }
             }
             return .fault(NameResult(group: group, name: process, code: .badName,
                                      description: ControlFault(.badName, arg).message, arg: arg))
@@ -92,19 +104,32 @@ public enum NameResolution {
     /// is what supervisorctl prints), then the matching snapshots in argument
     /// order, each argument's matches in lexical (group, name) order. No names,
     /// or `all`, lists everything. Exactly supervisorctl's do_status filtering.
-    public static func statusItems(_ args: [String], all: [ProcessSnapshot]) -> [ControlItem] {
+    ///
+    /// With `unique` (what the daemon sends) every argument and every process
+    /// appears at most once, however often it was named (`status w:* w:* …`):
+    /// the reply is bounded by the process table, not by the request. The
+    /// client gets supervisorctl's repeated lines back by running this again,
+    /// without `unique`, over the snapshots it received.
+    public static func statusItems(_ args: [String], all: [ProcessSnapshot], unique: Bool = false) -> [ControlItem] {
         let sorted = all.sorted { ($0.group, $0.name) < ($1.group, $1.name) }
         if args.isEmpty || args.contains("all") { return sorted.map { .process($0) } }
+        var byGroup: [String: [ProcessSnapshot]] = [:]
+        for p in sorted { byGroup[p.group, default: []].append(p) }
+        var argsSeen = Set<String>()
+        var processesSeen = Set<ProcessKey>()
         var errors: [ControlItem] = []
         var matches: [ControlItem] = []
         for arg in args {
+            if unique && !argsSeen.insert(arg).inserted { continue }
             let (group, process) = split(arg)
-            let found = sorted.filter { $0.group == group && (process == nil || $0.name == process) }
+            let found = (byGroup[group] ?? []).filter { process == nil || $0.name == process }
             if found.isEmpty {
                 errors.append(.result(NameResult(group: group, name: process, code: .badName,
                                                  description: ControlFault(.badName, arg).message, arg: arg)))
             }
-            matches += found.map { .process($0) }
+            for p in found where !unique || processesSeen.insert(ProcessKey(group: p.group, name: p.name)).inserted {
+                matches.append(.process(p))
+            }
         }
         return errors + matches
     }

@@ -114,6 +114,9 @@ public final class CtlController {
             case .system(let call, let errno):
                 pythonError(Self.pythonErrorClass(errno), "[Errno \(errno)] \(Self.errnoText[errno] ?? "\(call) failed")")
             case .closed: pythonError("http.client.RemoteDisconnected", "Remote end closed connection without response")
+            case .timedOut(let what, let seconds): pythonError("TimeoutError", "no answer while waiting for \(what) (\(seconds) s)")
+            case .replyLineTooLong:
+                pythonError("ValueError", "reply line from \(serverURL) longer than \(ControlProtocol.maxReplyLine) bytes: not a swiftvisord reply")
             }
         case .unexpectedFault(let f):
             pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(pythonRepr(f.message))>")
@@ -277,8 +280,23 @@ public final class CtlController {
         if json {
             output(CtlJSON.status(infos, errors: bad))
         } else {
-            for r in bad { output(Self.statusError(r)) }
-            StatusFormatter.statusLines(infos).forEach(output)
+            // The daemon answers each name once; supervisorctl prints a line per
+            // name as typed (`status web web` shows web twice): expand again here.
+            var lines = infos
+            var lineErrors = bad
+            if !words.isEmpty && !words.contains("all") {
+                lines = []
+                lineErrors = []
+                for item in NameResolution.statusItems(words, all: infos) {
+                    switch item {
+                    case .process(let p): lines.append(p)
+                    case .result(let r): lineErrors.append(r)
+                    default: break
+                    }
+                }
+            }
+            for r in lineErrors { output(Self.statusError(r)) }
+            StatusFormatter.statusLines(lines).forEach(output)
         }
         if !bad.isEmpty { exitStatus = CtlExitStatus.statusUnknown }
         if infos.contains(where: \.isStopped) { exitStatus = CtlExitStatus.statusNotRunning }

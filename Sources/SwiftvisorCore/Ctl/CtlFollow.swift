@@ -1,12 +1,19 @@
 // swiftvisorctl's `tail -f` over several processes (an extension:
-// supervisorctl follows one process and one channel): `tail -f web 'worker:*'`
-// streams both channels of every named process, each line prefixed `name | `.
+// supervisorctl follows one process and one channel): `tail -f web,'worker:*'`
+// or `tail -f 'worker:*'` streams both channels of every named process, each
+// line prefixed `name | `.
 
 enum CtlFollow {
-    /// Whether `tail -f ARGS` asks for the multi-process form: more than one
-    /// name, or a group selector (`g:*`, `g:`, `all`). A trailing
-    /// `stdout`/`stderr` restricts the channel and is not a name.
+    /// Whether `tail -f ARGS` asks for the multi-process form: one argument
+    /// that is a group selector (`g:*`, `g:`, `all`) or a comma-separated
+    /// list of names (`web,worker:*`), optionally followed by `stdout` or
+    /// `stderr`. Only argument lists that supervisorctl would send to the
+    /// server as a name no process has: every other list gets supervisorctl's
+    /// own answer (do_tail at 4.3.0: `tail -f -200 web` is `Error: bad channel
+    /// 'web'`, `tail -f web stderr x` is `Error: too many arguments`).
     static func isMultiTarget(_ args: [String]) -> Bool {
+        guard args.count == 1 || (args.count == 2 && LogChannel(rawValue: args[1].lowercased()) != nil) else { return false }
+        guard !args[0].hasPrefix("-") else { return false }
         let (names, _) = split(args)
         return names.count > 1 || names.contains(where: isSelector)
     }
@@ -16,10 +23,11 @@ enum CtlFollow {
     }
 
     static func split(_ args: [String]) -> (names: [String], channels: [LogChannel]) {
-        if args.count >= 2, let ch = LogChannel(rawValue: args[args.count - 1].lowercased()) {
-            return (Array(args.dropLast()), [ch])
+        let names = args.first.map { $0.split(separator: ",", omittingEmptySubsequences: true).map(String.init) } ?? []
+        if args.count == 2, let ch = LogChannel(rawValue: args[1].lowercased()) {
+            return (names, [ch])
         }
-        return (args, [.stdout, .stderr])
+        return (names, [.stdout, .stderr])
     }
 
     static func run(_ ctl: CtlController, args: [String]) throws(CtlAbort) {

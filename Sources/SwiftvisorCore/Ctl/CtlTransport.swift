@@ -21,6 +21,13 @@ public enum CtlTransportError: Error, Sendable, Equatable {
     case system(call: String, errno: Int32)
     /// The daemon closed the connection before the end of the reply.
     case closed
+    /// No connection, or no reply, within the deadline: what was awaited and
+    /// for how many seconds (`ControlProtocol.clientConnectTimeout`,
+    /// `clientReplyTimeout`).
+    case timedOut(what: String, seconds: Int)
+    /// A reply line longer than `ControlProtocol.maxReplyLine`: not a
+    /// swiftvisord reply (swiftvisorctl stops reading instead of buffering it).
+    case replyLineTooLong
 }
 
 extension CtlTransportError {
