@@ -203,10 +203,25 @@ public final class ControlServer {
         if c.processing || c.closed { return }
         c.processing = true
         // Again after each batch: a handler that replied at once freed the
-        // session for the next pipelined line.
+        // session for the next pipelined line. One batch per wakeup: a client
+        // that pipelines many costly requests (64 KiB `status` lines) gets one
+        // answered per loop round, the others' requests in between.
+        var batches = 0
         while !c.closed {
+            if batches == 1 {
+                if c.resumeTimer == nil {
+                    // A timer due now runs in the next round, after the fds (EventLoop.runDueTimers).
+                    c.resumeTimer = loop.schedule(at: EventLoop.now()) { [weak self, weak c] in
+                        guard let self, let c, !c.closed else { return }
+                        c.resumeTimer = nil
+                        self.processInput(c)
+                    }
+                }
+                break
+            }
             let actions = c.session.next(pendingOutput: c.pendingOutput)
             if actions.isEmpty { break }
+            batches += 1
             perform(actions, on: c)
         }
         c.processing = false
@@ -448,6 +463,7 @@ public final class ControlServer {
         Sys.close(fd)
         if let timer = c.stallTimer { loop.cancel(timer) }
         if let timer = c.deadlineTimer { loop.cancel(timer) }
+        if let timer = c.resumeTimer { loop.cancel(timer) }
         c.reply = nil  // a log being read is closed with it
         for f in c.follow ?? [] {
             Sys.close(f.fd)
@@ -480,6 +496,8 @@ final class ControlConnection {
     var deadlineTimer: EventLoop.TimerID?
     /// A reply being produced as the client reads.
     var reply: ReplyStream?
+    /// More pipelined requests wait for the next loop round.
+    var resumeTimer: EventLoop.TimerID?
     /// Accept order (the oldest unauthenticated connection makes room first).
     let order: UInt64
     let acceptedAt = EventLoop.now()

@@ -25,6 +25,21 @@ final class ControlClient {
         fd = s
     }
 
+    /// Connect to 127.0.0.1:`port`; nil when nothing listens there.
+    init?(port: Int) {
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { return nil }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = UInt16(port).bigEndian
+        sin.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        let ok = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard ok == 0 else { close(s); return nil }
+        fd = s
+    }
+
     deinit { close(fd) }
 
     /// Write all of `bytes`; false when the peer is gone.
