@@ -10,21 +10,6 @@ final class ControlInetTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox.cleanup() }
 
-    /// A loopback port that was free a moment ago (the kernel picks it).
-    private func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var sin = sockaddr_in()
-        sin.sin_family = sa_family_t(AF_INET)
-        sin.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &sin) { p in
-            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-        }
-        guard ok else { throw XCTSkip("cannot bind a loopback TCP port here (errno \(errno))") }
-        return Int(UInt16(bigEndian: sin.sin_port))
-    }
-
     /// A config with only an inet server (no [unix_http_server]).
     private func writeInetConfig(port: Int, auth: String = "", serverurl: String? = nil, programs: String) throws {
         try sandbox.writeConfig("""
@@ -49,7 +34,7 @@ final class ControlInetTests: XCTestCase {
     }
 
     func test_inetOnlyConfig_isControlledOverLoopbackTCP_andRequestsAreAuditedWithThePeerAddress() throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         try writeInetConfig(port: port, programs: "[program:web]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
         try startAndWaitForPort(port)
         waitUntil("web RUNNING") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
@@ -73,7 +58,7 @@ final class ControlInetTests: XCTestCase {
     }
 
     func test_inetCredentials_areRequiredOverTCP() throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         try writeInetConfig(port: port, auth: "username=admin\npassword=s3cret",
                             programs: "[program:idle]\ncommand=/bin/sleep 1000\nautostart=false\n")
         try sandbox.startDaemon()
@@ -89,7 +74,7 @@ final class ControlInetTests: XCTestCase {
     }
 
     func test_portInUse_isSupervisordsAlreadyListeningError_andNothingStarts() throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         // Hold the port the way another program would.
         let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(holder) }
@@ -110,9 +95,9 @@ final class ControlInetTests: XCTestCase {
     }
 
     func test_reloadWithANewPort_servesTheNewPort_andClosesTheOld() throws {
-        let first = try freePort()
-        var second = try freePort()
-        while second == first { second = try freePort() }  // the kernel may hand the same port out again
+        let first = try freeLoopbackPort()
+        var second = try freeLoopbackPort()
+        while second == first { second = try freeLoopbackPort() }  // the kernel may hand the same port out again
         try writeInetConfig(port: first, programs: "")
         try startAndWaitForPort(first)
         try writeInetConfig(port: second, programs: "")
@@ -124,7 +109,7 @@ final class ControlInetTests: XCTestCase {
     }
 
     func test_ctlToAPortWithNothingListening_saysRefusedConnection() throws {
-        let port = try freePort()
+        let port = try freeLoopbackPort()
         try writeInetConfig(port: port, programs: "")
         let r = try sandbox.ctl("status")
         XCTAssertEqual(r.stdout, "http://127.0.0.1:\(port) refused connection\n")

@@ -355,7 +355,7 @@ final class ControlSocketTests: XCTestCase {
         """)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
-        p.arguments = ["-c", sandbox.configPath, "tail", "-f", "a", "w:*"]
+        p.arguments = ["-c", sandbox.configPath, "tail", "-f", "a,w:*"]
         let outFile = sandbox.dir + "/follow.txt"
         FileManager.default.createFile(atPath: outFile, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))

@@ -44,6 +44,16 @@ final class ControlSessionTests: XCTestCase {
         XCTAssertEqual(s.replied(.done), [], "a reply nobody waits for is dropped")
     }
 
+    /// A reply the server produces itself (readlog), without `replied`.
+    func test_replySent_withoutReplied_freesTheSessionForTheNextLine() {
+        var s = session()
+        s.received(Array("readlog web stdout 0 0\nversion\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.readLog(name: "web", channel: .stdout, offset: 0, length: 0))])
+        XCTAssertEqual(s.next(pendingOutput: 0), [])
+        s.replySent()
+        XCTAssertEqual(s.next(pendingOutput: 0), [.perform(.version)])
+    }
+
     func test_stateChangingRequest_isAuditedWithPeer() {
         var s = session()
         s.received(Array("stop web\n".utf8))

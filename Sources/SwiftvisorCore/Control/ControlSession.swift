@@ -85,9 +85,11 @@ public struct ControlSession: Sendable {
         return [.reply(response)]
     }
 
-    /// The reply of `.reply` is fully queued: the next request may run.
+    /// The reply to the request in flight is fully queued (the handler's,
+    /// or one the server produced itself, as for `readlog`): the next
+    /// request may run.
     public mutating func replySent() {
-        guard replying else { return }
+        guard busy else { return }
         replying = false
         busy = false
     }

@@ -3,6 +3,7 @@
 // bounded by a deadline. Independent of swiftvisorctl on purpose: the fuzz and
 // chaos checks must speak to the daemon the way any client might.
 import Foundation
+import XCTest
 
 final class ControlClient {
     let fd: Int32
@@ -149,4 +150,19 @@ extension Sandbox {
         guard let c = ControlClient(path: socketPath), case .ok = c.request("pid", timeout: 2) else { return nil }
         return c
     }
+}
+
+/// A loopback port that was free a moment ago (the kernel picks it).
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var sin = sockaddr_in()
+    sin.sin_family = sa_family_t(AF_INET)
+    sin.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let ok = withUnsafeMutablePointer(to: &sin) { p in
+        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+    }
+    guard ok else { throw XCTSkip("cannot bind a loopback TCP port here (errno \(errno))") }
+    return Int(UInt16(bigEndian: sin.sin_port))
 }
