@@ -157,20 +157,16 @@ public final class ControlServer {
         }
     }
 
-    /// An unauthenticated connection has `authTimeout` seconds from its
-    /// accept; any connection with nothing in progress is closed after
-    /// `idleTimeout` seconds. A request in flight, a reply being written (the
-    /// stall timer watches that) and a follow stream are not idle.
+    /// The auth deadline and the idle timeout (`ConnectionDeadline`).
     private func checkDeadline(_ c: ControlConnection) {
         let now = EventLoop.now()
-        if !c.session.authenticated {
-            if now - c.acceptedAt >= ControlProtocol.authTimeout { closeConnection(c.fd); return }
-            armDeadline(c, at: c.acceptedAt + ControlProtocol.authTimeout)
-            return
+        let active = c.session.busy || c.session.streaming || c.reply != nil || c.pendingOutput > 0
+        if active { c.lastActivity = now }
+        switch ConnectionDeadline.decide(now: now, acceptedAt: c.acceptedAt, lastActivity: c.lastActivity,
+                                         authenticated: c.session.authenticated, active: active) {
+        case .close: closeConnection(c.fd)
+        case .checkAt(let t): armDeadline(c, at: t)
         }
-        if c.session.busy || c.session.streaming || c.reply != nil || c.pendingOutput > 0 { c.lastActivity = now }
-        if now - c.lastActivity >= ControlProtocol.idleTimeout { closeConnection(c.fd); return }
-        armDeadline(c, at: c.lastActivity + ControlProtocol.idleTimeout)
     }
 
     // MARK: reading and requests

@@ -141,3 +141,36 @@ final class ControlSessionTests: XCTestCase {
         XCTAssertEqual(t.next(pendingOutput: 0), [])
     }
 }
+
+/// The server's own reasons to close a connection, on a fake clock.
+final class ConnectionDeadlineTests: XCTestCase {
+    let auth = ControlProtocol.authTimeout
+    let idle = ControlProtocol.idleTimeout
+
+    func test_unauthenticated_isClosedAtTheAuthDeadline_whateverItDoes() {
+        XCTAssertEqual(ConnectionDeadline.decide(now: 100, acceptedAt: 100, lastActivity: 100, authenticated: false, active: false),
+                       .checkAt(100 + auth))
+        XCTAssertEqual(ConnectionDeadline.decide(now: 100 + auth - 0.001, acceptedAt: 100, lastActivity: 100 + auth - 0.01,
+                                                 authenticated: false, active: true), .checkAt(100 + auth))
+        XCTAssertEqual(ConnectionDeadline.decide(now: 100 + auth, acceptedAt: 100, lastActivity: 100 + auth, authenticated: false, active: true),
+                       .close, "sending bytes (requests that get AUTH_REQUIRED) does not extend the deadline")
+    }
+
+    func test_authenticated_idleConnection_isClosedAfterTheIdleTimeout_countedFromItsLastActivity() {
+        XCTAssertEqual(ConnectionDeadline.decide(now: 50, acceptedAt: 0, lastActivity: 40, authenticated: true, active: false),
+                       .checkAt(40 + idle))
+        XCTAssertEqual(ConnectionDeadline.decide(now: 40 + idle, acceptedAt: 0, lastActivity: 40, authenticated: true, active: false), .close)
+    }
+
+    func test_activeConnection_aWaitingStartOrAQuietFollow_isNeverIdle() {
+        XCTAssertEqual(ConnectionDeadline.decide(now: 10_000, acceptedAt: 0, lastActivity: 0, authenticated: true, active: true),
+                       .checkAt(10_000 + idle))
+    }
+
+    func test_documentedValues() {
+        XCTAssertEqual(auth, 10)
+        XCTAssertEqual(idle, 300)
+        XCTAssertEqual(ControlProtocol.maxUnauthenticated, 64)
+        XCTAssertEqual(ControlProtocol.maxLogRead, 1 << 20)
+    }
+}
