@@ -113,10 +113,11 @@ public final class ControlServer {
         }
     }
 
-    /// accept() failed for lack of descriptors. Close the oldest waiting
-    /// connection with the reserve descriptor (the client sees EOF at once, not
-    /// a hang), and if even that fails stop watching the listener for a moment:
-    /// a readable listener that cannot be accepted would wake the loop forever.
+    /// accept() failed for lack of descriptors. Give up the reserve descriptor
+    /// to accept the oldest waiting connection and close it at once (its
+    /// client sees EOF, not a hang), then take the reserve back; if even that
+    /// fails, stop watching the listener for a moment: a readable listener
+    /// that cannot be accepted would wake the loop forever.
     private func outOfDescriptors() {
         if reserveFD >= 0 {
             Sys.close(reserveFD)

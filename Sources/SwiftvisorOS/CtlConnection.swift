@@ -248,6 +248,7 @@ public final class CtlConnection: CtlTransport {
                 do throws(SystemError) {
                     ready = try SocketDeadline.wait(fd, events: Int16(POLLIN), deadline: deadline)
                 } catch {
+                    guard error.errno == EINTR else { throw .system(call: "poll", errno: error.errno) }
                     // EINTR: as for recv below.
                     if CtlInterrupt.isSet {
                         if interruptible { throw .closed }
