@@ -93,7 +93,7 @@ public final class CtlConnection: CtlTransport {
             switch error.errno {
             case ENOENT: throw .noSuchFile
             case ECONNREFUSED: throw .refused
-            case ETIMEDOUT: throw .timedOut(what: "connecting to \(serverURL)", seconds: Int(ControlProtocol.clientConnectTimeout))
+            case ETIMEDOUT: throw .timedOut(what: "the connection to \(serverURL)", seconds: Int(ControlProtocol.clientConnectTimeout))
             default: throw .system(call: error.call, errno: error.errno)
             }
         }

@@ -440,6 +440,21 @@ final class HostileRequestTests: XCTestCase {
         XCTAssertTrue((r.stdout + r.stderr).contains("longer than 1048576 bytes"), r.stdout + r.stderr)
     }
 
+    /// A socket whose backlog is full (a daemon that stopped accepting): the
+    /// connect gives up at its deadline with a clear error.
+    func test_ctl_serverThatNeverAccepts_connectTimesOut() throws {
+        let path = sandbox.dir + "/full.sock"
+        let server = try FullBacklogSocket(path: path)
+        defer { server.stop() }
+        let t0 = monotonicNow()
+        let r = try sandbox.run(Binaries.swiftvisorctl, ["-s", "unix://\(path)", "pid"], timeout: 60)
+        let elapsed = monotonicNow() - t0
+        XCTAssertGreaterThan(elapsed, 9)
+        XCTAssertLessThan(elapsed, 25)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue((r.stdout + r.stderr).contains("no answer while waiting for the connection to unix://\(path) (10 s)"), r.stdout + r.stderr)
+    }
+
     /// A server that accepts and never answers: the version check every
     /// command starts with gives up at the reply deadline with a clear error.
     /// (In-process, with the connection's own code, so the test need not wait
@@ -469,6 +484,39 @@ final class HostileRequestTests: XCTestCase {
             if n == 0 { return true }
             return errno != EAGAIN && errno != EWOULDBLOCK
         }
+    }
+}
+
+/// A listening Unix socket that never accepts, its backlog already full: a
+/// connect to it neither succeeds nor fails (a blocking one would wait forever).
+final class FullBacklogSocket {
+    let fd: Int32
+    private var fillers: [Int32] = []
+    private let path: String
+    init(path: String) throws {
+        self.path = path
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, listen(fd, 0) == 0 else { throw XCTSkip("cannot listen on \(path)") }
+        for _ in 0..<16 {
+            let c = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            let r = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            if r != 0 { close(c); return }  // EAGAIN: the backlog is full
+            fillers.append(c)
+        }
+        throw XCTSkip("could not fill the backlog of \(path)")
+    }
+    func stop() {
+        for c in fillers { close(c) }
+        close(fd)
+        unlink(path)
     }
 }
 
