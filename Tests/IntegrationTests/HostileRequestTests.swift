@@ -440,25 +440,30 @@ final class HostileRequestTests: XCTestCase {
         XCTAssertTrue((r.stdout + r.stderr).contains("longer than 1048576 bytes"), r.stdout + r.stderr)
     }
 
+    /// `swiftvisorctl -s unix://PATH pid` gives up after `seconds` (not much
+    /// later), exit status 1, with `message` in its output.
+    private func assertCtlGivesUp(path: String, after seconds: Double, saying message: String,
+                                  file: StaticString = #filePath, line: UInt = #line) throws {
+        let t0 = monotonicNow()
+        let r = try sandbox.run(Binaries.swiftvisorctl, ["-s", "unix://\(path)", "pid"], timeout: 60)
+        let elapsed = monotonicNow() - t0
+        XCTAssertGreaterThan(elapsed, seconds - 1, file: file, line: line)
+        XCTAssertLessThan(elapsed, seconds + 15, file: file, line: line)
+        XCTAssertEqual(r.status, 1, file: file, line: line)
+        XCTAssertTrue((r.stdout + r.stderr).contains(message), r.stdout + r.stderr, file: file, line: line)
+    }
+
     /// A socket whose backlog is full (a daemon that stopped accepting): the
     /// connect gives up at its deadline with a clear error.
     func test_ctl_serverThatNeverAccepts_connectTimesOut() throws {
         let path = sandbox.dir + "/full.sock"
         let server = try FullBacklogSocket(path: path)
         defer { server.stop() }
-        let t0 = monotonicNow()
-        let r = try sandbox.run(Binaries.swiftvisorctl, ["-s", "unix://\(path)", "pid"], timeout: 60)
-        let elapsed = monotonicNow() - t0
-        XCTAssertGreaterThan(elapsed, 9)
-        XCTAssertLessThan(elapsed, 25)
-        XCTAssertEqual(r.status, 1)
-        XCTAssertTrue((r.stdout + r.stderr).contains("no answer while waiting for the connection to unix://\(path) (10 s)"), r.stdout + r.stderr)
+        try assertCtlGivesUp(path: path, after: 10, saying: "no answer while waiting for the connection to unix://\(path) (10 s)")
     }
 
     /// A server that accepts and never answers: the version check every
-    /// command starts with gives up at the reply deadline with a clear error.
-    /// (In-process, with the connection's own code, so the test need not wait
-    /// the 30 s default: the deadline logic is the same.)
+    /// command starts with gives up at the 30 s reply deadline with a clear error.
     func test_ctl_silentServer_timesOut() throws {
         let path = sandbox.dir + "/silent.sock"
         let server = try FakeServer(path: path) { fd in
@@ -466,13 +471,7 @@ final class HostileRequestTests: XCTestCase {
             while recv(fd, &b, b.count, 0) > 0 {}
         }
         defer { server.stop() }
-        let t0 = monotonicNow()
-        let r = try sandbox.run(Binaries.swiftvisorctl, ["-s", "unix://\(path)", "pid"], timeout: 60)
-        let elapsed = monotonicNow() - t0
-        XCTAssertGreaterThan(elapsed, 29)
-        XCTAssertLessThan(elapsed, 45)
-        XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue((r.stdout + r.stderr).contains("no answer while waiting for a reply from unix://\(path) (30 s)"), r.stdout + r.stderr)
+        try assertCtlGivesUp(path: path, after: 30, saying: "no answer while waiting for a reply from unix://\(path) (30 s)")
     }
 
     /// Read whatever the server sent; true when it has closed the connection.
@@ -487,6 +486,24 @@ final class HostileRequestTests: XCTestCase {
     }
 }
 
+private func unixAddress(_ path: String) -> sockaddr_un {
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
+    return addr
+}
+
+/// A Unix socket bound to `path` and listening.
+private func listeningUnixSocket(path: String, backlog: Int32) throws -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+    var addr = unixAddress(path)
+    let bound = withUnsafePointer(to: &addr) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0, listen(fd, backlog) == 0 else { close(fd); throw XCTSkip("cannot listen on \(path)") }
+    return fd
+}
+
 /// A listening Unix socket that never accepts, its backlog already full: a
 /// connect to it neither succeeds nor fails (a blocking one would wait forever).
 final class FullBacklogSocket {
@@ -495,14 +512,8 @@ final class FullBacklogSocket {
     private let path: String
     init(path: String) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 0) == 0 else { throw XCTSkip("cannot listen on \(path)") }
+        fd = try listeningUnixSocket(path: path, backlog: 0)
+        var addr = unixAddress(path)
         for _ in 0..<16 {
             let c = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
             let r = withUnsafePointer(to: &addr) {
@@ -527,14 +538,7 @@ final class FakeServer: @unchecked Sendable {
     private let path: String
     init(path: String, serve: @escaping @Sendable (Int32) -> Void) throws {
         self.path = path
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &addr.sun_path) { raw in for (i, b) in path.utf8.enumerated() { raw[i] = b } }
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard ok == 0, listen(fd, 16) == 0 else { throw XCTSkip("cannot listen on \(path)") }
+        fd = try listeningUnixSocket(path: path, backlog: 16)
         let listener = fd
         Thread.detachNewThread {
             while true {
