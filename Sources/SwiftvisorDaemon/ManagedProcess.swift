@@ -18,6 +18,8 @@ final class ManagedProcess {
     /// a grandchild keeps the write end open.
     var outputPipes: [OutputPipe] = []
     var timer: EventLoop.TimerID?
+    /// Set between the leader's reap and the group's end in a group stop.
+    var groupWatch: (any GroupExitWatching)?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
 

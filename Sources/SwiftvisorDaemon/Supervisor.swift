@@ -75,6 +75,8 @@ public final class Supervisor {
     }
 
     func removeProcess(_ p: ManagedProcess) {
+        p.groupWatch?.cancel()
+        p.groupWatch = nil
         closeLogs(p)
         processes.removeAll { $0 === p }
         byNamespec[p.namespec] = nil
@@ -158,6 +160,8 @@ public final class Supervisor {
                     self.reapChildren()
                     self.feed(p, .timer)
                 }
+            case .awaitGroupExit:
+                awaitGroupExit(p)
             case .cancelTimer:
                 if let t = p.timer { loop.cancel(t); p.timer = nil }
             case .log(let level, let message):
@@ -223,11 +227,11 @@ public final class Supervisor {
     }
 
     private func send(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) {
-        let pid = p.machine.pid
-        guard pid > 0 else { return }
-        if Glibc.kill(toGroup ? -pid : pid, sig.number) != 0 {
+        guard let target = signalTarget(p, toGroup: toGroup) else { return }
+        if Glibc.kill(target, sig.number) != 0 {
             let e = errno
-            // ESRCH: it already exited and is not reaped yet; the reap will follow.
+            // ESRCH: it already exited and is not reaped yet; the reap (or the
+            // group watch) will follow.
             if e != ESRCH {
                 feed(p, .signalFailed(errno: e, description: String(cString: strerror(e))))
             }

@@ -582,6 +582,97 @@ final class ProcessStateMachineTests: XCTestCase {
         ])
     }
 
+    // MARK: - Group stops: done when the process group is empty
+
+    func test_stopasgroup_leaderReaped_staysStoppingAndAwaitsTheGroup_thenStopped() {
+        var sm = runningMachine { $0.stopasgroup = true; $0.killasgroup = true }
+        _ = sm.handle(.stop, now: t(3))
+        XCTAssertEqual(sm.handle(.exited(.signaled(signal: 15, coreDumped: false)), now: t(3.5)), [
+            .log(.debug, "worker_01 (pid 42) exited (terminated by SIGTERM); waiting for its process group to end"),
+            .awaitGroupExit,
+        ], "the leader's reap alone does not end a group stop")
+        XCTAssertEqual(sm.state, .stopping)
+        XCTAssertEqual(sm.pid, 0)
+        XCTAssertEqual(sm.processGroup, 42)
+        XCTAssertTrue(sm.awaitingGroup)
+        XCTAssertEqual(sm.handle(.groupExited, now: t(3.6)), [
+            .cancelTimer,
+            .stateChanged(from: .stopping, to: .stopped),
+            .log(.warn, "stopped: worker_01 (terminated by SIGTERM)"),
+        ])
+        XCTAssertEqual(sm.processGroup, 0)
+        XCTAssertFalse(sm.awaitingGroup)
+        XCTAssertEqual(sm.laststop, t(3.5), "stopped when the leader was reaped, as supervisord records it")
+    }
+
+    func test_stopasgroup_groupOutlivesStopwaitsecs_sigkillsTheGroupByItsId_andRepeats() {
+        var sm = runningMachine { $0.stopasgroup = true; $0.killasgroup = true; $0.stopwaitsecs = 4 }
+        _ = sm.handle(.stop, now: t(3))
+        _ = sm.handle(.exited(.signaled(signal: 15, coreDumped: false)), now: t(3.1))
+        XCTAssertEqual(sm.handle(.timer, now: t(7)), [
+            .log(.warn, "killing 'worker_01' (42) with SIGKILL"),
+            .log(.debug, "killing worker_01 (pid 42) process group with signal SIGKILL"),
+            .signal(kill, toGroup: true),
+            .setTimer(at: m(11)),
+        ])
+        XCTAssertEqual(sm.handle(.timer, now: t(11)).filter { if case .signal = $0 { return true }; return false },
+                       [.signal(kill, toGroup: true)], "repeated until the group is gone")
+        XCTAssertEqual(sm.handle(.groupExited, now: t(11.2)).last, .log(.warn, "stopped: worker_01 (terminated by SIGTERM)"))
+        XCTAssertEqual(sm.state, .stopped)
+    }
+
+    func test_killasgroupOnly_leaderExitsOnTERM_isStoppedAtItsReap_likeSupervisord() {
+        var sm = runningMachine { $0.killasgroup = true }
+        _ = sm.handle(.stop, now: t(3))
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 0)), now: t(3.5)).last, .log(.info, "stopped: worker_01 (exit status 0)"),
+                       "the group was never signalled: nothing to wait for")
+        XCTAssertEqual(sm.state, .stopped)
+    }
+
+    func test_killasgroupOnly_afterTheGroupSIGKILL_awaitsTheGroup() {
+        var sm = runningMachine { $0.killasgroup = true }
+        _ = sm.handle(.stop, now: t(3))
+        _ = sm.handle(.timer, now: t(13))
+        XCTAssertEqual(sm.handle(.exited(.signaled(signal: 9, coreDumped: false)), now: t(13.1)).last, .awaitGroupExit)
+        XCTAssertEqual(sm.state, .stopping)
+    }
+
+    func test_cgroupProgram_stopSignalsTheWholeGroup_andAwaitsIt() {
+        var sm = runningMachine { $0.cgroup = true }
+        XCTAssertTrue(sm.handle(.stop, now: t(3)).contains(.signal(term, toGroup: true)))
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 0)), now: t(3.5)).last, .awaitGroupExit)
+    }
+
+    func test_awaitingGroup_startIsRefused_staleGroupExitedIgnored_newRunForgetsTheGroup() {
+        var sm = runningMachine { $0.stopasgroup = true; $0.killasgroup = true }
+        XCTAssertEqual(sm.handle(.groupExited, now: t(2)), [], "not awaiting: ignored")
+        _ = sm.handle(.stop, now: t(3))
+        _ = sm.handle(.exited(.exited(code: 0)), now: t(3.5))
+        XCTAssertEqual(sm.handle(.start, now: t(4)), [.log(.warn, "process 'worker_01' already running")])
+        _ = sm.handle(.groupExited, now: t(4.5))
+        XCTAssertEqual(sm.handle(.groupExited, now: t(4.6)), [], "a second report changes nothing")
+        _ = sm.handle(.start, now: t(5))
+        _ = sm.handle(.spawned(pid: 77), now: t(5))
+        XCTAssertEqual(sm.processGroup, 77)
+        XCTAssertFalse(sm.awaitingGroup)
+    }
+
+    func test_awaitingGroup_groupKillFails_goesUnknown_thenStoppedWhenTheGroupEnds() {
+        var sm = runningMachine { $0.stopasgroup = true; $0.killasgroup = true }
+        _ = sm.handle(.stop, now: t(3))
+        _ = sm.handle(.exited(.exited(code: 0)), now: t(3.5))
+        _ = sm.handle(.timer, now: t(13))
+        XCTAssertEqual(sm.handle(.signalFailed(errno: 1, description: "Operation not permitted"), now: t(13)), [
+            .log(.critical, "unknown problem killing worker_01 (42):[Errno 1] Operation not permitted"),
+            .cancelTimer,
+            .stateChanged(from: .stopping, to: .unknown),
+        ])
+        XCTAssertEqual(sm.handle(.groupExited, now: t(14)), [
+            .stateChanged(from: .unknown, to: .stopped),
+            .log(.info, "stopped: worker_01 (exit status 0)"),
+        ])
+    }
+
     // MARK: - UNKNOWN
 
     func test_stopSignalFails_entersUnknownAndStopsEscalating() {

@@ -87,6 +87,10 @@ public struct ProcessConfig: Sendable, Equatable {
     public var stopwaitsecs: Int = 10
     public var stopasgroup: Bool = false
     public var killasgroup: Bool = false
+    /// `cgroup=` (swiftvisor only): each process runs in a cgroup of its own,
+    /// and stop/kill signals reach every process in it, also those that left
+    /// the process group (docs/configuration.md).
+    public var cgroup: Bool = false
     public var user: ResolvedUser? = nil
     public var redirectStderr: Bool = false
     public var stdout = ChannelLogConfig()

@@ -17,4 +17,7 @@ public enum ProcessEvent: Sendable, Equatable {
     /// `kill()` failed with an errno other than ESRCH (ESRCH means the child is
     /// already dead and its reap will follow). The process goes to UNKNOWN.
     case signalFailed(errno: Int32, description: String)
+    /// After `.awaitGroupExit`: no process is left in the child's process
+    /// group (or, for a program with `cgroup=true`, in its cgroup).
+    case groupExited
 }

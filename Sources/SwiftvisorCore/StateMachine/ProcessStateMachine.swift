@@ -13,6 +13,11 @@
 /// - EXITED restarts at once, but never more than once per second per process.
 /// - A process that reaches UNKNOWN (a signal failed) is not stuck there once
 ///   its child is reaped: it goes to STOPPED or EXITED (see `childExited`).
+/// - A stop that signalled the process group (`stopasgroup`, the `killasgroup`
+///   SIGKILL, or a program in its own cgroup) is done when the group is
+///   empty, not when its leader exits: the machine stays in STOPPING, asks the
+///   shell to report `.groupExited`, and SIGKILLs the group at the deadline
+///   (supervisord reports STOPPED at the leader's reap and leaves the rest).
 public struct ProcessStateMachine: Sendable {
     /// The process's options. The daemon may replace it between events.
     public var config: ProcessConfig
@@ -20,6 +25,16 @@ public struct ProcessStateMachine: Sendable {
     public private(set) var state: ProcessState = .stopped
     /// The child's pid; 0 when there is none.
     public private(set) var pid: Int32 = 0
+    /// The process group of the current run (its leader's pid, as spawned
+    /// with its own group), kept after the leader's reap while a group stop
+    /// waits for the group to empty; 0 when none is tracked.
+    public private(set) var processGroup: Int32 = 0
+    /// True from the leader's reap in a group stop until `.groupExited`: the
+    /// state is still STOPPING, `pid` is 0, `processGroup` is not.
+    public private(set) var awaitingGroup: Bool = false
+    /// Set when this stop sent a signal to the whole group: then the group,
+    /// not the leader, decides when the stop is done.
+    private var signalledGroup: Bool = false
     /// When the last spawn was attempted; nil if never.
     public private(set) var laststart: Moment?
     /// When the last child was reaped; nil if never.
@@ -61,6 +76,7 @@ public struct ProcessStateMachine: Sendable {
         case .exited(let status): childExited(status, now, &out)
         case .timer: timerFired(now, &out)
         case .signalFailed(let errno, let description): signalFailed(errno, description, &out)
+        case .groupExited: groupExited(&out)
         }
         return out
     }
@@ -91,7 +107,7 @@ public struct ProcessStateMachine: Sendable {
                 out.append(.log(.debug, "attempted to kill \(config.name) with sig \(ExitStatus.signalName(config.stopsignal.number)) but it wasn't running"))
                 return
             }
-            kill(config.stopsignal, toGroup: config.stopasgroup, now, &out)
+            kill(config.stopsignal, toGroup: config.stopasgroup || config.cgroup, now, &out)
         case .backoff:
             if restartsAllowed {
                 // A large startretries must not make `stop` wait for every retry.
@@ -113,6 +129,8 @@ public struct ProcessStateMachine: Sendable {
     private mutating func spawned(_ newPid: Int32, _ now: Moment, _ out: inout [ProcessAction]) {
         guard state == .starting, pid == 0, let laststart else { return }
         pid = newPid
+        processGroup = newPid
+        signalledGroup = false
         spawnerr = nil
         out.append(.log(.info, "spawned: '\(config.name)' with pid \(newPid)"))
         if config.startsecs <= 0 {
@@ -139,21 +157,33 @@ public struct ProcessStateMachine: Sendable {
         let name = config.name
 
         switch state {
+        case .stopping where signalledGroup:
+            // The leader is gone but members it forked may live on (and keep
+            // forking): STOPPED only once the group is empty. The SIGKILL
+            // deadline stays armed for members that ignore the stop signal.
+            exitStatus = status
+            awaitingGroup = true
+            out.append(.log(.debug, "\(name) (pid \(processGroup)) exited (\(status.description)); waiting for its process group to end"))
+            out.append(.awaitGroupExit)
+
         case .stopping:
             // Reaped after a stop request: STOPPED whatever the status, and
             // never restarted. The level only reflects the exit code.
             exitStatus = status
+            processGroup = 0
             disarmTimer(&out)
             change(to: .stopped, &out)
             out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
 
         case .starting where now.monotonic - (laststart?.monotonic ?? now.monotonic) < Double(config.startsecs):
+            processGroup = 0
             // Too quick: the exit code is ignored, even one in exitcodes.
             exitStatus = nil
             spawnerr = "Exited too quickly (process log may have details)"
             enterBackoff(now, &out, thenLog: .log(.warn, "exited: \(name) (\(status.description); not expected)"))
 
         case .starting, .running:
+            processGroup = 0
             backoff = 0
             exitStatus = status
             disarmTimer(&out)
@@ -172,22 +202,56 @@ public struct ProcessStateMachine: Sendable {
             }
             restartIfWanted(now, &out)
 
+        case .unknown where signalledGroup:
+            // A group kill failed (EPERM): still, the stop ends with the group.
+            exitStatus = status
+            awaitingGroup = true
+            out.append(.awaitGroupExit)
+
         case .unknown:
             // supervisord leaves UNKNOWN forever (and its finish() would trip an
             // assertion). The child is gone, so report what the operator asked:
             // STOPPED after a stop, else EXITED; no automatic restart either way.
-            exitStatus = status
-            if wantUp {
-                if !expected { spawnerr = "Bad exit code \(status.supervisorCode)" }
-                change(to: .exited, &out)
-                out.append(.log(expected ? .info : .warn, "exited: \(name) (\(status.description); \(expected ? "expected" : "not expected"))"))
-            } else {
-                change(to: .stopped, &out)
-                out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
-            }
+            processGroup = 0
+            leaveUnknown(status, &out)
 
         case .stopped, .backoff, .exited, .fatal:
             // Unreachable while pid != 0; kept total for the compiler.
+            break
+        }
+    }
+
+    /// UNKNOWN → STOPPED after a stop, else EXITED (no automatic restart).
+    private mutating func leaveUnknown(_ status: ExitStatus, _ out: inout [ProcessAction]) {
+        let name = config.name
+        let expected = config.exitcodes.contains(status.supervisorCode)
+        exitStatus = status
+        if wantUp {
+            if !expected { spawnerr = "Bad exit code \(status.supervisorCode)" }
+            change(to: .exited, &out)
+            out.append(.log(expected ? .info : .warn, "exited: \(name) (\(status.description); \(expected ? "expected" : "not expected"))"))
+        } else {
+            change(to: .stopped, &out)
+            out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
+        }
+    }
+
+    /// The shell saw the process group (or the program's cgroup) empty after
+    /// the leader's reap: the stop is done, with the leader's exit status.
+    private mutating func groupExited(_ out: inout [ProcessAction]) {
+        guard awaitingGroup, pid == 0, let status = exitStatus else { return }
+        awaitingGroup = false
+        signalledGroup = false
+        processGroup = 0
+        disarmTimer(&out)
+        switch state {
+        case .stopping:
+            change(to: .stopped, &out)
+            let expected = config.exitcodes.contains(status.supervisorCode)
+            out.append(.log(expected ? .info : .warn, "stopped: \(config.name) (\(status.description))"))
+        case .unknown:
+            leaveUnknown(status, &out)
+        case .stopped, .starting, .running, .backoff, .exited, .fatal:
             break
         }
     }
@@ -213,8 +277,10 @@ public struct ProcessStateMachine: Sendable {
                 spawn(now, &out)
             }
         case .stopping:
-            out.append(.log(.warn, "killing '\(config.name)' (\(pid)) with SIGKILL"))
-            kill(Self.sigkill, toGroup: config.killasgroup, now, &out)
+            // Once the leader is reaped only its group is left to kill; the
+            // line names the group's id, which was the leader's pid.
+            out.append(.log(.warn, "killing '\(config.name)' (\(awaitingGroup ? processGroup : pid)) with SIGKILL"))
+            kill(Self.sigkill, toGroup: awaitingGroup || config.killasgroup || config.cgroup, now, &out)
         case .exited:
             restartIfWanted(now, &out)
         case .stopped, .running, .fatal, .unknown:
@@ -223,12 +289,12 @@ public struct ProcessStateMachine: Sendable {
     }
 
     private mutating func signalFailed(_ errno: Int32, _ description: String, _ out: inout [ProcessAction]) {
-        guard state.isSignallable, pid != 0 else { return }
+        guard state.isSignallable, pid != 0 || awaitingGroup else { return }
         // The machine only signals from STOPPING (kill() enters STOPPING before
         // calling kill(2)), so a failure elsewhere came from the `signal` command.
         let what = state == .stopping ? "killing" : "sending sig"
         // supervisord appends a Python traceback here; we give the errno instead.
-        out.append(.log(.critical, "unknown problem \(what) \(config.name) (\(pid)):[Errno \(errno)] \(description)"))
+        out.append(.log(.critical, "unknown problem \(what) \(config.name) (\(awaitingGroup ? processGroup : pid)):[Errno \(errno)] \(description)"))
         disarmTimer(&out)
         change(to: .unknown, &out)
     }
@@ -281,7 +347,9 @@ public struct ProcessStateMachine: Sendable {
         // Already STOPPING means this is the SIGKILL escalation.
         let escalating = state == .stopping
         let asGroup = toGroup ? "process group " : ""
-        out.append(.log(.debug, "killing \(config.name) (pid \(pid)) \(asGroup)with signal \(ExitStatus.signalName(signal.number))"))
+        out.append(.log(.debug, "killing \(config.name) (pid \(awaitingGroup ? processGroup : pid)) \(asGroup)with signal \(ExitStatus.signalName(signal.number))"))
+        if !escalating { signalledGroup = false }
+        if toGroup { signalledGroup = true }
         change(to: .stopping, &out)
         out.append(.signal(signal, toGroup: toGroup))
         // The first deadline honours stopwaitsecs exactly (0 = SIGKILL at once);
