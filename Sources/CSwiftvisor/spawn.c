@@ -1,5 +1,6 @@
 // Starting a child: posix_spawn when it can do everything, fork→exec in C
-// when it cannot (user=, umask=: posix_spawn has no attribute for either).
+// when it cannot (user=, umask=: posix_spawn has no attribute for either;
+// cgroup=: glibc before 2.41 has no posix_spawnattr_setcgroup_np).
 // Modelled on skalibs cspawn and swift-subprocess _subprocess_fork_exec.
 #ifndef _GNU_SOURCE
 #error "CSwiftvisor must be built with _GNU_SOURCE (set in Package.swift cSettings)"
@@ -133,6 +134,18 @@ static void child_path(const struct swv_spawn_request *req, int errfd,
     sigemptyset(&empty);
     (void)sigprocmask(SIG_SETMASK, &empty, NULL);
 
+    // cgroup=true: join the program's cgroup before anything of the program
+    // runs. Done here, in the child before exec, it is atomic for the
+    // program: it cannot have forked yet, so no descendant starts outside.
+    // (Moving the pid from the parent after posix_spawn races with the
+    // program's first fork; clone3 with CLONE_INTO_CGROUP needs Linux 5.7 and
+    // bypasses glibc's fork bookkeeping.) Before setuid, while we may still
+    // write the daemon's cgroup files. "0" means the writing process.
+    if (req->cgroup_procs_fd >= 0) {
+        ssize_t n;
+        do { n = write(req->cgroup_procs_fd, "0", 1); } while (n < 0 && errno == EINTR);
+        if (n != 1) child_fail(errfd, SWV_STEP_CGROUP, n < 0 ? errno : EIO);
+    }
     if (setpgid(0, 0) != 0) child_fail(errfd, SWV_STEP_SETPGID, errno);
     if (dup2(req->stdin_fd, 0) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
     if (dup2(req->stdout_fd, 1) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
@@ -220,7 +233,7 @@ static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
 
 int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out) {
     set_step(req, SWV_STEP_NONE);
-    if (req->use_user || req->use_umask) return spawn_fork(req, pid_out);
+    if (req->use_user || req->use_umask || req->cgroup_procs_fd >= 0) return spawn_fork(req, pid_out);
     return spawn_fast(req, pid_out);
 }
 

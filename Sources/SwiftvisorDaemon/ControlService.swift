@@ -144,7 +144,8 @@ extension Daemon: ControlHandler {
             command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,
             backoff: m.backoff,
             stdoutBytes: p.stdoutLog.map { Int($0.bytesWritten) },
-            stderrBytes: p.stderrLog.map { Int($0.bytesWritten) })
+            stderrBytes: p.stderrLog.map { Int($0.bytesWritten) },
+            extra: supervisor.cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? [])
     }
 
     private func result(_ p: ManagedProcess, _ code: FaultCode, _ detail: String? = nil) -> NameResult {

@@ -34,6 +34,8 @@ public final class Daemon {
     private var exitStatus: Int32 = 0
     /// Crash recovery: what this daemon's children are, on disk next to the pidfile.
     var childState: ChildStateFile?
+    /// `cgroup=true` programs' cgroups, created on first need.
+    lazy var cgroups = ProgramCgroups(daemonPid: pid)
 
     /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
     init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
@@ -93,6 +95,7 @@ public final class Daemon {
         supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
         supervisor.childState = childState
+        supervisor.cgroups = cgroups
     }
 
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
@@ -275,6 +278,7 @@ public final class Daemon {
     /// adopted as subreaper) gets SIGTERM, then SIGKILL after a grace period,
     /// so a shutdown leaves nothing behind.
     private func stopAdoptedDescendants(deadline: Double? = nil) {
+        if deadline == nil { cgroups.killLeftovers() }
         let leftovers = ProcFS.children(of: pid).filter { !supervisor.isManagedPid($0) }
         if leftovers.isEmpty {
             finish()
@@ -297,6 +301,7 @@ public final class Daemon {
     }
 
     private func finish() {
+        cgroups.removeAll(log: log)
         childState?.remove()
         control?.close()
         loop.stop()

@@ -68,6 +68,7 @@ extension Supervisor {
     /// `.groupExited` once nothing is left of its group.
     func awaitGroupExit(_ p: ManagedProcess) {
         p.groupWatch?.cancel()
+        if awaitCgroupExit(p) { return }
         let pgid = p.machine.processGroup
         let watch = GroupExitWatch(loop: loop, pgid: pgid, beforeCheck: { [weak self] in self?.reapChildren() }) { [weak self, weak p] in
             guard let self, let p else { return }

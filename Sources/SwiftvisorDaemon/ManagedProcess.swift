@@ -20,6 +20,9 @@ final class ManagedProcess {
     var timer: EventLoop.TimerID?
     /// Set between the leader's reap and the group's end in a group stop.
     var groupWatch: (any GroupExitWatching)?
+    /// `cgroup=true`: the process's cgroup, from its first spawn until it is
+    /// removed empty.
+    var cgroupPath: String?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
 

@@ -38,6 +38,8 @@ public final class Supervisor {
     var onLogWritten: ((String) -> Void)?
     /// Crash recovery: the identities of live children, kept on disk.
     var childState: ChildStateFile?
+    /// `cgroup=true` programs' cgroups (owned by the daemon, kept across reloads).
+    var cgroups: ProgramCgroups?
     /// Full disk and other write failures of child logs, reported once each way.
     let lossReporter = LogLossReporter()
     /// Child log writers, one per path, shared by the processes that name it.
@@ -77,6 +79,8 @@ public final class Supervisor {
     func removeProcess(_ p: ManagedProcess) {
         p.groupWatch?.cancel()
         p.groupWatch = nil
+        if let path = p.cgroupPath, Cgroup.isPopulated(path) { Cgroup.signalAll(path, SIGKILL) }
+        releaseCgroup(p)
         closeLogs(p)
         processes.removeAll { $0 === p }
         byNamespec[p.namespec] = nil
@@ -167,6 +171,7 @@ public final class Supervisor {
             case .log(let level, let message):
                 log.log(level, message)
             case .stateChanged(_, let to):
+                if to.isStopped { releaseCgroup(p) }
                 stateChanged(p, to: to)
                 if mood != .running, to.isStopped { shutdownMayContinue = true }
             }
@@ -204,9 +209,19 @@ public final class Supervisor {
             argv: resolved.argv, executable: resolved.executable, environment: environment,
             directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
             discardStdout: p.stdoutLog == nil && !echoed, discardStderr: p.stderrLog == nil && !echoed)
+        var spawnRequest = request
+        if pc.cgroup {
+            switch prepareCgroup(p) {
+            case .success(let fd): spawnRequest.cgroupProcsFD = fd
+            case .failure(let error):
+                feed(p, .spawnFailed(reason: "cgroup=true: \(error)"))
+                return
+            }
+        }
+        defer { if let fd = spawnRequest.cgroupProcsFD { Sys.close(fd) } }
         let child: SpawnedChild
         do {
-            child = try Spawner.spawn(request, programName: pc.name)
+            child = try Spawner.spawn(spawnRequest, programName: pc.name)
         } catch {
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
@@ -227,6 +242,7 @@ public final class Supervisor {
     }
 
     private func send(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) {
+        if toGroup, signalCgroup(p, sig.number) { return }
         guard let target = signalTarget(p, toGroup: toGroup) else { return }
         if Glibc.kill(target, sig.number) != 0 {
             let e = errno

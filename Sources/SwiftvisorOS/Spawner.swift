@@ -25,6 +25,10 @@ public struct SpawnRequest: Sendable {
     /// `discardStderr` is ignored with `redirectStderr` (fd 2 follows fd 1).
     public var discardStdout: Bool
     public var discardStderr: Bool
+    /// `cgroup=true`: an open `cgroup.procs` (O_WRONLY | O_CLOEXEC) the child
+    /// writes itself into before exec; nil runs it in the daemon's cgroup.
+    /// The caller keeps ownership of the descriptor.
+    public var cgroupProcsFD: Int32? = nil
 
     public init(argv: [String], executable: String, environment: [String], directory: String? = nil,
                 umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false,
@@ -179,6 +183,7 @@ public enum Spawner {
                             req.uid = user?.uid ?? 0
                             req.gid = user?.gid ?? 0
                             req.user_name = userName
+                            req.cgroup_procs_fd = request.cgroupProcsFD ?? -1
                             return withUnsafeMutablePointer(to: &step) { stepPtr in
                                 req.failed_step = stepPtr
                                 return swv_spawn(&req, &pid)
@@ -242,6 +247,9 @@ public enum Spawner {
         case SWV_STEP_DUP2.rawValue:
             stepName = "dup2"
             text = "couldn't set up stdio of '\(programName)': \(name)"
+        case SWV_STEP_CGROUP.rawValue:
+            stepName = "cgroup"
+            text = "couldn't move '\(programName)' into its cgroup: \(name)"
         case SWV_STEP_CLOSEFDS.rawValue:
             stepName = "closefds"
             text = "couldn't close inherited descriptors of '\(programName)': \(name)"

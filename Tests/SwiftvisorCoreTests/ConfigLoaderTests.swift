@@ -149,6 +149,18 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(c.summary(), "/etc/sv.conf: OK: 2 programs, 3 processes, 2 groups, 1 warning\nwarning: /etc/sv.conf:8: [program:a] unknown option \"autorestar\" is ignored (supervisord ignores it too; a typo?)")
     }
 
+    func test_cgroupOption_isASwiftvisordExtension_readAsBoolean_listedByCheckAndDump_notWarnedAsUnknown() throws {
+        let c = try load(mainConfig("[program:a]\ncommand=/bin/a\ncgroup=true\n[program:b]\ncommand=/bin/b\n"))
+        XCTAssertEqual(c.groups.first { $0.name == "a" }?.processes.first?.cgroup, true)
+        XCTAssertEqual(c.groups.first { $0.name == "b" }?.processes.first?.cgroup, false)
+        XCTAssertTrue(c.warnings.isEmpty, "\(c.warnings)")
+        XCTAssertEqual(c.summary(), "/etc/sv.conf: OK: 2 programs, 2 processes, 2 groups, 0 warnings\nextension: /etc/sv.conf:6: [program:a] cgroup=true: swiftvisord only (supervisord ignores it); each process runs in a cgroup of its own and stop ends every process in it")
+        XCTAssertTrue(c.dump().serialized().contains("\"cgroup\":true"), c.dump().serialized())
+        XCTAssertThrowsError(try load(mainConfig("[program:a]\ncommand=/bin/a\ncgroup=maybe\n"))) { error in
+            XCTAssertTrue("\(error)".contains("cgroup"), "\(error)")
+        }
+    }
+
     func test_dump_resolvedValuesUnderSupervisordNames() throws {
         let c = try load(mainConfig("[program:a]\ncommand=/bin/a\n  --flag\nstopsignal=sigkill\numask=002\nautorestart=true\nexitcodes=0,2\nstdout_logfile=NONE\nenvironment=A=1\nuser=alice\ndirectory=/tmp\n"))
         let json = c.dump().serialized()

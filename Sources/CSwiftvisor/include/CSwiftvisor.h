@@ -19,6 +19,7 @@ int swv_wcoredump(int status);
 #include <sys/signalfd.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/inotify.h>
 
 /// Which step of starting a child failed (reported back with the errno).
 enum swv_spawn_step {
@@ -33,6 +34,7 @@ enum swv_spawn_step {
     SWV_STEP_CHDIR = 8,
     SWV_STEP_EXEC = 9,
     SWV_STEP_PREPARE = 10,   /// parent-side setup (attributes, group list, error pipe)
+    SWV_STEP_CGROUP = 11,    /// writing the child into its cgroup.procs
 };
 
 /// Everything swv_spawn needs; all fds are the child ends, each >= 3.
@@ -48,6 +50,7 @@ struct swv_spawn_request {
     uid_t uid;
     gid_t gid;
     const char *user_name;       /// for the supplementary group list
+    int cgroup_procs_fd;         /// -1, or an open cgroup.procs the child joins before exec
     int *failed_step;            /// out: an swv_spawn_step when the result is not 0
 };
 

@@ -104,6 +104,7 @@ extension ProcessConfig {
             ("stopwaitsecs", .int(stopwaitsecs)),
             ("stopasgroup", .bool(stopasgroup)),
             ("killasgroup", .bool(killasgroup)),
+            ("cgroup", .bool(cgroup)),
             ("user", .optional(user?.name)),
             ("redirect_stderr", .bool(redirectStderr)),
         ]

@@ -258,5 +258,8 @@ public struct Configuration: Sendable, Equatable {
     public var warnings: [ConfigWarning] = []
     /// INFO lines supervisord logs while parsing (`Included extra file ...`).
     public var infos: [String] = []
+    /// Options only swiftvisord understands that are in use (supervisord
+    /// ignores them): listed by `--check` as `extension:` lines.
+    public var extensions: [ConfigWarning] = []
     public init(configFile: String) { self.configFile = configFile }
 }

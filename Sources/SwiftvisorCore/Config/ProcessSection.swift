@@ -46,6 +46,11 @@ extension ConfigReader {
         proto.stopwaitsecs = try int("stopwaitsecs", 10, names)
         proto.stopasgroup = try bool("stopasgroup", false, names)
         proto.killasgroup = try bool("killasgroup", proto.stopasgroup, names)
+        proto.cgroup = try bool("cgroup", false, names)
+        if let e = raw("cgroup") {
+            config.extensions.append(ConfigWarning(location: e.location,
+                message: "[\(s)] cgroup=\(proto.cgroup ? "true" : "false"): swiftvisord only (supervisord ignores it); each process runs in a cgroup of its own and stop ends every process in it", supervisordWarns: false))
+        }
         proto.exitcodes = try typed("exitcodes", names, default: "0") { v throws(ValueError) in try ValueTypes.exitcodes(v, option: "exitcodes") }
         proto.redirectStderr = try bool("redirect_stderr", false, names)
         let numprocs = try int("numprocs", 1, names)

@@ -13,6 +13,7 @@ enum KnownOptions {
             "startretries", "autorestart", "exitcodes", "stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup",
             "user", "redirect_stderr", "environment", "directory", "umask", "serverurl",
         ]
+        s.formUnion(swiftvisordOnly)
         for c in ["stdout", "stderr"] {
             for k in ["logfile", "logfile_maxbytes", "logfile_backups", "capture_maxbytes", "events_enabled", "syslog"] {
                 s.insert("\(c)_\(k)")
@@ -20,6 +21,9 @@ enum KnownOptions {
         }
         return s
     }()
+    /// Program options only swiftvisord reads (supervisord ignores unknown
+    /// keys, so a config using them still loads there): docs/configuration.md.
+    static let swiftvisordOnly: Set<String> = ["cgroup"]
     static let eventListener = program.union(["events", "buffer_size", "result_handler"])
     static let fcgiProgram = program.union(["socket", "socket_backlog", "socket_owner", "socket_mode"])
     static let group: Set<String> = ["programs", "priority"]

@@ -1,0 +1,141 @@
+// `cgroup=true` in the daemon: each process of such a program is spawned into
+// a cgroup of its own under the daemon's subtree, its stop and kill signals
+// reach every process in that cgroup (also those that left the process group
+// with setsid), and the stop ends when the cgroup is empty, which the kernel
+// reports through cgroup.events (docs/configuration.md, docs/security.md).
+import SwiftvisorCore
+import SwiftvisorOS
+import Glibc
+
+/// The daemon's cgroup subtree, created on first need and kept across reloads.
+final class ProgramCgroups {
+    private let daemonPid: Int32
+    private var tree: Result<CgroupTree, CgroupError>?
+
+    init(daemonPid: Int32) { self.daemonPid = daemonPid }
+
+    /// The subtree, or why there is none. Tried once: a daemon that cannot
+    /// create it at start will not be able to later either, and every spawn
+    /// of a `cgroup=true` program reports the same error.
+    func subtree() -> Result<CgroupTree, CgroupError> {
+        if let tree { return tree }
+        let made: Result<CgroupTree, CgroupError>
+        do { made = .success(try CgroupTree.create(daemonPid: daemonPid)) } catch { made = .failure(error) }
+        tree = made
+        return made
+    }
+
+    /// SIGKILL whatever is left in any process cgroup (daemon exit: after every
+    /// program stopped, members of programs that EXITED on their own remain).
+    func killLeftovers() {
+        guard case .success(let t)? = tree else { return }
+        for cg in t.processCgroups() where Cgroup.isPopulated(cg) { Cgroup.signalAll(cg, SIGKILL) }
+    }
+
+    /// Remove every cgroup and the subtree (daemon exit).
+    func removeAll(log: MainLog) {
+        guard case .success(let t)? = tree else { return }
+        for left in t.removeAll() { log.warn("could not remove cgroup \(left): it still holds processes") }
+        tree = nil
+    }
+}
+
+/// Waits for a cgroup to hold no live process: inotify on its cgroup.events,
+/// read by the event loop, so there is no timer at all.
+final class CgroupExitWatch: GroupExitWatching {
+    private let loop: EventLoop
+    private let cgroup: String
+    private let watch: CgroupEventsWatch
+    private let onEmpty: () -> Void
+    private var done = false
+
+    init(loop: EventLoop, cgroup: String, onEmpty: @escaping () -> Void) throws(CgroupError) {
+        self.loop = loop
+        self.cgroup = cgroup
+        self.onEmpty = onEmpty
+        watch = try CgroupEventsWatch(cgroup: cgroup)
+    }
+
+    /// Watch first, then check: a change between the two is not lost.
+    func start() {
+        loop.watchReadable(watch.fd) { [weak self] in self?.check() }
+        check()
+    }
+
+    func cancel() {
+        guard !done else { return }
+        done = true
+        loop.unwatch(watch.fd)
+        watch.close()
+    }
+
+    private func check() {
+        guard !done else { return }
+        watch.drain()
+        // Exited members leave `populated` at exit, zombie or not: no reap needed.
+        guard !Cgroup.isPopulated(cgroup) else { return }
+        cancel()
+        onEmpty()
+    }
+}
+
+extension Supervisor {
+    /// Before spawning a `cgroup=true` process: its cgroup, created if needed,
+    /// and an open cgroup.procs for the child to join before exec. A failure
+    /// is a spawn error: the program never runs outside its cgroup.
+    func prepareCgroup(_ p: ManagedProcess) -> Result<Int32, CgroupError> {
+        guard let cgroups else { return .failure(CgroupError("cgroups are not available in this daemon")) }
+        do {
+            let tree = try cgroups.subtree().get()
+            let path = try tree.processCgroup(group: p.groupName, process: p.name)
+            p.cgroupPath = path
+            return .success(try Cgroup.openProcs(path))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// `.signal(_, toGroup: true)` for a `cgroup=true` process: every member of
+    /// its cgroup (SIGKILL through cgroup.kill). False when it has no cgroup.
+    func signalCgroup(_ p: ManagedProcess, _ signal: Int32) -> Bool {
+        guard p.config.cgroup, let path = p.cgroupPath else { return false }
+        Cgroup.signalAll(path, signal)
+        return true
+    }
+
+    /// `.awaitGroupExit` for a `cgroup=true` process: the cgroup's
+    /// populated=0, reported by the kernel. False when it has no cgroup or it
+    /// cannot be watched (the caller falls back to the process group).
+    func awaitCgroupExit(_ p: ManagedProcess) -> Bool {
+        guard p.config.cgroup, let path = p.cgroupPath else { return false }
+        let watch: CgroupExitWatch
+        do {
+            watch = try CgroupExitWatch(loop: loop, cgroup: path) { [weak self, weak p] in
+                guard let self, let p else { return }
+                p.groupWatch = nil
+                self.feed(p, .groupExited)
+            }
+        } catch {
+            log.warn("\(p.name): \(error); waiting on its process group instead")
+            return false
+        }
+        p.groupWatch = watch
+        watch.start()
+        return true
+    }
+
+    /// A process that stopped gives back its cgroup once it is empty; one that
+    /// left processes behind (EXITED with a setsid grandchild) keeps it, so
+    /// they are counted, signalled by the next stop, and killed at exit.
+    func releaseCgroup(_ p: ManagedProcess) {
+        guard let path = p.cgroupPath, p.machine.pid == 0, !p.machine.awaitingGroup else { return }
+        if Cgroup.remove(path) { p.cgroupPath = nil }
+    }
+
+    /// `process_count` for `status --json`: processes in the cgroup now.
+    func cgroupProcessCount(_ p: ManagedProcess) -> Int? {
+        guard p.config.cgroup else { return nil }
+        guard let path = p.cgroupPath else { return 0 }
+        return Cgroup.processCount(path) ?? 0
+    }
+}
