@@ -35,7 +35,7 @@ public final class Daemon {
     /// Crash recovery: what this daemon's children are, on disk next to the pidfile.
     var childState: ChildStateFile?
     /// `cgroup=true` programs' cgroups, created on first need.
-    lazy var cgroups = ProgramCgroups(daemonPid: pid)
+    lazy var cgroups = ProgramCgroups(daemonPid: pid, log: log, loop: loop)
 
     /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
     init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
@@ -301,7 +301,7 @@ public final class Daemon {
     }
 
     private func finish() {
-        cgroups.removeAll(log: log)
+        cgroups.removeAll()
         childState?.remove()
         control?.close()
         loop.stop()

@@ -10,9 +10,17 @@ import Glibc
 /// The daemon's cgroup subtree, created on first need and kept across reloads.
 final class ProgramCgroups {
     private let daemonPid: Int32
+    private let log: MainLog
+    private let loop: EventLoop
     private var tree: Result<CgroupTree, CgroupError>?
+    /// Watches on a dead predecessor's cgroups while what was in them dies.
+    private var staleWatches: [CgroupExitWatch] = []
 
-    init(daemonPid: Int32) { self.daemonPid = daemonPid }
+    init(daemonPid: Int32, log: MainLog, loop: EventLoop) {
+        self.daemonPid = daemonPid
+        self.log = log
+        self.loop = loop
+    }
 
     /// The subtree, or why there is none. Tried once: a daemon that cannot
     /// create it at start will not be able to later either, and every spawn
@@ -22,7 +30,49 @@ final class ProgramCgroups {
         let made: Result<CgroupTree, CgroupError>
         do { made = .success(try CgroupTree.create(daemonPid: daemonPid)) } catch { made = .failure(error) }
         tree = made
+        switch made {
+        case .success(let t):
+            // What a SIGKILLed predecessor in the same cgroup left: its
+            // programs' leftovers that a crash-recovery group stop could not
+            // reach (setsid), and its cgroup directories.
+            for stale in t.staleSiblings() { removeStale(stale) }
+        case .failure(let error):
+            log.error("cgroup=true programs cannot start: \(error)")
+        }
         return made
+    }
+
+    /// Kill what is left in a dead daemon's subtree and remove it once the
+    /// kernel reports each cgroup empty (SIGKILL is not instant; rmdir of a
+    /// populated cgroup fails).
+    private func removeStale(_ stale: CgroupTree) {
+        var pending = 0
+        let finish: () -> Void = { [weak self] in
+            guard let self else { return }
+            pending -= 1
+            guard pending == 0 else { return }
+            let left = stale.removeAll()
+            if left.isEmpty {
+                self.log.warn("removed the cgroup \(stale.path) of a daemon that is gone, killing what was left in it")
+            } else {
+                self.log.warn("could not remove the cgroup \(stale.path) of a daemon that is gone: \(left.joined(separator: ", ")) still busy")
+            }
+            self.staleWatches.removeAll { !$0.isWatching }
+        }
+        pending = 1  // released below, after every watch is armed
+        for cg in stale.processCgroups() where Cgroup.isPopulated(cg) {
+            Cgroup.signalAll(cg, SIGKILL)
+            pending += 1
+            do {
+                let watch = try CgroupExitWatch(loop: loop, cgroup: cg, onEmpty: finish)
+                staleWatches.append(watch)
+                watch.start()
+            } catch {
+                pending -= 1
+                log.warn("could not watch \(cg): \(error)")
+            }
+        }
+        finish()
     }
 
     /// SIGKILL whatever is left in any process cgroup (daemon exit: after every
@@ -33,7 +83,9 @@ final class ProgramCgroups {
     }
 
     /// Remove every cgroup and the subtree (daemon exit).
-    func removeAll(log: MainLog) {
+    func removeAll() {
+        for w in staleWatches { w.cancel() }
+        staleWatches.removeAll()
         guard case .success(let t)? = tree else { return }
         for left in t.removeAll() { log.warn("could not remove cgroup \(left): it still holds processes") }
         tree = nil
@@ -48,6 +100,7 @@ final class CgroupExitWatch: GroupExitWatching {
     private let watch: CgroupEventsWatch
     private let onEmpty: () -> Void
     private var done = false
+    var isWatching: Bool { !done }
 
     init(loop: EventLoop, cgroup: String, onEmpty: @escaping () -> Void) throws(CgroupError) {
         self.loop = loop

@@ -34,6 +34,20 @@ public final class CgroupTree {
         return CgroupTree(path: path)
     }
 
+    /// Subtrees beside ours left by a daemon that is gone (SIGKILLed, so it
+    /// could not clean up). A subtree whose daemon pid is alive is left alone
+    /// (another daemon in the same cgroup).
+    public func staleSiblings() -> [CgroupTree] {
+        guard let slash = path.lastIndex(of: "/") else { return [] }
+        let parent = String(path[..<slash])
+        return CgroupTree.subdirectories(of: parent).compactMap { name in
+            guard let pid = CgroupLayout.daemonPid(subtreeName: name), parent + "/" + name != path else { return nil }
+            // ESRCH: no such process, so that daemon is gone; EPERM means alive.
+            if Glibc.kill(pid, 0) == 0 || errno != ESRCH { return nil }
+            return CgroupTree(path: parent + "/" + name)
+        }
+    }
+
     /// The cgroup of one process, created if missing.
     public func processCgroup(group: String, process: String) throws(CgroupError) -> String {
         let dir = path + "/" + CgroupLayout.processCgroupName(group: group, process: process)

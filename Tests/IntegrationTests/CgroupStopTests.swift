@@ -279,4 +279,31 @@ final class CgroupStopTests: XCTestCase {
         XCTAssertTrue(status.contains("FATAL") && status.contains("cgroup=true: no cgroup v2 hierarchy is mounted"), status)
         XCTAssertEqual(stopDaemon(), 0)
     }
+
+    func test_daemonSIGKILLed_nextDaemonKillsWhatItsCgroupsHeld_andRemovesTheirSubtree() throws {
+        try sandbox.writeConfig("""
+        [program:escaper]
+        command=/bin/sh -c "setsid -f sleep 1001; exec sleep 1002"
+        startsecs=0
+        cgroup=true
+        """)
+        let first = try startDaemonInTestCgroup()
+        let oldSubtree = daemonSubtree
+        let cg = oldSubtree + "/escaper:escaper"
+        waitUntil("two processes in the first daemon's cgroup") { Self.pids(in: cg).count == 2 }
+        let leftovers = Self.pids(in: cg)
+        leftovers.forEach(sandbox.track)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        try FileManager.default.removeItem(atPath: sandbox.pidfilePath)
+        daemon = nil
+
+        try startDaemonInTestCgroup()
+        waitUntil("the old subtree removed") { !FileManager.default.fileExists(atPath: oldSubtree) }
+        for pid in leftovers { waitUntil("leftover \(pid) gone") { processState(pid) == nil || processState(pid) == "Z" } }
+        waitUntil("the removal logged") { sandbox.logLines(containing: "removed the cgroup \(oldSubtree) of a daemon that is gone").count == 1 }
+        XCTAssertEqual(sandbox.logLines(containing: "removed the cgroup \(oldSubtree) of a daemon that is gone").count, 1, sandbox.mainLog)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: daemonSubtree + "/escaper:escaper"), "the new daemon runs escaper in its own subtree")
+        XCTAssertEqual(stopDaemon(), 0)
+    }
 }

@@ -38,4 +38,12 @@ final class CgroupLayoutTests: XCTestCase {
         XCTAssertNil(CgroupLayout.populated(events: "frozen 0\n"))
         XCTAssertEqual(CgroupLayout.pids(procs: "12\n34\nx\n-5\n99999999999\n"), [12, 34])
     }
+
+    func test_daemonPid_onlyFromSwiftvisordSubtreeNames() {
+        XCTAssertEqual(CgroupLayout.daemonPid(subtreeName: "swiftvisord.812"), 812)
+        XCTAssertNil(CgroupLayout.daemonPid(subtreeName: "swiftvisord.0"))
+        XCTAssertNil(CgroupLayout.daemonPid(subtreeName: "swiftvisord.99999999999"))
+        XCTAssertNil(CgroupLayout.daemonPid(subtreeName: "web:web"))
+        XCTAssertNil(CgroupLayout.daemonPid(subtreeName: "swiftvisord.12x"))
+    }
 }

@@ -40,6 +40,13 @@ public enum CgroupLayout {
         join(join(mount, own), "swiftvisord.\(daemonPid)")
     }
 
+    /// The daemon pid in a subtree name `swiftvisord.<pid>`; nil for any other name.
+    public static func daemonPid(subtreeName: String) -> Int32? {
+        guard subtreeName.hasPrefix("swiftvisord.") else { return nil }
+        guard let pid = Int32(subtreeName.dropFirst("swiftvisord.".count)), pid > 0 else { return nil }
+        return pid
+    }
+
     /// One process's cgroup directory name: `group:process`. Names never hold
     /// `/` (the config reader refuses it) and the `:` keeps them apart from the
     /// kernel's own `cgroup.*` files.
