@@ -115,6 +115,9 @@ final class CgroupExitWatch: GroupExitWatching {
         check()
     }
 
+    /// Nothing to do: the kernel reports the change.
+    func nudge() {}
+
     func cancel() {
         guard !done else { return }
         done = true
@@ -134,18 +137,32 @@ final class CgroupExitWatch: GroupExitWatching {
 
 extension Supervisor {
     /// Before spawning a `cgroup=true` process: its cgroup, created if needed,
-    /// and an open cgroup.procs for the child to join before exec. A failure
-    /// is a spawn error: the program never runs outside its cgroup.
-    func prepareCgroup(_ p: ManagedProcess) -> Result<Int32, CgroupError> {
-        guard let cgroups else { return .failure(CgroupError("cgroups are not available in this daemon")) }
+    /// and an open cgroup.procs in `request` for the child to join before
+    /// exec (the caller closes it after the spawn). A failure is fed as a
+    /// spawn error and returns false: the program never runs outside its cgroup.
+    func attachCgroup(_ p: ManagedProcess, to request: inout SpawnRequest) -> Bool {
+        guard p.config.cgroup else { return true }
         do {
+            guard let cgroups else { throw CgroupError("cgroups are not available in this daemon") }
             let tree = try cgroups.subtree().get()
             let path = try tree.processCgroup(group: p.groupName, process: p.name)
             p.cgroupPath = path
-            return .success(try Cgroup.openProcs(path))
+            request.cgroupProcsFD = try Cgroup.openProcs(path)
+            return true
         } catch {
-            return .failure(error)
+            feed(p, .spawnFailed(reason: "cgroup=true: \(error)"))
+            return false
         }
+    }
+
+    /// A process record goes away (remove, update, reload): no watch outlives
+    /// it, what is left in its cgroup is killed, and the cgroup removed when
+    /// empty (else at daemon exit).
+    func endGroupWatchAndCgroup(_ p: ManagedProcess) {
+        p.groupWatch?.cancel()
+        p.groupWatch = nil
+        if let path = p.cgroupPath, Cgroup.isPopulated(path) { Cgroup.signalAll(path, SIGKILL) }
+        releaseCgroup(p)
     }
 
     /// `.signal(_, toGroup: true)` for a `cgroup=true` process: every member of

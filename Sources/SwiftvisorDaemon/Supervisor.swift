@@ -77,10 +77,7 @@ public final class Supervisor {
     }
 
     func removeProcess(_ p: ManagedProcess) {
-        p.groupWatch?.cancel()
-        p.groupWatch = nil
-        if let path = p.cgroupPath, Cgroup.isPopulated(path) { Cgroup.signalAll(path, SIGKILL) }
-        releaseCgroup(p)
+        endGroupWatchAndCgroup(p)
         closeLogs(p)
         processes.removeAll { $0 === p }
         byNamespec[p.namespec] = nil
@@ -205,23 +202,15 @@ public final class Supervisor {
         // Output with no log file is read only to be thrown away, unless the
         // debug level echoes it into the main log: skip the pipe then.
         let echoed = log.threshold.rawValue <= LogLevel.debug.rawValue
-        let request = SpawnRequest(
+        var request = SpawnRequest(
             argv: resolved.argv, executable: resolved.executable, environment: environment,
             directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
             discardStdout: p.stdoutLog == nil && !echoed, discardStderr: p.stderrLog == nil && !echoed)
-        var spawnRequest = request
-        if pc.cgroup {
-            switch prepareCgroup(p) {
-            case .success(let fd): spawnRequest.cgroupProcsFD = fd
-            case .failure(let error):
-                feed(p, .spawnFailed(reason: "cgroup=true: \(error)"))
-                return
-            }
-        }
-        defer { if let fd = spawnRequest.cgroupProcsFD { Sys.close(fd) } }
+        guard attachCgroup(p, to: &request) else { return }
+        defer { if let fd = request.cgroupProcsFD { Sys.close(fd) } }
         let child: SpawnedChild
         do {
-            child = try Spawner.spawn(spawnRequest, programName: pc.name)
+            child = try Spawner.spawn(request, programName: pc.name)
         } catch {
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
@@ -242,15 +231,8 @@ public final class Supervisor {
     }
 
     private func send(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) {
-        if toGroup, signalCgroup(p, sig.number) { return }
-        guard let target = signalTarget(p, toGroup: toGroup) else { return }
-        if Glibc.kill(target, sig.number) != 0 {
-            let e = errno
-            // ESRCH: it already exited and is not reaped yet; the reap (or the
-            // group watch) will follow.
-            if e != ESRCH {
-                feed(p, .signalFailed(errno: e, description: String(cString: strerror(e))))
-            }
+        if let e = deliver(sig, to: p, toGroup: toGroup) {
+            feed(p, .signalFailed(errno: e, description: String(cString: strerror(e))))
         }
     }
 

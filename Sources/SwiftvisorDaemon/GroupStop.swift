@@ -1,4 +1,5 @@
-// Waiting for a process group to empty after its leader was reaped in a group
+// Group stops: signals to a process group (or a cgroup), and waiting for the
+// group to empty after its leader was reaped in a group
 // stop (`stopasgroup`, the `killasgroup` SIGKILL). The state machine stays in
 // STOPPING and asks for `.awaitGroupExit`; this watch answers `.groupExited`.
 //
@@ -9,9 +10,12 @@
 // own cgroup is watched through cgroup.events instead (CgroupExitWatch).
 import SwiftvisorCore
 import SwiftvisorOS
+import Glibc
 
 /// Something that will call back once when a stopped program's processes are gone.
 protocol GroupExitWatching: AnyObject {
+    /// A signal was just sent to the group (re-check soon).
+    func nudge()
     func cancel()
 }
 
@@ -24,11 +28,15 @@ final class GroupExitWatch: GroupExitWatching {
     private var interval = GroupExitWatch.firstInterval
     private var done = false
 
-    /// 10 ms, doubling to 100 ms: members that die with their leader are
-    /// seen at once; a group that ignores the stop signal costs at most ten
-    /// wakeups a second until the SIGKILL deadline.
+    /// 10 ms, doubling to 1 s: members that die with their leader are seen
+    /// at once, and a group that outlives its stop signal costs about one
+    /// wakeup a second until the SIGKILL. Every signal the stop sends to the
+    /// group starts the series again (`nudge`), so the SIGKILL's effect is
+    /// seen within milliseconds, not at the next 1 s check. (A group that can
+    /// never be killed, members the daemon may not signal, is checked once a
+    /// second while it lives: supervisord's tick does that much for every process.)
     static let firstInterval = 0.01
-    static let maxInterval = 0.1
+    static let maxInterval = 1.0
 
     /// `beforeCheck` reaps: a member that died is a zombie, and a zombie
     /// still counts as a member of its group until it is reaped.
@@ -41,6 +49,15 @@ final class GroupExitWatch: GroupExitWatching {
 
     /// Check now; re-check on the timer until the group is empty.
     func start() { check(reap: false) }
+
+    /// A signal just went to the group: check again soon.
+    func nudge() {
+        guard !done else { return }
+        if let timer { loop.cancel(timer) }
+        interval = Self.firstInterval
+        timer = loop.schedule(at: EventLoop.now() + interval) { [weak self] in self?.check(reap: true) }
+        interval *= 2
+    }
 
     func cancel() {
         done = true
@@ -79,15 +96,27 @@ extension Supervisor {
         watch.start()
     }
 
-    /// The pid a `.signal` action targets: the leader, or its whole group
-    /// (negative), which outlives the leader while a group stop waits for it.
+    /// Perform `.signal`: to the leader, or to its whole group (every
+    /// process of its cgroup with `cgroup=true`). Returns the errno to feed
+    /// back as `.signalFailed`; ESRCH is not one: the leader already exited
+    /// and its reap (or the group watch) follows.
+    ///
     /// Signalling -pgid after the leader's reap is safe: a pid number stays
     /// allocated while any process has it as its process group id, so the
     /// number cannot name another group while ours has a member
     /// (docs/architecture.md, "Stopping a process group").
-    func signalTarget(_ p: ManagedProcess, toGroup: Bool) -> Int32? {
+    func deliver(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) -> Int32? {
         let m = p.machine
-        if toGroup { return m.processGroup > 0 ? -m.processGroup : nil }
-        return m.pid > 0 ? m.pid : nil
+        if toGroup {
+            defer { p.groupWatch?.nudge() }
+            if signalCgroup(p, sig.number) { return nil }
+        }
+        guard toGroup ? m.processGroup > 0 : m.pid > 0 else { return nil }
+        do {
+            try Sys.kill(toGroup ? -m.processGroup : m.pid, sig.number)
+            return nil
+        } catch {
+            return error.errno == ESRCH ? nil : error.errno
+        }
     }
 }
