@@ -31,12 +31,7 @@ final class CgroupStopTests: XCTestCase {
 
     /// `<cgroup2 mount><our cgroup>/swvtest-<uuid>`, or XCTSkip with the reason.
     static func makeTestCgroup() throws -> String {
-        let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        guard let mount = mountinfo.split(separator: "\n").compactMap({ line -> String? in
-            let f = line.split(separator: " ")
-            guard let dash = f.firstIndex(of: "-"), dash + 1 < f.count, f[dash + 1] == "cgroup2", f.count > 4 else { return nil }
-            return String(f[4])
-        }).first else {
+        guard let mount = cgroup2Mounts().first else {
             throw XCTSkip("CgroupStopTests: no cgroup v2 hierarchy is mounted here; cgroup=true cannot be tested")
         }
         let own = ((try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8)) ?? "")
@@ -50,6 +45,16 @@ final class CgroupStopTests: XCTestCase {
             throw XCTSkip("CgroupStopTests: \(dir) has no writable cgroup.procs: no usable cgroup v2 hierarchy")
         }
         return dir
+    }
+
+    /// Mount points of the cgroup v2 hierarchy (field 5 of /proc/self/mountinfo, type after " - ").
+    static func cgroup2Mounts() -> [String] {
+        let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
+        return mountinfo.split(separator: "\n").compactMap { line -> String? in
+            let f = line.split(separator: " ")
+            guard let dash = f.firstIndex(of: "-"), dash + 1 < f.count, f[dash + 1] == "cgroup2", f.count > 4 else { return nil }
+            return String(f[4])
+        }
     }
 
     /// Kill whatever is left in `dir` and its descendants, then remove them, deepest first.
@@ -94,15 +99,6 @@ final class CgroupStopTests: XCTestCase {
 
     var daemonSubtree: String { testCgroup! + "/swiftvisord.\(daemon!.processIdentifier)" }
 
-    private func leaderPid(_ name: String) throws -> Int32 {
-        var pid: Int32?
-        waitUntil("\(name) spawned") {
-            pid = sandbox.logLines(containing: "spawned: '\(name)' with pid ").last.flatMap { $0.split(separator: " ").last.flatMap { Int32($0) } }
-            return pid != nil
-        }
-        return try XCTUnwrap(pid)
-    }
-
     private func statusJSON(_ name: String) throws -> [String: Any] {
         let r = try sandbox.ctl("status", "--json", name)
         let obj = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
@@ -124,7 +120,7 @@ final class CgroupStopTests: XCTestCase {
         stopasgroup=true
         """)
         try startDaemonInTestCgroup()
-        let leader = try leaderPid("escaper")
+        let leader = try sandbox.spawnedPid("escaper")
         let cg = daemonSubtree + "/escaper:escaper"
         waitUntil("the grandchild joined the cgroup") { Self.pids(in: cg).count == 2 }
         let members = Self.pids(in: cg)
@@ -141,7 +137,7 @@ final class CgroupStopTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: cg), "the stopped process's cgroup is removed")
 
         // Without cgroup=true the same grandchild survives a stopasgroup stop (as in supervisord).
-        let plainLeader = try leaderPid("plain")
+        let plainLeader = try sandbox.spawnedPid("plain")
         var escaped: Int32?
         waitUntil("plain's grandchild") {
             escaped = descendants(of: daemon!.processIdentifier).first { getsid($0) == $0 && $0 != plainLeader }
@@ -181,7 +177,7 @@ final class CgroupStopTests: XCTestCase {
         startsecs=0
         """)
         try startDaemonInTestCgroup()
-        let leader = try leaderPid("stubborn")
+        let leader = try sandbox.spawnedPid("stubborn")
         sandbox.track(pid: leader)
         let cg = daemonSubtree + "/stubborn:stubborn"
         waitUntil("three processes") { Self.pids(in: cg).count == 3 }
@@ -242,12 +238,7 @@ final class CgroupStopTests: XCTestCase {
     func test_noCgroupV2ForTheDaemon_cgroupProgramIsASpawnError_neverRunsUnconfined() throws {
         // A mount namespace without the cgroup2 mount stands in for a machine
         // without cgroup v2.
-        let mountinfo = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        let mounts = mountinfo.split(separator: "\n").compactMap { line -> String? in
-            let f = line.split(separator: " ")
-            guard let dash = f.firstIndex(of: "-"), dash + 1 < f.count, f[dash + 1] == "cgroup2", f.count > 4 else { return nil }
-            return String(f[4])
-        }
+        let mounts = Self.cgroup2Mounts()
         let probe = try sandbox.run("/usr/bin/env", ["unshare", "--mount", "--propagation", "private", "/bin/true"])
         guard probe.status == 0 else {
             throw XCTSkip("CgroupStopTests: cannot create a mount namespace (unshare: \(probe.stderr)); the no-cgroup case is not tested")

@@ -35,35 +35,26 @@ final class GroupStopTests: XCTestCase {
         """, to: "bomb.sh", executable: true)
     }
 
-    private func leaderPid(_ name: String) throws -> Int32 {
-        var pid: Int32?
-        waitUntil("\(name) spawned") {
-            pid = sandbox.logLines(containing: "spawned: '\(name)' with pid ").last
-                .flatMap { $0.split(separator: " ").last.flatMap { Int32($0) } }
-            return pid != nil
-        }
-        return try XCTUnwrap(pid)
-    }
-
     /// Wait until the bomb's group has at least `count` members, so the stop
     /// meets a group that is still forking.
     private func waitForMembers(_ pgid: Int32, atLeast count: Int) {
         waitUntil("\(count) members in group \(pgid)", timeout: 15) { processGroupMembers(pgid).count >= count }
     }
 
-    func test_stop_stopasgroup_forkBombIgnoringTERM_isStoppedOnlyWhenTheGroupIsEmpty() throws {
-        let bomb = try writeBomb()
-        try sandbox.writeConfig("""
-        [program:bomb]
-        command=\(bomb)
-        startsecs=0
-        stopasgroup=true
-        stopwaitsecs=2
-        """, loglevel: "debug")
+    /// A daemon running the bomb as `[program:bomb]` with `options`; returns
+    /// its process group once it has 10 members.
+    private func startBomb(_ options: String, leaderIgnoresTerm: Bool = false, loglevel: String = "info") throws -> Int32 {
+        let bomb = try writeBomb(leaderIgnoresTerm: leaderIgnoresTerm)
+        try sandbox.writeConfig("[program:bomb]\ncommand=\(bomb)\nstartsecs=0\n" + options, loglevel: loglevel)
         try sandbox.startDaemon()
-        let pgid = try leaderPid("bomb")
+        let pgid = try sandbox.spawnedPid("bomb")
         sandbox.track(pid: pgid)
         waitForMembers(pgid, atLeast: 10)
+        return pgid
+    }
+
+    func test_stop_stopasgroup_forkBombIgnoringTERM_isStoppedOnlyWhenTheGroupIsEmpty() throws {
+        let pgid = try startBomb("stopasgroup=true\nstopwaitsecs=2\n", loglevel: "debug")
 
         let began = Date()
         let stop = try sandbox.ctl("stop", "bomb")
@@ -82,18 +73,7 @@ final class GroupStopTests: XCTestCase {
     }
 
     func test_stop_killasgroupOnly_leaderIgnoringTERM_sigkillsTheGroupAtStopwaitsecs() throws {
-        let bomb = try writeBomb(leaderIgnoresTerm: true)
-        try sandbox.writeConfig("""
-        [program:bomb]
-        command=\(bomb)
-        startsecs=0
-        killasgroup=true
-        stopwaitsecs=1
-        """)
-        try sandbox.startDaemon()
-        let pgid = try leaderPid("bomb")
-        sandbox.track(pid: pgid)
-        waitForMembers(pgid, atLeast: 10)
+        let pgid = try startBomb("killasgroup=true\nstopwaitsecs=1\n", leaderIgnoresTerm: true)
         let stop = try sandbox.ctl("stop", "bomb")
         XCTAssertEqual(stop.stdout, "bomb: stopped\n", stop.stderr)
         XCTAssertEqual(processGroupMembers(pgid).sorted(), [], "SIGKILL went to the whole group")
@@ -103,18 +83,7 @@ final class GroupStopTests: XCTestCase {
     }
 
     func test_shutdown_stopasgroup_forkBomb_daemonExitsOnlyAfterTheGroupIsGone() throws {
-        let bomb = try writeBomb()
-        try sandbox.writeConfig("""
-        [program:bomb]
-        command=\(bomb)
-        startsecs=0
-        stopasgroup=true
-        stopwaitsecs=1
-        """)
-        try sandbox.startDaemon()
-        let pgid = try leaderPid("bomb")
-        sandbox.track(pid: pgid)
-        waitForMembers(pgid, atLeast: 10)
+        let pgid = try startBomb("stopasgroup=true\nstopwaitsecs=1\n")
         XCTAssertEqual(sandbox.stopDaemon(), 0)
         XCTAssertEqual(processGroupMembers(pgid).sorted(), [], "the daemon exited while members of a stopasgroup program lived")
         XCTAssertEqual(sandbox.logLines(containing: "killing 'bomb' (\(pgid)) with SIGKILL").count, 1, sandbox.mainLog)
@@ -130,7 +99,7 @@ final class GroupStopTests: XCTestCase {
         stopwaitsecs=30
         """)
         try sandbox.startDaemon()
-        let pgid = try leaderPid("tree")
+        let pgid = try sandbox.spawnedPid("tree")
         sandbox.track(pid: pgid)
         waitForMembers(pgid, atLeast: 3)
         let began = Date()
@@ -139,5 +108,17 @@ final class GroupStopTests: XCTestCase {
         XCTAssertEqual(processGroupMembers(pgid).sorted(), [])
         XCTAssertTrue(sandbox.logLines(containing: "with SIGKILL").isEmpty, sandbox.mainLog)
         XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+}
+
+extension Sandbox {
+    /// The pid of the latest `spawned: 'NAME' with pid N` line, waiting for one.
+    func spawnedPid(_ name: String) throws -> Int32 {
+        var pid: Int32?
+        waitUntil("\(name) spawned") {
+            pid = logLines(containing: "spawned: '\(name)' with pid ").last.flatMap { $0.split(separator: " ").last.flatMap { Int32($0) } }
+            return pid != nil
+        }
+        return try XCTUnwrap(pid)
     }
 }
