@@ -31,9 +31,7 @@ public enum AutoLogFile {
         defer { closedir(dir) }
         var removed: [String] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = direntName(entry)
             guard AutoLogName.isAutoLog(name, identifier: identifier) else { continue }
             let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
             if unlink(path) == 0 { removed.append(path) }

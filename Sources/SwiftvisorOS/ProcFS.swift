@@ -8,9 +8,7 @@ public enum ProcFS {
         defer { closedir(dir) }
         var result: [Int32] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = direntName(entry)
             guard let pid = Int32(name), let stat = readSmallFile("/proc/\(name)/stat") else { continue }
             // `pid (comm) S ppid ...`: comm may hold spaces and parentheses, so split after the last ')'.
             guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { continue }
@@ -27,9 +25,7 @@ public enum ProcFS {
         let own = dirfd(dir)
         var result: [Int32] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            let name = direntName(entry)
             if let fd = Int32(name), fd != own { result.append(fd) }
         }
         return result
@@ -52,4 +48,14 @@ public enum ProcFS {
         let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         return n > 0 ? Array(buffer[0..<n]) : nil
     }
+}
+
+/// The name of a `readdir` entry, read in place. Never `entry.pointee.d_name`:
+/// that copies the whole 256-byte array, but the kernel packs entries to their
+/// name's length (`d_reclen`), so the copy reads past the last entry of the
+/// directory buffer and crashed the daemon (SIGSEGV in memmove) when that
+/// buffer ended at the top of the heap.
+public func direntName(_ entry: UnsafeMutablePointer<dirent>) -> String {
+    let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name) ?? 19
+    return String(cString: UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: CChar.self))
 }

@@ -95,9 +95,7 @@ public enum ProcessStartTime {
         defer { closedir(dir) }
         var result: [ProcessStat] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
+            let name = direntName(entry)
             guard let pid = Int32(name), let s = stat(pid) else { continue }
             result.append(s)
         }
