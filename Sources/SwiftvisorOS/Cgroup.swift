@@ -44,7 +44,12 @@ public final class CgroupTree {
             guard let pid = CgroupLayout.daemonPid(subtreeName: name), parent + "/" + name != path else { return nil }
             // ESRCH: no such process, so that daemon is gone; EPERM means alive.
             if Glibc.kill(pid, 0) == 0 || errno != ESRCH { return nil }
-            return CgroupTree(path: parent + "/" + name)
+            let stale = CgroupTree(path: parent + "/" + name)
+            // A member outside our pid namespace reads as pid 0: then the
+            // subtree may belong to a live daemon of another namespace whose
+            // pid means nothing here. Leave it.
+            if stale.processCgroups().contains(where: { Cgroup.hasInvisibleMembers($0) }) { return nil }
+            return stale
         }
     }
 
@@ -109,6 +114,11 @@ public enum Cgroup {
     /// The pids in the cgroup now (not its descendants; the daemon creates none).
     public static func pids(_ cgroup: String) -> [Int32] {
         readText(cgroup + "/cgroup.procs", limit: 1 << 24).map(CgroupLayout.pids(procs:)) ?? []
+    }
+
+    /// True when cgroup.procs lists a process as 0: one this pid namespace cannot see.
+    public static func hasInvisibleMembers(_ cgroup: String) -> Bool {
+        readText(cgroup + "/cgroup.procs", limit: 1 << 24)?.split(separator: "\n").contains("0") ?? false
     }
 
     /// How many processes the cgroup holds; nil when it cannot be read.
