@@ -1,0 +1,28 @@
+// The HTTP status codes swiftvisord answers with, and their reason phrases.
+// The phrases are medusa's (supervisor/medusa/http_server.py, http_request.responses
+// at 4.3.0), not RFC 7231's: `302 Moved Temporarily`, `414 Request-URI Too Large`.
+
+/// A response status: the code and medusa's reason phrase.
+public struct HTTPStatus: Sendable, Hashable {
+    public let code: Int
+    public let reason: String
+
+    public init(_ code: Int, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public static let ok = HTTPStatus(200, "OK")
+    public static let movedPermanently = HTTPStatus(301, "Moved Permanently")
+    public static let notModified = HTTPStatus(304, "Not Modified")
+    public static let badRequest = HTTPStatus(400, "Bad Request")
+    public static let unauthorized = HTTPStatus(401, "Unauthorized")
+    public static let notFound = HTTPStatus(404, "Not Found")
+    public static let methodNotAllowed = HTTPStatus(405, "Method Not Allowed")
+    public static let lengthRequired = HTTPStatus(411, "Length Required")
+    public static let requestEntityTooLarge = HTTPStatus(413, "Request Entity Too Large")
+    public static let requestURITooLarge = HTTPStatus(414, "Request-URI Too Large")
+    public static let internalServerError = HTTPStatus(500, "Internal Server Error")
+    public static let notImplemented = HTTPStatus(501, "Not Implemented")
+    public static let versionNotSupported = HTTPStatus(505, "HTTP Version not supported")
+}
