@@ -250,6 +250,85 @@ def capture_supervisord():
     return records
 
 
+def call(params_xml, name="<methodName>m.x</methodName>"):
+    return "<?xml version='1.0'?><methodCall>%s<params>%s</params></methodCall>" % (name, params_xml)
+
+
+def param(value_xml):
+    return "<param><value>%s</value></param>" % value_xml
+
+
+# Request bodies with the quirks of supervisord's unmarshaller (xmlrpc.py loads).
+DECODE_CASES = [
+    ("booleanTrueWord", call(param("<boolean>true</boolean>"))),
+    ("booleanOne", call(param("<boolean>1</boolean>"))),
+    ("untypedValue", call("<param><value>abc</value></param>")),
+    ("emptyValue", call("<param><value></value></param>")),
+    ("nil", call(param("<nil/>"))),
+    ("i8", call(param("<i8>-100</i8>"))),
+    ("intBlanks", call(param("<int> 42 </int>"))),
+    ("intUnderscore", call(param("<i4>1_000</i4>"))),
+    ("intJunk", call(param("<int>12x</int>"))),
+    ("intEmpty", call(param("<int></int>"))),
+    ("noParams", "<methodCall><methodName>m.x</methodName></methodCall>"),
+    ("emptyMethodName", call("", "<methodName></methodName>")),
+    ("noMethodName", "<methodCall><params/></methodCall>"),
+    ("structDuplicateKey", call(param("<struct><member><name>a</name><value>1</value></member>"
+                                      "<member><name>b</name><value>x</value></member>"
+                                      "<member><name>a</name><value><int>2</int></value></member></struct>"))),
+    ("structEmptyName", call(param("<struct><member><name></name><value>v</value></member></struct>"))),
+    ("structMemberOfThree", call(param("<struct><member><name>a</name><value>1</value><value>2</value></member></struct>"))),
+    ("arrayWithoutData", call(param("<array></array>"))),
+    ("arrayEmptyData", call(param("<array><data/></array>"))),
+    ("arrayNested", call(param("<array><data><value>a</value><value><array><data><value><int>1</int></value></data></array></value></data></array>"))),
+    ("base64", call(param("<base64>aGVs\nbG8=</base64>"))),
+    ("base64NotUTF8", call(param("<base64>/w==</base64>"))),
+    ("base64NoPadding", call(param("<base64>aGVsbG8</base64>"))),
+    ("doubleBlanks", call(param("<double> 1.5 </double>"))),
+    ("doubleExponent", call(param("<double>1e3</double>"))),
+    ("doubleJunk", call(param("<double>abc</double>"))),
+    ("entities", call(param("<string>&lt;&gt;&amp;&quot;&apos;&#233;&#x263A;</string>"))),
+    ("stringWithChild", call(param("<string>a<b/>c</string>"))),
+    ("lineEnds", call(param("<string>a\r\nb\rc</string>"))),
+    ("cdata", call(param("<string><![CDATA[<not> & markup]]></string>"))),
+    ("comment", call(param("<string>a<!-- x -->b</string>"))),
+    ("valueTail", call("<param><value><string>x</string>tail</value></param>")),
+    ("valueBlanksAroundChild", call("<param><value>\n  <int>5</int>\n</value></param>")),
+    ("paramsWithoutParam", call("<value>x</value>")),
+    ("emptyParam", call("<param></param>")),
+    ("encodingDeclaration", '<?xml version="1.0" encoding="UTF-8"?><methodCall><methodName>m.x</methodName></methodCall>'),
+    ("twoParams", "<methodCall><methodName>m.x</methodName><params>" + param("a") + "</params><params>" + param("b") + "</params></methodCall>"),
+    ("nonASCII", call(param("<string>caf\u00e9 \u2603</string>"))),
+    ("dateTime", call(param("<dateTime.iso8601>20240102T03:04:05</dateTime.iso8601>"))),
+    ("mismatchedTag", "<methodCall><methodName>m.x</methodCall>"),
+    ("truncated", "<methodCall><methodName>m.x</methodName"),
+    ("undefinedEntity", call(param("<string>&foo;</string>"))),
+    ("charRefZero", call(param("<string>&#0;</string>"))),
+    ("charRefTooBig", call(param("<string>&#x110000;</string>"))),
+    ("controlCharacter", call(param("<string>a\x01b</string>"))),
+    ("twoRoots", "<methodCall><methodName>m.x</methodName></methodCall><methodCall/>"),
+    ("textAfterRoot", "<methodCall><methodName>m.x</methodName></methodCall>junk"),
+    ("declarationNotFirst", " <?xml version='1.0'?><methodCall><methodName>m.x</methodName></methodCall>"),
+    ("empty", ""),
+    ("methodNameBlanks", call("", "<methodName> supervisor.getVersion </methodName>")),
+]
+
+
+def capture_decodes():
+    from supervisor.xmlrpc import supervisor_xmlrpc_handler
+    handler = supervisor_xmlrpc_handler.__new__(supervisor_xmlrpc_handler)
+    out = []
+    for name, body in DECODE_CASES:
+        try:
+            params, method = handler.loads(body)
+        except Exception:
+            result = "unmarshallable"
+        else:
+            result = "no method name" if not method else repr((method, params or ()))
+        out.append((name, body.encode("utf-8"), result))
+    return out
+
+
 def swift_literal(data):
     text = data.decode("utf-8")
     out = []
@@ -281,6 +360,14 @@ def main():
     print("enum Captured430 {")
     for name, data in records:
         print("    static let %s: [UInt8] = Array(%s.utf8)" % (name, swift_literal(data)))
+    print()
+    print("    /// (name, request body, what supervisord makes of it: repr((method, params)),")
+    print("    /// `unmarshallable` or `no method name`).")
+    print("    static let decodeCases: [(String, [UInt8], String)] = [")
+    for name, body, result in capture_decodes():
+        print("        (%s, Array(%s.utf8), %s)," % (swift_literal(name.encode()), swift_literal(body),
+                                                   swift_literal(result.encode("utf-8"))))
+    print("    ]")
     print("}")
 
 
