@@ -62,6 +62,16 @@ final class XMLRPCMulticallTests: XCTestCase {
         XCTAssertEqual(XMLRPCMulticall.run([.struct([])]) { _ in .success(.nil) }, .failure(XMLRPCFault(.incorrectParameters)))
         XCTAssertEqual(XMLRPCMulticall.run([.array([]), .array([])]) { _ in .success(.nil) }, .failure(XMLRPCFault(.incorrectParameters)))
         XCTAssertEqual(XMLRPCMulticall.run([.array([])]) { _ in .success(.nil) }, .success(.array([])))
+        // A flood of tiny entries is refused whole, before any call runs.
+        var ran = 0
+        let flood = [XMLRPCValue](repeating: .nil, count: XMLRPCMulticall.maxCalls + 1)
+        XCTAssertEqual(XMLRPCMulticall.run([.array(flood)]) { _ in ran += 1; return .success(.nil) },
+                       .failure(XMLRPCFault(code: 2, string: "INCORRECT_PARAMETERS: more than 10000 calls in one system.multicall")))
+        XCTAssertEqual(ran, 0)
+        guard case .success(.array(let faults)) = XMLRPCMulticall.run([.array(Array(flood.dropLast()))], dispatch: { _ in .success(.nil) }) else {
+            return XCTFail()
+        }
+        XCTAssertEqual(faults.count, XMLRPCMulticall.maxCalls)
     }
 
     func test_capturedMulticall_decodesAndShapes() throws {

@@ -105,6 +105,27 @@ final class XMLRPCRequestDecoderTests: XCTestCase {
         XCTAssertEqual(e.kind, .unmarshallable)
     }
 
+    func test_aMulticallFillingTheBodyLimit_decodesAndShapes() throws {
+        let entry = XMLRPCValue.structure([("methodName", .string("supervisor.getPID")), ("params", .array([]))])
+        var entries: [XMLRPCValue] = []
+        var body = XMLRPCEncoder.call("system.multicall", [.array(entries)])
+        while body.count < HTTPLimits.default.maxBodyBytes - 200 {
+            entries += Array(repeating: entry, count: 500)
+            body = XMLRPCEncoder.call("system.multicall", [.array(entries)])
+        }
+        if body.count > HTTPLimits.default.maxBodyBytes {
+            entries.removeLast(500)
+            body = XMLRPCEncoder.call("system.multicall", [.array(entries)])
+        }
+        let call = try XMLRPCRequestDecoder.decode(body).get()
+        var calls = 0
+        let result = XMLRPCMulticall.run(call.params) { _ in calls += 1; return .success(.int(1)) }
+        XCTAssertEqual(calls, entries.count)
+        XCTAssertGreaterThan(calls, 4000)
+        guard case .success(.array(let values)) = result else { return XCTFail() }
+        XCTAssertEqual(values.count, entries.count)
+    }
+
     func test_pythonFloat() {
         XCTAssertEqual(XMLRPCRequestDecoder.pythonFloat(" -1_000.5e-1 "), -100.05)
         XCTAssertEqual(XMLRPCRequestDecoder.pythonFloat(".5"), 0.5)

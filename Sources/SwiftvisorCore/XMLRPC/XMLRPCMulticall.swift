@@ -30,10 +30,19 @@ public struct XMLRPCMulticall: Sendable {
     private var results: [XMLRPCValue] = []
     private var pending: XMLRPCCall?
 
-    /// Starts a multicall from its own parameters: exactly one array.
+    /// Most calls in one multicall. supervisord has no limit; the body limit
+    /// alone would let 1 MiB of `<value/>` entries ask for 130,000 fault
+    /// structs (some 25 MiB of answer).
+    public static let maxCalls = 10_000
+
+    /// Starts a multicall from its own parameters: exactly one array of at
+    /// most `maxCalls` entries.
     public static func start(_ params: [XMLRPCValue]) -> Result<XMLRPCMulticall, XMLRPCFault> {
         guard params.count == 1, case .array(let entries) = params[0] else {
             return .failure(XMLRPCFault(.incorrectParameters))
+        }
+        guard entries.count <= maxCalls else {
+            return .failure(XMLRPCFault(.incorrectParameters, "more than \(maxCalls) calls in one system.multicall"))
         }
         return .success(XMLRPCMulticall(entries: entries))
     }
