@@ -88,7 +88,7 @@ public struct HTTPRequest: Sendable, Equatable {
         var i = 0
         while i < bytes.count {
             if bytes[i] == UInt8(ascii: "%"), i + 2 < bytes.count,
-               let hi = hexValue(bytes[i + 1]), let lo = hexValue(bytes[i + 2]) {
+               let hi = ControlEncoding.hexValue(bytes[i + 1]), let lo = ControlEncoding.hexValue(bytes[i + 2]) {
                 out.append(hi << 4 | lo)
                 i += 3
             } else {
@@ -97,15 +97,6 @@ public struct HTTPRequest: Sendable, Equatable {
             }
         }
         return String(decoding: out, as: UTF8.self)
-    }
-
-    static func hexValue(_ b: UInt8) -> UInt8? {
-        switch b {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return b - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return b - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return b - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 
     static func asciiLowercased(_ s: String) -> String {

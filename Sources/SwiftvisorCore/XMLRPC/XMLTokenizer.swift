@@ -370,12 +370,8 @@ public struct XMLTokenizer: Sendable {
     }
 
     static func digitValue(_ b: UInt8, radix: UInt32) -> UInt32? {
-        switch b {
-        case 0x30...0x39: return UInt32(b - 0x30)
-        case 0x61...0x66 where radix == 16: return UInt32(b - 0x61 + 10)
-        case 0x41...0x46 where radix == 16: return UInt32(b - 0x41 + 10)
-        default: return nil
-        }
+        if radix == 16 { return ControlEncoding.hexValue(b).map(UInt32.init) }
+        return isDigit(b) ? UInt32(b - 0x30) : nil
     }
 
     /// XML 1.0 Char production.

@@ -29,6 +29,9 @@ import xmlrpc.client
 
 from supervisor.xmlrpc import SupervisorTransport, xmlrpc_marshal
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from swift_literal import swift_literal  # noqa: E402
+
 OK_BODY = xmlrpc.client.dumps(("ok",), methodresponse=True).encode()
 OK_RESPONSE = (b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n"
                % len(OK_BODY)) + OK_BODY
@@ -328,27 +331,6 @@ def capture_decodes():
         out.append((name, body.encode("utf-8"), result))
     return out
 
-
-def swift_literal(data):
-    text = data.decode("utf-8")
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "\"":
-            out.append("\\\"")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif o < 0x20 or o >= 0x7F:
-            out.append("\\u{%X}" % o)
-        else:
-            out.append(ch)
-    return "\"" + "".join(out) + "\""
 
 
 def main():

@@ -6,25 +6,14 @@ system.methodHelp returns verbatim and the array system.methodSignature returns.
     /tmp/sv430/bin/python Tests/Fixtures/xmlrpc/generate-method-table.py \
         > Sources/SwiftvisorCore/XMLRPC/XMLRPCMethodTable.swift
 """
+import os
+import sys
 from supervisor.rpcinterface import SupervisorNamespaceRPCInterface
 from supervisor.xmlrpc import SystemNamespaceRPCInterface
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from swift_literal import swift_literal  # noqa: E402
 
-def swift_literal(text):
-    out = []
-    for ch in text:
-        o = ord(ch)
-        if ch == "\\":
-            out.append("\\\\")
-        elif ch == "\"":
-            out.append("\\\"")
-        elif ch == "\n":
-            out.append("\\n")
-        elif o < 0x20 or o >= 0x7F:
-            out.append("\\u{%X}" % o)
-        else:
-            out.append(ch)
-    return "\"" + "".join(out) + "\""
 
 
 system = SystemNamespaceRPCInterface([("supervisor", SupervisorNamespaceRPCInterface(None))])
