@@ -103,6 +103,14 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(reqs.first?.headers.count, 3)
     }
 
+    func test_continuationFlood_joinsInOneValue() {
+        var head = "GET / HTTP/1.1\r\nX: a\r\n"
+        for _ in 0..<15_000 { head += " b\r\n" }
+        let (reqs, error) = requests(Array((head + "\r\n").utf8))
+        XCTAssertNil(error)
+        XCTAssertEqual(reqs.first?.header("X"), "a" + String(repeating: "b", count: 15_000))
+    }
+
     func test_percentDecoding_ofThePathOnly_asMedusa() {
         let (reqs, _) = requests(Array("GET /logtail/a%3Ab/stderr?x=%41 HTTP/1.1\r\n\r\n".utf8))
         XCTAssertEqual(reqs.first?.path, "/logtail/a:b/stderr")

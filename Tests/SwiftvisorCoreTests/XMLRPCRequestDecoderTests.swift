@@ -126,6 +126,18 @@ final class XMLRPCRequestDecoderTests: XCTestCase {
         XCTAssertEqual(values.count, entries.count)
     }
 
+    func test_textCutIntoManyPieces_isJoined() throws {
+        // Nearly 1 MiB of text split by 90,000 comments and CDATA sections: one string,
+        // gathered in linear time.
+        var s = "<methodCall><methodName>a.b</methodName><params><param><value><string>"
+        for i in 0..<90_000 { s += i % 2 == 0 ? "x<!---->" : "<![CDATA[y]]>" }
+        s += "</string></value></param></params></methodCall>"
+        let call = try XMLRPCRequestDecoder.decode(Array(s.utf8)).get()
+        guard case .string(let text) = call.params.first else { return XCTFail() }
+        XCTAssertEqual(text.utf8.count, 90_000)
+        XCTAssertTrue(text.hasPrefix("xyxy"))
+    }
+
     func test_pythonFloat() {
         XCTAssertEqual(XMLRPCRequestDecoder.pythonFloat(" -1_000.5e-1 "), -100.05)
         XCTAssertEqual(XMLRPCRequestDecoder.pythonFloat(".5"), 0.5)

@@ -178,18 +178,19 @@ public struct HTTPRequestParser: Sendable {
         case .failure(let e): return .failure(e)
         case .success(let r): (method, target, version) = r
         }
-        var headers: [HTTPHeaderField] = []
+        // Field values are gathered as bytes and trimmed once, so a flood of
+        // continuation lines costs linear time.
+        var fields: [(name: String, value: [UInt8])] = []
         for line in lines.dropFirst() {
             if let first = line.first, first == SP || first == HT {
                 // medusa join_headers: r[-1] + headers[i][1:]
-                guard !headers.isEmpty else {
+                guard !fields.isEmpty else {
                     return .failure(HTTPParseError(.malformedHeader, "continuation line before any header", version: version))
                 }
                 guard Self.isFieldValue(line) else {
                     return .failure(HTTPParseError(.malformedHeader, "control byte in a header", version: version))
                 }
-                let joined = Array(headers[headers.count - 1].value.utf8) + line.dropFirst()
-                headers[headers.count - 1].value = Self.trimmedString(joined[...])
+                fields[fields.count - 1].value += line.dropFirst()
                 continue
             }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex,
@@ -200,11 +201,12 @@ public struct HTTPRequestParser: Sendable {
             guard Self.isFieldValue(value) else {
                 return .failure(HTTPParseError(.malformedHeader, "control byte in a header", version: version))
             }
-            guard headers.count < limits.maxHeaderCount else {
+            guard fields.count < limits.maxHeaderCount else {
                 return .failure(HTTPParseError(.headersTooLarge, "more than \(limits.maxHeaderCount) header fields", version: version))
             }
-            headers.append(HTTPHeaderField(String(decoding: line[..<colon], as: UTF8.self), Self.trimmedString(value)))
+            fields.append((String(decoding: line[..<colon], as: UTF8.self), Array(value)))
         }
+        let headers = fields.map { HTTPHeaderField($0.name, Self.trimmedString($0.value[...])) }
         return .success(Head(method: method, target: target, version: version, headers: headers))
     }
 

@@ -102,7 +102,13 @@ public enum XMLRPCRequestDecoder {
                     stack.append(Frame(tag: name))
                 case .text(let text):
                     guard !stack.isEmpty, !stack[stack.count - 1].hasChildren else { continue }
-                    stack[stack.count - 1].text = (stack[stack.count - 1].text ?? "") + text
+                    // Appended in place: text cut into many pieces by comments
+                    // or CDATA sections costs linear time, not quadratic.
+                    if stack[stack.count - 1].text == nil {
+                        stack[stack.count - 1].text = text
+                    } else {
+                        stack[stack.count - 1].text?.append(text)
+                    }
                 case .end:
                     let frame = stack.removeLast()
                     let value: XMLRPCValue
