@@ -103,5 +103,9 @@ enum Captured430 {
         ("declarationNotFirst", Array(" <?xml version='1.0'?><methodCall><methodName>m.x</methodName></methodCall>".utf8), "unmarshallable"),
         ("empty", Array("".utf8), "unmarshallable"),
         ("methodNameBlanks", Array("<?xml version='1.0'?><methodCall><methodName> supervisor.getVersion </methodName><params></params></methodCall>".utf8), "(' supervisor.getVersion ', ())"),
+        ("declarationVersion2", Array("<?xml version='2.0'?><methodCall><methodName>m.x</methodName></methodCall>".utf8), "('m.x', ())"),
+        ("declarationMangled", Array("<?xml ve'1.0'?><methodCall><methodName>m.x</methodName></methodCall>".utf8), "unmarshallable"),
+        ("declarationOutOfOrder", Array("<?xml encoding='UTF-8' version='1.0'?><methodCall><methodName>m.x</methodName></methodCall>".utf8), "unmarshallable"),
+        ("declarationStandalone", Array("<?xml version='1.0' encoding='utf-8' standalone='no'?><methodCall><methodName>m.x</methodName></methodCall>".utf8), "('m.x', ())"),
     ]
 }

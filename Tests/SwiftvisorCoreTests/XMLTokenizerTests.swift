@@ -44,6 +44,19 @@ final class XMLTokenizerTests: XCTestCase {
         }
     }
 
+    /// Each verdict as Python 3.11's expat (through supervisord's loads) gives it.
+    func test_xmlDeclaration_checkedAsExpatChecksIt() throws {
+        for ok in ["<?xml version='1.0'?>", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<?xml version = '1.1' encoding='iso-8859-1' standalone='yes' ?>",
+                   "<?xml version='2.0'?>"] {
+            XCTAssertEqual(try tokens(ok + "<a/>"), [.start("a"), .end("a")], ok)
+        }
+        for bad in ["<?xml ?>", "<?xml ve'1.0'?>", "<?xml version='1 0'?>", "<?xml version='1.0' standalone='maybe'?>",
+                    "<?xml encoding='UTF-8' version='1.0'?>", "<?xml version='1.0'encoding='UTF-8'?>", "<?xml version='1.0' foo='x'?>",
+                    "<?xml version='1.0' encoding='8bit'?>", "<?xml version='1.0?>"] {
+            refused(bad + "<a/>")
+        }
+    }
+
     func test_notUTF8_refused() {
         XCTAssertThrowsError(try XMLTokenizer([0x3C, 0x61, 0x3E, 0xFF, 0x3C, 0x2F, 0x61, 0x3E]))
     }

@@ -76,8 +76,52 @@ public struct XMLTokenizer: Sendable {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { pos = 3 }  // byte order mark
         if bytes[pos...].starts(with: Array("<?xml".utf8)), pos + 5 < bytes.count, Self.isSpace(bytes[pos + 5]) {
             guard let end = find(Array("?>".utf8), from: pos) else { throw XMLError("unclosed XML declaration", at: pos) }
+            guard Self.isXMLDeclaration(bytes[(pos + 5)..<end]) else { throw XMLError("invalid XML declaration", at: pos) }
             pos = end + 2
         }
+    }
+
+    /// The pseudo-attributes of `<?xml ...?>` as expat requires them:
+    /// `version="…"`, then optionally `encoding="name"`, then optionally
+    /// `standalone="yes|no"`, in that order. (The document is read as UTF-8
+    /// whatever encoding it names: supervisord decodes the body as UTF-8
+    /// before parsing it.)
+    static func isXMLDeclaration(_ text: ArraySlice<UInt8>) -> Bool {
+        var rest = text
+        var pairs: [(String, String)] = []
+        while true {
+            let blanks = rest.prefix(while: isSpace).count
+            rest = rest.dropFirst(blanks)
+            guard !rest.isEmpty else { break }
+            guard blanks > 0, let eq = rest.firstIndex(of: UInt8(ascii: "=")) else { return false }
+            let name = String(decoding: rest[..<eq], as: UTF8.self).trimmingBlanks
+            rest = rest[(eq + 1)...]
+            rest = rest.dropFirst(rest.prefix(while: isSpace).count)
+            guard let quote = rest.first, quote == UInt8(ascii: "'") || quote == UInt8(ascii: "\""),
+                  let close = rest.dropFirst().firstIndex(of: quote) else { return false }
+            pairs.append((name, String(decoding: rest[(rest.startIndex + 1)..<close], as: UTF8.self)))
+            rest = rest[(close + 1)...]
+        }
+        var i = 0
+        // expat takes any version made of name characters (`2.0` included).
+        guard i < pairs.count, pairs[i].0 == "version", !pairs[i].1.isEmpty,
+              pairs[i].1.utf8.allSatisfy({ ($0 < 0x80 && isNameStart($0)) || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) else {
+            return false
+        }
+        i += 1
+        if i < pairs.count, pairs[i].0 == "encoding" {
+            let e = Array(pairs[i].1.utf8)
+            guard let first = e.first, (first | 0x20) >= 0x61, (first | 0x20) <= 0x7A,
+                  e.allSatisfy({ isNameStart($0) && $0 < 0x80 && $0 != UInt8(ascii: ":") || isDigit($0) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") }) else {
+                return false
+            }
+            i += 1
+        }
+        if i < pairs.count, pairs[i].0 == "standalone" {
+            guard pairs[i].1 == "yes" || pairs[i].1 == "no" else { return false }
+            i += 1
+        }
+        return i == pairs.count
     }
 
     /// The next token; nil at the end of a well-formed document.
@@ -377,6 +421,17 @@ public struct XMLTokenizer: Sendable {
     /// XML 1.0 Char production.
     public static func isXMLChar(_ v: UInt32) -> Bool {
         v == 0x9 || v == 0xA || v == 0xD || (0x20...0xD7FF).contains(v) || (0xE000...0xFFFD).contains(v) || (0x10000...0x10FFFF).contains(v)
+    }
+}
+
+extension String {
+    /// Without surrounding XML blanks.
+    fileprivate var trimmingBlanks: String {
+        let u = Array(utf8)
+        var lo = 0, hi = u.count
+        while lo < hi, XMLTokenizer.isSpace(u[lo]) { lo += 1 }
+        while hi > lo, XMLTokenizer.isSpace(u[hi - 1]) { hi -= 1 }
+        return String(decoding: u[lo..<hi], as: UTF8.self)
     }
 }
 

@@ -314,6 +314,10 @@ DECODE_CASES = [
     ("declarationNotFirst", " <?xml version='1.0'?><methodCall><methodName>m.x</methodName></methodCall>"),
     ("empty", ""),
     ("methodNameBlanks", call("", "<methodName> supervisor.getVersion </methodName>")),
+    ("declarationVersion2", "<?xml version='2.0'?><methodCall><methodName>m.x</methodName></methodCall>"),
+    ("declarationMangled", "<?xml ve'1.0'?><methodCall><methodName>m.x</methodName></methodCall>"),
+    ("declarationOutOfOrder", "<?xml encoding='UTF-8' version='1.0'?><methodCall><methodName>m.x</methodName></methodCall>"),
+    ("declarationStandalone", "<?xml version='1.0' encoding='utf-8' standalone='no'?><methodCall><methodName>m.x</methodName></methodCall>"),
 ]
 
 
