@@ -139,7 +139,8 @@ extension Daemon: ControlHandler {
             name: p.name, group: p.groupName, state: m.state.rawValue, statename: m.state.name,
             pid: Int(m.pid), start: Int(m.laststart?.wall ?? 0), stop: Int(m.laststop?.wall ?? 0), now: Int(now.wall),
             spawnerr: m.spawnerr ?? "", exitstatus: m.exitStatus?.supervisorCode ?? 0,
-            description: m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
+            description: (m.state == .stopped ? supervisor.recovery?.note(p.namespec) : nil)
+                ?? m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
             stdoutLogfile: p.stdoutPath ?? "", stderrLogfile: p.stderrPath ?? "",
             command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,
             backoff: m.backoff,
@@ -230,6 +231,16 @@ extension Daemon: ControlHandler {
         }
         if state == .unknown {
             done(result(p, .failed, "\(p.namespec) is in an unknown process state"))
+            return
+        }
+        if let recovery = supervisor.recovery, recovery.holds(p.namespec) {
+            // Starting it now would run the program twice: the start (and its
+            // reply) waits until the leftover of a previous daemon is gone.
+            recovery.whenGone(p.namespec) { [weak self] in
+                guard let self else { return }
+                guard self.supervisor.mood == .running else { done(self.result(p, .abnormalTermination)); return }
+                self.start(p, wait: wait, explicit: explicit, done: done)
+            }
             return
         }
         // supervisord resolves the command before spawning: a missing or

@@ -36,6 +36,15 @@ public final class Daemon {
     var childState: ChildStateFile?
     /// `cgroup=true` programs' cgroups, created on first need.
     lazy var cgroups = ProgramCgroups(daemonPid: pid, log: log, loop: loop)
+    /// The locked pidfile (one daemon per config); its directory holds the state file.
+    var pidFile: PidFile?
+    /// Leftovers of a SIGKILLed predecessor, stopped while we run.
+    let recovery: LeftoverRecovery
+    /// This daemon's random id, in every child's environment (docs/security.md).
+    let marker: String = {
+        var g = SystemRandomNumberGenerator()
+        return ChildRecords.newMarker((g.next(), g.next()))
+    }()
 
     /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
     init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
@@ -45,6 +54,7 @@ public final class Daemon {
         self.log = log
         self.loop = try EventLoop()
         self.pid = PidFile.currentPID
+        self.recovery = LeftoverRecovery(loop: loop, log: log)
         self.supervisor = Supervisor(loop: loop, config: config, log: log,
                                      daemonEnvironment: Daemon.environment(),
                                      reloadConfig: launch.loadConfig)
@@ -96,6 +106,7 @@ public final class Daemon {
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
         supervisor.childState = childState
         supervisor.cgroups = cgroups
+        supervisor.recovery = recovery
     }
 
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
@@ -107,9 +118,17 @@ public final class Daemon {
         do { try Reaper.becomeSubreaper() } catch {
             log.warn("could not become a child subreaper (\(error)): orphaned grandchildren will not be reaped")
         }
-        // Stop what a killed predecessor left running before starting our own.
-        CrashRecovery.stopLeftovers(statePath: ChildStateFile.path(forPidfile: config.supervisord.pidfile), log: log)
-        childState = ChildStateFile(pidfile: config.supervisord.pidfile, loop: loop, log: log)
+        // Stop what a killed predecessor left running; programs without a
+        // leftover start at once, the others when theirs is gone.
+        if let pidFile {
+            if let previous = ChildStateFile.readPrevious(pidfile: pidFile, log: log) { recovery.begin(previous) }
+            childState = ChildStateFile(pidfile: pidFile, marker: marker, loop: loop, log: log)
+            childState?.carriedRecords = { [weak self] in self?.recovery.pendingRecords ?? [] }
+        }
+        recovery.onReleased = { [weak self] namespec in
+            self?.childState?.writeSoon()
+            self?.supervisor.leftoverGone(namespec)
+        }
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
         log.onRetired = { [weak self] target in self?.loop.unwatchWritable(target.descriptor) }
         log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
@@ -253,13 +272,21 @@ public final class Daemon {
             }
         }
         if new.pidfile != old.pidfile {
-            PidFile.remove(old.pidfile, ifOwnedBy: pid)
-            do { try PidFile.write(new.pidfile, pid: pid) } catch {
+            let moved: PidFile
+            do { moved = try PidFile.lock(new.pidfile) } catch {
+                log.critical("could not use pidfile \(new.pidfile): \(error); keeping \(old.pidfile)")
+                return
+            }
+            do { try moved.write(pid: pid) } catch {
                 log.critical("could not write pidfile \(new.pidfile)")
             }
-            // Every child is stopped: the old state file has nothing to recover.
+            // Every child is stopped: the old state file has nothing to recover
+            // (but leftovers still being stopped move with us).
             childState?.remove()
-            childState = ChildStateFile(pidfile: new.pidfile, loop: loop, log: log)
+            pidFile?.release()
+            pidFile = moved
+            childState = ChildStateFile(pidfile: moved, marker: marker, loop: loop, log: log)
+            childState?.carriedRecords = { [weak self] in self?.recovery.pendingRecords ?? [] }
         }
     }
 
@@ -301,6 +328,12 @@ public final class Daemon {
     }
 
     private func finish() {
+        // Leftovers of a predecessor still being stopped are waited for (each
+        // within its stopwaitsecs + SIGKILL grace), so none outlives the record of it.
+        if !recovery.isFinished {
+            recovery.onFinished = { [weak self] in self?.finish() }
+            return
+        }
         cgroups.removeAll()
         childState?.remove()
         control?.close()

@@ -8,7 +8,7 @@ import Glibc
 
 /// Run the daemon on `config` until it shuts down; returns the exit status.
 public func runDaemon(config initial: Configuration, options: CommandLineOptions, argv0: String) -> Int32 {
-    var config = initial
+    let config = initial
     let host = LiveConfigHost()
     let loader = ConfigLoader(host: host)
     let configPath = config.configFile
@@ -22,6 +22,9 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         return 2
     }
 
+    // Started with fd 0, 1 or 2 closed, the first files opened would take
+    // those numbers and "stderr" would be written into the main log.
+    StandardStreams.ensureOpen()
     // SIGPIPE: a child closing its stdin, or a client vanishing, must never kill the daemon.
     signal(SIGPIPE, SIG_IGN)
 
@@ -48,11 +51,19 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     let control: ControlSocketSetup
     do { control = try ControlSocketSetup.bind(config) } catch { return fail(error.description) }
 
+    // One daemon per config: the pidfile's lock is taken before anything of
+    // the first daemon's (AUTO logs, state file, pidfile) could be touched.
+    let pidFile: PidFile
+    do { pidFile = try PidFile.lock(config.supervisord.pidfile) } catch {
+        control.remove()
+        return fail(error.description)
+    }
+
     let foreground = config.supervisord.nodaemon
     var readiness: ReadinessPipe? = nil
     if !foreground {
         do { readiness = try Daemonizer.detach(directory: config.supervisord.directory, umask: config.supervisord.umask,
-                                                   keeping: control.descriptors) } catch {
+                                                   keeping: control.descriptors + [pidFile.descriptor]) } catch {
             return fail("could not daemonize: \(error)")
         }
     }
@@ -65,6 +76,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
                           echoToStdout: foreground && !config.supervisord.silent)
     } catch {
         control.remove()
+        pidFile.release()
         readiness?.send(2)
         return fail("could not open the log file \(config.supervisord.logfile): \(error)")
     }
@@ -80,8 +92,8 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     if !foreground { log.info("daemonizing the supervisord process") }
 
     let pid = PidFile.currentPID
-    do { try PidFile.write(config.supervisord.pidfile, pid: pid) } catch {
-        log.critical("could not write pidfile \(config.supervisord.pidfile)")
+    do { try pidFile.write(pid: pid) } catch {
+        log.critical("could not write pidfile \(config.supervisord.pidfile): \(error)")
     }
 
     let daemon: Daemon
@@ -90,18 +102,18 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     } catch {
         log.critical("could not start the event loop: \(error)")
         readiness?.send(2)
-        PidFile.remove(config.supervisord.pidfile, ifOwnedBy: pid)
+        pidFile.release()
         control.remove()
         return 2
     }
+    daemon.pidFile = pidFile
     control.attach(to: daemon, log: log)
     let status: Int32
     do { status = try daemon.run(readiness: readiness) } catch {
         log.critical("event loop failed: \(error)")
         status = 2
     }
-    config = daemon.config
-    PidFile.remove(config.supervisord.pidfile, ifOwnedBy: pid)
+    daemon.pidFile?.release()
     control.remove()
     log.close()
     return status

@@ -19,7 +19,8 @@ struct FollowedFile {
     /// Open `path` positioned `followBacklog` bytes before its end; nil when it
     /// cannot be opened (the follow is refused with NO_FILE, like supervisord's 404).
     static func open(path: String, index: Int) -> FollowedFile? {
-        guard let fd = try? Sys.open(path, O_RDONLY | O_CLOEXEC), let st = try? Sys.fstat(fd) else { return nil }
+        guard let fd = try? SharedDirectory.openForReading(path) else { return nil }
+        guard let st = try? Sys.fstat(fd) else { Sys.close(fd); return nil }
         let size = Int(st.st_size)
         let start = size >= ControlProtocol.followBacklog ? size - ControlProtocol.followBacklog : 0
         return FollowedFile(path: path, index: index, fd: fd, inode: UInt(st.st_ino), offset: start)
@@ -44,7 +45,7 @@ struct FollowedFile {
         }
         // At the end of our file: has the path moved on to a new one (rotation)?
         if let st = Sys.statPath(path), UInt(st.st_ino) != inode,
-           let newFD = try? Sys.open(path, O_RDONLY | O_CLOEXEC), let nst = try? Sys.fstat(newFD) {
+           let newFD = try? SharedDirectory.openForReading(path), let nst = try? Sys.fstat(newFD) {
             Sys.close(fd)
             fd = newFD
             inode = UInt(nst.st_ino)

@@ -33,13 +33,29 @@ public final class MainLog {
     public init(path: String?, maxbytes: Int, backups: Int, threshold: LogLevel, echoToStdout: Bool) throws(SystemError) {
         self.threshold = threshold
         self.path = path
-        if let path {
-            file = try RotatingLogFile(path: path, maxBytes: Int64(maxbytes), backups: backups)
+        let stdout = StandardStreams.standardOutput()
+        if let path, Self.isStdout(path), let stdout, stdout.isRegularFile {
+            // `logfile=/dev/stdout` (or /dev/fd/1) redirected to a file: write
+            // the inherited descriptor with O_APPEND instead of reopening the
+            // file at offset 0 over what is already there.
+            file = RotatingLogFile(descriptor: stdout.appendingDescriptor(), name: path)
+        } else if let path {
+            // O_APPEND always: someone else may append to the same file (the
+            // daemon's own stdout redirected into it with `>>`).
+            file = try RotatingLogFile(path: path, maxBytes: Int64(maxbytes), backups: backups, appendOnly: true)
         }
-        if echoToStdout && !Self.isStdout(path) {
-            // A socket as stdout cannot be reopened by path: write to fd 1 as is.
-            echo = try? RotatingLogFile(path: "/proc/self/fd/1", maxBytes: 0, backups: 0)
-            echoRaw = echo == nil
+        if echoToStdout && !Self.isStdout(path) && !(stdout.map { s in file.map { s.isSameFile(as: $0.descriptor) } ?? false } ?? false) {
+            if let stdout, stdout.isRegularFile {
+                // `swiftvisord -n > FILE`: append on the inherited descriptor,
+                // so nothing else writing to FILE is overwritten.
+                echo = RotatingLogFile(descriptor: stdout.appendingDescriptor(), name: "/dev/stdout")
+            } else {
+                // A pipe or terminal: our own open file description, so making
+                // it non-blocking does not touch the shell's. A socket cannot
+                // be reopened by path: write to fd 1 as is.
+                echo = try? RotatingLogFile(path: "/proc/self/fd/1", maxBytes: 0, backups: 0)
+                echoRaw = echo == nil
+            }
         }
     }
 
@@ -116,7 +132,7 @@ public final class MainLog {
         flushBatch()  // lines logged before the reload belong to the old file
         var replacement: RotatingLogFile? = nil
         if let newPath {
-            replacement = try RotatingLogFile(path: newPath, maxBytes: Int64(maxbytes), backups: backups)
+            replacement = try RotatingLogFile(path: newPath, maxBytes: Int64(maxbytes), backups: backups, appendOnly: true)
         }
         if let old = file {
             old.flushPending()

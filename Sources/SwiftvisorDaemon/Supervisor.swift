@@ -40,6 +40,8 @@ public final class Supervisor {
     var childState: ChildStateFile?
     /// `cgroup=true` programs' cgroups (owned by the daemon, kept across reloads).
     var cgroups: ProgramCgroups?
+    /// Leftovers of a SIGKILLed predecessor: their programs wait for them.
+    var recovery: LeftoverRecovery?
     /// Full disk and other write failures of child logs, reported once each way.
     let lossReporter = LogLossReporter()
     /// Child log writers, one per path, shared by the processes that name it.
@@ -198,7 +200,7 @@ public final class Supervisor {
         let environment = ChildEnvironment.build(
             daemonEnvironment: daemonEnvironment,
             serverURL: ChildEnvironment.serverURL(for: pc, in: config),
-            process: pc)
+            process: pc, marker: childState.map { (ChildRecords.markerVariable, $0.marker) })
         // Output with no log file is read only to be thrown away, unless the
         // debug level echoes it into the main log: skip the pipe then.
         let echoed = log.threshold.rawValue <= LogLevel.debug.rawValue
@@ -380,8 +382,17 @@ public final class Supervisor {
     /// (supervisord spawns them in one loop iteration; priority orders the spawns).
     func autostart() {
         for p in processes where p.config.autostart && p.machine.state == .stopped && p.machine.laststart == nil {
+            if recovery?.holds(p.namespec) == true { continue }  // starts in leftoverGone
             feed(p, .start)
         }
+    }
+
+    /// The last leftover of `namespec` is gone: autostart it now, as if the
+    /// daemon had just started (LeftoverRecovery).
+    func leftoverGone(_ namespec: String) {
+        guard mood == .running, let p = byNamespec[namespec], p.config.autostart,
+              p.machine.state == .stopped, p.machine.laststart == nil else { return }
+        feed(p, .start)
     }
 
     /// Observe `p` until `done` returns true for a state it enters.

@@ -102,6 +102,45 @@ public enum ProcessStartTime {
         return result
     }
 
+    /// Largest environment read from /proc/<pid>/environ (Linux caps the
+    /// strings of an exec at a quarter of the stack limit; 16 MiB covers it).
+    static let environmentLimit = 16 * 1024 * 1024
+
+    /// Whether `pid`'s environment (as it was exec'd) holds exactly `entry`
+    /// (`NAME=value`). Needs the right to read /proc/<pid>/environ: root has
+    /// it for every process, including children running as another `user=`.
+    /// False when it cannot be read: an unproven process is never signalled.
+    public static func environment(of pid: Int32, contains entry: String) -> Bool {
+        guard let fd = try? Sys.open("/proc/\(pid)/environ", O_RDONLY) else { return false }
+        defer { Sys.close(fd) }
+        // Entries are NUL-terminated: look for NUL + entry + NUL, with a NUL
+        // assumed before the first entry.
+        let needle = [0] + Array(entry.utf8) + [0]
+        var window: [UInt8] = [0]
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var total = 0
+        while total < environmentLimit {
+            guard let n = try? chunk.withUnsafeMutableBytes({ (raw) throws(SystemError) -> Int in try Sys.read(fd, into: raw) }),
+                  n > 0 else { break }
+            total += n
+            window.append(contentsOf: chunk[0..<n])
+            if contains(window, needle) { return true }
+            // Keep only a tail that could start a match across the chunk border.
+            if window.count > needle.count { window.removeFirst(window.count - (needle.count - 1)) }
+        }
+        return false
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// Send `signal` to every process of group `pgid`. Returns errno, 0 on success
     /// (ESRCH: the group is empty).
     @discardableResult
@@ -137,50 +176,18 @@ public enum ProcessStartTime {
     }
 }
 
-/// Whole small files written atomically (a temporary file renamed over the
-/// target: a reader, even a daemon started after a crash, never sees half).
-public enum AtomicFile {
-    /// Replace `path` with `bytes` (mode 0644): written to `<path>.<pid>.tmp`,
-    /// then renamed over `path`.
-    /// - Throws: the failed open, write or rename; the temporary file is removed.
-    public static func write(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
-        let tmp = "\(path).\(getpid()).tmp"
-        let fd = try Sys.open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode: 0o644)
-        var off = 0
-        var failure: SystemError?
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(fd, raw.baseAddress! + off, raw.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = SystemError(call: "write(\(tmp))", errno: errno)
-                break
-            }
-            off += n
-        }
-        if let failure {
-            Sys.close(fd)
-            _ = try? Sys.unlinkIfPresent(tmp)
-            throw failure
-        }
-        Sys.close(fd)
-        try Sys.rename(tmp, path)
-    }
-
-    /// The whole file, or nil when it cannot be read.
-    public static func read(_ path: String) -> [UInt8]? {
-        guard let fd = try? Sys.open(path, O_RDONLY) else { return nil }
-        defer { Sys.close(fd) }
+/// Reading a whole small file through a descriptor (bounded).
+public enum BoundedRead {
+    /// Up to `limit` bytes of `fd` from its current position; nil when a read
+    /// fails or the file is longer than `limit`.
+    public static func all(_ fd: Int32, limit: Int) -> [UInt8]? {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             guard let n = try? chunk.withUnsafeMutableBytes({ (raw) throws(SystemError) -> Int in try Sys.read(fd, into: raw) }) else { return nil }
             if n == 0 { return result }
+            guard result.count + n <= limit else { return nil }
             result.append(contentsOf: chunk[0..<n])
         }
-    }
-
-    /// Remove `path` if it exists.
-    public static func remove(_ path: String) {
-        _ = try? Sys.unlinkIfPresent(path)
     }
 }

@@ -65,12 +65,31 @@ public final class RotatingLogFile {
     /// Open (create) `path` for appending.
     /// - Throws: the open failure; supervisord turns it into the spawn error
     ///   `unknown error making dispatchers for 'x': EACCES`.
-    public init(path: String, maxBytes: Int64, backups: Int) throws(SystemError) {
+    /// - Parameter appendOnly: keep O_APPEND even when the file is rotated
+    ///   (no splice): for a file others may append to as well, such as the
+    ///   main log when the daemon's stdout was redirected into it.
+    public init(path: String, maxBytes: Int64, backups: Int, appendOnly: Bool = false) throws(SystemError) {
         self.path = path
         self.maxBytes = maxBytes
         self.backups = max(0, backups)
+        self.appendOnly = appendOnly
         try open(truncate: false)
     }
+
+    /// Write an already open descriptor (the daemon's inherited stdout) with
+    /// append semantics; never rotated, never reopened by path.
+    public init(descriptor: Int32, name: String) {
+        self.path = name
+        self.maxBytes = 0
+        self.backups = 0
+        self.appendOnly = true
+        self.fixedDescriptor = true
+        fd = descriptor
+    }
+
+    private let appendOnly: Bool
+    /// Set for `init(descriptor:)`: `reopen` and `close` keep it as it is.
+    private var fixedDescriptor = false
 
     deinit {
         if fd >= 0 { Sys.close(fd) }
@@ -141,16 +160,19 @@ public final class RotatingLogFile {
     /// Reopen by path (SIGUSR2, after an external logrotate): a deleted or
     /// renamed file is recreated. Backups are untouched.
     public func reopen() {
+        guard !fixedDescriptor else { return }
         close()
         do { try open(truncate: false) } catch { lastError = error }
     }
 
     /// Remove the current file and start an empty one; backups are kept
-    /// (supervisord `clear`, RPC clearProcessLogs).
+    /// (supervisord `clear`, RPC clearProcessLogs). Only a regular log file is
+    /// removed: `/dev/stdout`, `/dev/fd/N`, a FIFO or a terminal is only ever
+    /// written to (supervisord would unlink the `/dev/stdout` link itself).
     public func clear() {
+        guard isRotatable else { return }
         close()
         do throws(SystemError) {
-            try Sys.unlinkIfPresent(path)
             try open(truncate: true)
         } catch {
             lastError = error
@@ -263,28 +285,45 @@ public final class RotatingLogFile {
 
     private func ensureOpen() -> Bool {
         if fd >= 0 { return true }
+        if fixedDescriptor { return false }
         do { try open(truncate: false) } catch { lastError = error }
         return fd >= 0
     }
 
+    /// Open the file relative to its directory (`SharedDirectory`: no link
+    /// another user planted is followed, no file of theirs is written). With
+    /// `truncate` (after a rotation, at `clear`) the name is created afresh
+    /// with O_EXCL | O_NOFOLLOW instead of truncating whatever holds it now.
     private func open(truncate: Bool) throws(SystemError) {
-        // 0666 before umask, as Python's open(..., 'ab').
-        let newFD = try Sys.open(path, O_WRONLY | O_CREAT | O_APPEND | (truncate ? O_TRUNC : 0), mode: 0o666)
+        let (directory, name) = try SharedDirectory.containing(path)
+        // 0666 before umask, as Python's open(..., 'ab'). O_NONBLOCK: a FIFO
+        // must not block the loop in open(2) waiting for a reader (supervisord
+        // does), nor a pipe or terminal in write(2) once its reader stops.
+        let flags = O_WRONLY | O_APPEND | O_NONBLOCK | O_NOCTTY
+        let newFD: Int32
+        if truncate {
+            newFD = try directory.createFresh(name, flags: flags, mode: 0o666)
+        } else {
+            do {
+                newFD = try directory.openForWriting(name, flags: flags, mode: 0o666)
+            } catch where error.errno == ENXIO {
+                // A FIFO nobody reads yet: open it read-write, which never
+                // blocks; bytes wait in the FIFO (then in `pending`) for a reader.
+                newFD = try directory.openForWriting(name, flags: (flags & ~O_WRONLY) | O_RDWR, mode: 0o666)
+            }
+        }
         fd = newFD
         let st = try? Sys.fstat(newFD)
         let regular = st.map { ($0.st_mode & S_IFMT) == S_IFREG } ?? false
         // /dev/stdout of a daemon whose stdout is a file is a regular file, but
         // renaming "/dev/stdout" would be wrong: those paths never rotate.
         isRotatable = regular && !path.hasPrefix("/dev/") && !path.hasPrefix("/proc/")
-        if !regular {
-            // A pipe or terminal may stop being read: never let a write block the loop.
-            if let flags = try? syscall("fcntl(F_GETFL)", { fcntl(newFD, F_GETFL) }) {
-                _ = fcntl(newFD, F_SETFL, flags | O_NONBLOCK)
-            }
+        if regular, let flags = try? syscall("fcntl(F_GETFL)", { fcntl(newFD, F_GETFL) }) {
+            _ = fcntl(newFD, F_SETFL, flags & ~O_NONBLOCK)
         }
-        size = regular ? Int64(st!.st_size) : 0
+        size = regular ? Int64(st?.st_size ?? 0) : 0
         useSplice = false
-        if isRotatable && maxBytes > 0 {
+        if isRotatable && maxBytes > 0 && !appendOnly {
             // Exclusive owner: drop O_APPEND (splice refuses it) and continue at the end.
             do throws(SystemError) {
                 let flags = try syscall("fcntl(F_GETFL)") { fcntl(newFD, F_GETFL) }
@@ -297,15 +336,24 @@ public final class RotatingLogFile {
         }
     }
 
+    /// Rotation renames relative to the directory (renameat never follows a
+    /// link at either name), then creates the new file exclusively: a link
+    /// planted at the name meanwhile is removed, never truncated through.
     private func rotateIfNeeded() {
         guard isRotatable, maxBytes > 0, size >= maxBytes else { return }
         var renamed = true
         if backups > 0 {
-            for i in stride(from: backups - 1, through: 1, by: -1) {
-                let source = "\(path).\(i)"
-                if Sys.statPath(source) != nil { _ = removeAndRename(source, "\(path).\(i + 1)") }
+            do throws(SystemError) {
+                let (directory, name) = try SharedDirectory.containing(path)
+                for i in stride(from: backups - 1, through: 1, by: -1) {
+                    let source = "\(name).\(i)"
+                    if directory.statEntry(source) != nil { _ = removeAndRename(directory, source, "\(name).\(i + 1)") }
+                }
+                renamed = removeAndRename(directory, name, "\(name).1")
+            } catch {
+                lastError = error
+                renamed = false
             }
-            renamed = removeAndRename(path, "\(path).1")
         }
         close()
         // If the current file could not be renamed away, truncating it would
@@ -314,10 +362,10 @@ public final class RotatingLogFile {
     }
 
     /// supervisord's removeAndRename: a vanished source or target is fine.
-    private func removeAndRename(_ source: String, _ target: String) -> Bool {
+    private func removeAndRename(_ directory: SharedDirectory, _ source: String, _ target: String) -> Bool {
         do throws(SystemError) {
-            try Sys.unlinkIfPresent(target)
-            try Sys.rename(source, target)
+            try directory.remove(target)
+            try directory.rename(source, to: target)
             return true
         } catch where error.errno == ENOENT {
             return true  // the source was deleted (a cleanup script): nothing to keep

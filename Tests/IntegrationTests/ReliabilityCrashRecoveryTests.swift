@@ -98,7 +98,7 @@ final class ReliabilityCrashRecoveryTests: XCTestCase {
         command=/bin/sleep 1000
         startsecs=0
         """)
-        try "swiftvisord-children 1\ndaemon 999999 1\n\(pid) 1 1 plain\n".write(
+        try "swiftvisord-children 2\ndaemon 999999 1 \(String(repeating: "ab", count: 16))\n\(pid) 1 1 \(String(repeating: "ab", count: 16)) plain\n".write(
             toFile: sandbox.pidfilePath + ".children", atomically: true, encoding: .utf8)
         try sandbox.startDaemon()
         waitUntil("running") { !sandbox.logLines(containing: "success: plain entered RUNNING").isEmpty }

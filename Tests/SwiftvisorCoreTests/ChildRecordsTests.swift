@@ -3,10 +3,12 @@
 import XCTest
 @testable import SwiftvisorCore
 
+private let marker = "0123456789abcdef0123456789abcdef"
+
 final class ChildRecordsTests: XCTestCase {
-    private let records = ChildRecords(daemonPid: 100, daemonStartTime: 5000, children: [
-        ChildRecord(pid: 200, startTime: 6000, stopwaitsecs: 10, namespec: "web"),
-        ChildRecord(pid: 300, startTime: 7000, stopwaitsecs: 1, namespec: "workers:w 1"),
+    private let records = ChildRecords(daemonPid: 100, daemonStartTime: 5000, marker: marker, children: [
+        ChildRecord(pid: 200, startTime: 6000, stopwaitsecs: 10, marker: marker, namespec: "web"),
+        ChildRecord(pid: 300, startTime: 7000, stopwaitsecs: 1, marker: marker, namespec: "workers:w 1"),
     ])
 
     func test_encodeThenDecode_givesTheSameRecords() {
@@ -19,7 +21,8 @@ final class ChildRecordsTests: XCTestCase {
     }
 
     func test_decode_skipsMalformedChildLines_keepingTheGoodOnes() {
-        let text = "swiftvisord-children 1\ndaemon 100 5000\nnot a line\n1 5 5 init-must-never-be-listed\n200 6000 10 web\n"
+        let text = "swiftvisord-children 2\ndaemon 100 5000 \(marker)\nnot a line\n1 5 5 \(marker) init-must-never-be-listed\n"
+            + "300 1 1 not-a-marker x\n200 6000 10 \(marker) web\n"
         XCTAssertEqual(ChildRecords.decode(text)?.children.map(\.pid), [200])
     }
 
@@ -27,21 +30,55 @@ final class ChildRecordsTests: XCTestCase {
         let live = [ObservedProcess(pid: 200, processGroup: 200, startTime: 6000),
                     ObservedProcess(pid: 201, processGroup: 200, startTime: 6001),
                     ObservedProcess(pid: 999, processGroup: 999, startTime: 1)]
-        let found = LeftoverSelection.select(records, live: live, ownPid: 50)
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50, carriesMarker: { _, _ in true })
         XCTAssertEqual(found.map(\.record.namespec), ["web"])
         XCTAssertEqual(found.first?.pids, [200, 201])
         XCTAssertEqual(found.first?.leaderAlive, true)
     }
 
+    func test_decode_rejectsTheUnmarkedVersion1Format_andBoundsStopwaitsecs() {
+        XCTAssertNil(ChildRecords.decode("swiftvisord-children 1\ndaemon 100 5000\n200 6000 10 web\n"))
+        let text = "swiftvisord-children 2\ndaemon 100 5000 \(marker)\n200 6000 99999999999 \(marker) web\n"
+        XCTAssertEqual(ChildRecords.decode(text)?.children.first?.stopwaitsecs, ChildRecords.maximumStopwait)
+    }
+
+    func test_select_whenTheLeaderLacksTheMarker_leavesItAndItsGroupAlone() {
+        // Same pid and start time, but not one of ours: a forged or stale record.
+        let live = [ObservedProcess(pid: 200, processGroup: 200, startTime: 6000),
+                    ObservedProcess(pid: 201, processGroup: 200, startTime: 6001)]
+        var asked: [Int32] = []
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50) { pid, entry in
+            asked.append(pid)
+            XCTAssertEqual(entry, "SWIFTVISOR_INSTANCE=\(marker)")
+            return false
+        }
+        XCTAssertTrue(found.isEmpty)
+        XCTAssertEqual(asked, [200])
+    }
+
+    func test_select_whenTheLeaderExited_selectsOnlyGroupMembersThatCarryTheMarker() {
+        let live = [ObservedProcess(pid: 301, processGroup: 300, startTime: 7005),
+                    ObservedProcess(pid: 302, processGroup: 300, startTime: 7006)]
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50) { pid, _ in pid == 302 }
+        XCTAssertEqual(found.first?.pids, [302])
+    }
+
+    func test_newMarker_is32LowercaseHexDigits() {
+        let m = ChildRecords.newMarker((1, UInt64.max))
+        XCTAssertEqual(m, "0000000000000001ffffffffffffffff")
+        XCTAssertTrue(ChildRecords.isMarker(Substring(m)))
+        XCTAssertFalse(ChildRecords.isMarker("0000000000000001FFFFFFFFFFFFFFFF"))
+    }
+
     func test_select_whenThePidWasReusedByAStranger_leavesItAlone() {
         let live = [ObservedProcess(pid: 200, processGroup: 200, startTime: 9999),
                     ObservedProcess(pid: 201, processGroup: 200, startTime: 10000)]
-        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50).isEmpty)
+        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50, carriesMarker: { _, _ in true }).isEmpty)
     }
 
     func test_select_whenTheLeaderExitedButGrandchildrenRemainInItsGroup_selectsThem() {
         let live = [ObservedProcess(pid: 301, processGroup: 300, startTime: 7005)]
-        let found = LeftoverSelection.select(records, live: live, ownPid: 50)
+        let found = LeftoverSelection.select(records, live: live, ownPid: 50, carriesMarker: { _, _ in true })
         XCTAssertEqual(found.first?.record.namespec, "workers:w 1")
         XCTAssertEqual(found.first?.pids, [301])
         XCTAssertEqual(found.first?.leaderAlive, false)
@@ -50,16 +87,16 @@ final class ChildRecordsTests: XCTestCase {
     func test_select_neverSelectsTheNewDaemonItself_norProcessesOlderThanTheChild() {
         let live = [ObservedProcess(pid: 50, processGroup: 200, startTime: 8000),
                     ObservedProcess(pid: 250, processGroup: 200, startTime: 10)]
-        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50).isEmpty)
+        XCTAssertTrue(LeftoverSelection.select(records, live: live, ownPid: 50, carriesMarker: { _, _ in true }).isEmpty)
     }
 }
 
 final class ChildRecordsToleranceTests: XCTestCase {
     func test_select_acceptsAKernelStartTimeUpTo1sBeforeTheStamp_butNeverAfterIt() {
-        let records = ChildRecords(daemonPid: 1, daemonStartTime: 1, children: [
-            ChildRecord(pid: 200, startTime: 6001, stopwaitsecs: 1, namespec: "web")])
+        let records = ChildRecords(daemonPid: 1, daemonStartTime: 1, marker: marker, children: [
+            ChildRecord(pid: 200, startTime: 6001, stopwaitsecs: 1, marker: marker, namespec: "web")])
         func found(_ start: UInt64) -> Bool {
-            !LeftoverSelection.select(records, live: [ObservedProcess(pid: 200, processGroup: 200, startTime: start)], ownPid: 9).isEmpty
+            !LeftoverSelection.select(records, live: [ObservedProcess(pid: 200, processGroup: 200, startTime: start)], ownPid: 9, carriesMarker: { _, _ in true }).isEmpty
         }
         XCTAssertTrue(found(6001))
         XCTAssertTrue(found(6000))

@@ -71,6 +71,8 @@ int swv_pidfd_send_signal(int pidfd, int sig);
 const char *swv_errno_name(int err);
 /// pipe2(2) (a _GNU_SOURCE name).
 int swv_pipe2(int fds[2], int flags);
+/// O_PATH (a _GNU_SOURCE name): a descriptor naming a directory for *at calls.
+int swv_o_path(void);
 /// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len);
 

@@ -6,8 +6,10 @@
 
 public enum ChildEnvironment {
     /// `KEY=VALUE` strings for execve, in a stable order (daemon's order, then additions).
+    /// `marker` (the crash-recovery identity, docs/security.md) is set last,
+    /// so neither the daemon's environment nor `environment=` can change it.
     public static func build(daemonEnvironment: [(String, String)], serverURL: String?,
-                             process: ProcessConfig) -> [String] {
+                             process: ProcessConfig, marker: (String, String)? = nil) -> [String] {
         var keys: [String] = []
         var values: [String: String] = [:]
         func set(_ k: String, _ v: String) {
@@ -20,6 +22,7 @@ public enum ChildEnvironment {
         set("SUPERVISOR_PROCESS_NAME", process.name)
         set("SUPERVISOR_GROUP_NAME", process.groupName)
         for variable in process.environment ?? [] { set(variable.key, variable.value) }
+        if let marker { set(marker.0, marker.1) }
         return keys.map { "\($0)=\(values[$0]!)" }
     }
 
