@@ -85,6 +85,17 @@ final class SecurityFilesTests: XCTestCase {
         return p
     }
 
+    /// A daemon with one program, `web`, that sleeps; returns once it runs.
+    private func startSleeper(pidfile: String) throws {
+        try writeConfig(pidfile: pidfile, """
+        [program:web]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        try startDaemon(pidfile: pidfile)
+        waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
+    }
+
     /// `swiftvisorctl status` with a short deadline: the daemon must answer.
     private func status(timeout: TimeInterval = 5) throws -> CommandResult {
         try sandbox.run(Binaries.swiftvisorctl, ["-c", sandbox.configPath, "status"], timeout: timeout)
@@ -121,13 +132,7 @@ final class SecurityFilesTests: XCTestCase {
         let planted = pidfile + ".children"
         try forged.write(toFile: planted, atomically: false, encoding: .utf8)
         XCTAssertEqual(chown(planted, attacker, attacker), 0)
-        try writeConfig(pidfile: pidfile, """
-        [program:web]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        try startDaemon(pidfile: pidfile)
-        waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
+        try startSleeper(pidfile: pidfile)
         XCTAssertFalse(sandbox.logLines(containing: "ignoring child state file \(planted): open(\(planted)): owned by uid 65534").isEmpty, sandbox.mainLog)
         XCTAssertTrue(sandbox.logLines(containing: "leftover").isEmpty, sandbox.mainLog)
         // Well past the recorded stopwaitsecs (1 s): no SIGTERM, no SIGKILL.
@@ -201,13 +206,7 @@ final class SecurityFilesTests: XCTestCase {
         }
         // And at the state file's own name.
         plantLink(to: nameVictim, at: pidfile + ".children")
-        try writeConfig(pidfile: pidfile, """
-        [program:web]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        try startDaemon(pidfile: pidfile)
-        waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
+        try startSleeper(pidfile: pidfile)
         waitUntil("the state file is written") { !isSymlink(pidfile + ".children") }
         XCTAssertEqual(contents(pidVictim), "precious root data\n")
         XCTAssertEqual(contents(stateVictim), "precious root data\n")
@@ -378,14 +377,14 @@ final class SecurityFilesTests: XCTestCase {
     // MARK: - The daemon's own output
 
     /// Run `swiftvisord -n` through /bin/sh with `redirections`; stop it once
-    /// its program runs; return nothing (the caller reads the files).
-    private func runThroughShell(_ redirections: String) throws {
+    /// `log` (the main log unless given) says its program runs.
+    private func runThroughShell(_ redirections: String, log: String? = nil) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         p.arguments = ["-c", "exec '\(Binaries.swiftvisord)' -n -c '\(sandbox.configPath)' \(redirections)"]
         try p.run()
         sandbox.track(pid: p.processIdentifier)
-        waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
+        waitUntil("web running") { contents(log ?? sandbox.mainLogPath).contains("success: web entered RUNNING") }
         kill(p.processIdentifier, SIGTERM)
         waitUntil("daemon exit", timeout: 15) { !p.isRunning }
         XCTAssertEqual(p.terminationStatus, 0)
@@ -406,54 +405,37 @@ final class SecurityFilesTests: XCTestCase {
         XCTAssertEqual(lines.filter { $0.contains("received SIGTERM indicating exit request") }.count, 1, text, file: file, line: line)
     }
 
-    func test_stdoutAppendedToTheLogfile_linesNeverOverwriteEachOtherOrEarlierContent() throws {
-        try writeConfig(pidfile: sandbox.pidfilePath, socket: false, """
+    /// One daemon with one program, run through the shell with `redirections`
+    /// (`%OUT` is `output`, the main log unless given); `output` holds
+    /// "EARLIER CONTENT" first when `earlier`; afterwards every line of it
+    /// must be whole and written once.
+    private func checkOwnOutput(_ redirections: String, logfile: String? = nil, output: String? = nil,
+                                earlier: Bool, socket: Bool = false, line: UInt = #line) throws {
+        let out = output ?? sandbox.mainLogPath
+        try writeConfig(pidfile: sandbox.pidfilePath, logfile: logfile, socket: socket, """
         [program:web]
         command=/bin/sleep 1000
         startsecs=0
         """)
-        try "EARLIER CONTENT\n".write(toFile: sandbox.mainLogPath, atomically: false, encoding: .utf8)
-        try runThroughShell(">> '\(sandbox.mainLogPath)' 2>&1")
-        assertWholeLines(sandbox.mainLog, earlier: "EARLIER CONTENT")
+        if earlier { try "EARLIER CONTENT\n".write(toFile: out, atomically: false, encoding: .utf8) }
+        try runThroughShell(redirections.replacingOccurrences(of: "%OUT", with: "'\(out)'"), log: out)
+        assertWholeLines(contents(out), earlier: earlier ? "EARLIER CONTENT" : nil, line: line)
+    }
+
+    func test_stdoutAppendedToTheLogfile_linesNeverOverwriteEachOtherOrEarlierContent() throws {
+        try checkOwnOutput(">> %OUT 2>&1", earlier: true)
     }
 
     func test_stdoutRedirectedOverTheLogfile_linesNeverOverwriteEachOther() throws {
-        try writeConfig(pidfile: sandbox.pidfilePath, socket: false, """
-        [program:web]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        try runThroughShell("> '\(sandbox.mainLogPath)' 2>&1")
-        assertWholeLines(sandbox.mainLog, earlier: nil)
+        try checkOwnOutput("> %OUT 2>&1", earlier: false)
     }
 
     func test_logfileDevStdout_redirectedToAFileWithContent_appendsAfterIt() throws {
-        let out = sandbox.dir + "/out.txt"
-        try writeConfig(pidfile: sandbox.pidfilePath, logfile: "/dev/stdout", socket: false, """
-        [program:web]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        try "EARLIER CONTENT\n".write(toFile: out, atomically: false, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "exec '\(Binaries.swiftvisord)' -n -c '\(sandbox.configPath)' >> '\(out)'"]
-        try p.run()
-        sandbox.track(pid: p.processIdentifier)
-        waitUntil("web running") { contents(out).contains("success: web entered RUNNING") }
-        kill(p.processIdentifier, SIGTERM)
-        waitUntil("daemon exit", timeout: 15) { !p.isRunning }
-        assertWholeLines(contents(out), earlier: "EARLIER CONTENT")
+        try checkOwnOutput(">> %OUT", logfile: "/dev/stdout", output: sandbox.dir + "/out.txt", earlier: true)
     }
 
     func test_startedWithItsStandardStreamsClosed_theLogIsWhole() throws {
-        try writeConfig(pidfile: sandbox.pidfilePath, socket: true, """
-        [program:web]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        try runThroughShell("<&- >&- 2>&-")
-        assertWholeLines(sandbox.mainLog, earlier: nil)
+        try checkOwnOutput("<&- >&- 2>&-", earlier: false, socket: true)
     }
 
     // MARK: - One daemon per config
