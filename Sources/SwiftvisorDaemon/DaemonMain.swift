@@ -58,12 +58,15 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         control.remove()
         return fail(error.description)
     }
+    // Never seen empty: it names us at once (with -d, the launcher, until the
+    // daemon's own pid replaces it below).
+    let earlyPidWrite = Result(catching: { () throws(SystemError) in try pidFile.write(pid: PidFile.currentPID) })
 
     let foreground = config.supervisord.nodaemon
     var readiness: ReadinessPipe? = nil
     if !foreground {
         do { readiness = try Daemonizer.detach(directory: config.supervisord.directory, umask: config.supervisord.umask,
-                                                   keeping: control.descriptors + [pidFile.descriptor]) } catch {
+                                                   keeping: control.descriptors + pidFile.descriptors) } catch {
             return fail("could not daemonize: \(error)")
         }
     }
@@ -92,7 +95,9 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     if !foreground { log.info("daemonizing the supervisord process") }
 
     let pid = PidFile.currentPID
-    do { try pidFile.write(pid: pid) } catch {
+    do throws(SystemError) {
+        if foreground { try earlyPidWrite.get() } else { try pidFile.write(pid: pid) }
+    } catch {
         log.critical("could not write pidfile \(config.supervisord.pidfile): \(error)")
     }
 

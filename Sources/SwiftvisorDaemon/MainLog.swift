@@ -44,7 +44,12 @@ public final class MainLog {
             // daemon's own stdout redirected into it with `>>`).
             file = try RotatingLogFile(path: path, maxBytes: Int64(maxbytes), backups: backups, appendOnly: true)
         }
-        if echoToStdout && !Self.isStdout(path) && !(stdout.map { s in file.map { s.isSameFile(as: $0.descriptor) } ?? false } ?? false) {
+        // Stdout redirected into the log file itself: the lines are there once already.
+        let stdoutIsTheLog: Bool = {
+            guard let stdout, let file else { return false }
+            return stdout.isSameFile(as: file.descriptor)
+        }()
+        if echoToStdout && !Self.isStdout(path) && !stdoutIsTheLog {
             if let stdout, stdout.isRegularFile {
                 // `swiftvisord -n > FILE`: append on the inherited descriptor,
                 // so nothing else writing to FILE is overwritten.

@@ -41,8 +41,9 @@ public final class PidFile {
 
     deinit { if fd >= 0 { Sys.close(fd) } }
 
-    /// The lock's descriptor (kept open across daemonizing).
-    public var descriptor: Int32 { fd }
+    /// The descriptors to keep open across daemonizing: the lock's, and the
+    /// directory's (the state file is written relative to it).
+    public var descriptors: [Int32] { [fd, directory.fd] }
 
     /// Open `path` and take its lock, or say who holds it.
     public static func lock(_ path: String) throws(PidFileError) -> PidFile {

@@ -475,6 +475,31 @@ final class SecurityFilesTests: XCTestCase {
         XCTAssertEqual(sandbox.stopDaemon(), 0)
     }
 
+    func test_daemonized_keepsItsLockAndStateFile_andRemovesBothAtExit() throws {
+        // Daemonizing closes inherited descriptors: the pidfile's lock and
+        // directory must survive it, or the state file cannot be written.
+        try writeConfig(pidfile: sandbox.pidfilePath, socket: false, """
+        [program:web]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let launcher = try sandbox.run(Binaries.swiftvisord, ["-c", sandbox.configPath], timeout: 15)
+        XCTAssertEqual(launcher.status, 0, launcher.stderr)
+        let pid = try XCTUnwrap(Int32(contents(sandbox.pidfilePath).trimmingCharacters(in: .whitespacesAndNewlines)))
+        sandbox.track(pid: pid)
+        waitUntil("the state file records web") { contents(sandbox.pidfilePath + ".children").hasSuffix(" web\n") }
+        XCTAssertTrue(sandbox.logLines(containing: "could not write child state file").isEmpty, sandbox.mainLog)
+        let second = try sandbox.run(Binaries.swiftvisord, ["-c", sandbox.configPath], timeout: 15)
+        XCTAssertEqual(second.status, 2, "a second daemonizing launcher is refused too")
+        XCTAssertTrue(second.stderr.hasPrefix("Error: Another swiftvisord (pid \(pid)) is already running"), second.stderr)
+        kill(pid, SIGTERM)
+        waitUntil("pidfile and state file removed at exit") {
+            !FileManager.default.fileExists(atPath: sandbox.pidfilePath)
+                && !FileManager.default.fileExists(atPath: sandbox.pidfilePath + ".children")
+        }
+        waitUntil("daemon gone") { isGone(pid) }
+    }
+
     // MARK: - Crash recovery does not block start-up
 
     func test_afterASIGKILLedDaemon_socketAndUnaffectedProgramsComeUpAtOnce_theHeldOneStartsWhenItsLeftoverIsGone() throws {
