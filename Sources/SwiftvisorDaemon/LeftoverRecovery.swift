@@ -153,7 +153,10 @@ final class LeftoverRecovery {
             let killAt = p.startedAt + Double(record.stopwaitsecs)
             if p.killedAt == nil && now >= killAt {
                 log.warn("killing leftover \(record.namespec) (pid \(record.pid)) with SIGKILL")
-                signal(Leftover(record: record, leaderAlive: p.leftover.leaderAlive, pids: Array(p.known.keys)), SIGKILL)
+                // The group only while its leader is still the proven process
+                // (checked this tick): a reused number is another's group.
+                let leaderAlive = p.leftover.leaderAlive && p.known[record.pid] != nil
+                signal(Leftover(record: record, leaderAlive: leaderAlive, pids: Array(p.known.keys)), SIGKILL)
                 p.killedAt = now
             } else if let killedAt = p.killedAt, now >= killedAt + Self.killGrace {
                 log.error("leftover \(record.namespec) (pids \(p.known.keys.sorted().map(String.init).joined(separator: ","))) survived SIGKILL for \(Int(Self.killGrace)) s; giving up on it")

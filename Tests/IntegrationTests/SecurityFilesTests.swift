@@ -204,8 +204,9 @@ final class SecurityFilesTests: XCTestCase {
             plantLink(to: pidVictim, at: "\(pidfile).\(pid).tmp")
             plantLink(to: stateVictim, at: "\(pidfile).children.\(pid).tmp")
         }
-        // And at the state file's own name.
+        // And at the state file's and the pidfile's own names.
         plantLink(to: nameVictim, at: pidfile + ".children")
+        plantLink(to: nameVictim, at: pidfile)
         try startSleeper(pidfile: pidfile)
         waitUntil("the state file is written") { !isSymlink(pidfile + ".children") }
         XCTAssertEqual(contents(pidVictim), "precious root data\n")
@@ -274,6 +275,43 @@ final class SecurityFilesTests: XCTestCase {
         // Nor is the target read back to a client through the link.
         let tail = try sandbox.ctl("tail", "web")
         XCTAssertFalse(tail.stdout.contains("precious"), tail.stdout)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+
+    func test_mainLogfileAtALinkPlantedInAStickyDirectory_refusesToStart_withTheReason() throws {
+        let shared = try stickyDirectory()
+        let target = try victim()
+        plantLink(to: target, at: shared + "/main.log")
+        try writeConfig(pidfile: sandbox.pidfilePath, logfile: shared + "/main.log", socket: false, """
+        [program:web]
+        command=/bin/sleep 1000
+        """)
+        let r = try sandbox.run(Binaries.swiftvisord, ["-n", "-c", sandbox.configPath], timeout: 10)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: could not open the log file \(shared)/main.log: open(\(shared)/main.log): a symbolic link owned by uid 65534"), r.stderr)
+        XCTAssertEqual(contents(target), "precious root data\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sandbox.pidfilePath), "the refused daemon leaves no pidfile")
+    }
+
+    func test_autoLogCleanup_inAStickyChildlogdir_removesOnlyTheDaemonsOwnFiles() throws {
+        let shared = try stickyDirectory()
+        let theirs = shared + "/web-stdout---supervisor-planted1.log"
+        let ours = shared + "/web-stdout---supervisor-stale001.log"
+        FileManager.default.createFile(atPath: theirs, contents: Data("theirs\n".utf8))
+        XCTAssertEqual(chown(theirs, attacker, attacker), 0)
+        FileManager.default.createFile(atPath: ours, contents: Data("stale\n".utf8))
+        try writeConfig(pidfile: sandbox.pidfilePath, childlogdir: shared, """
+        [program:web]
+        command=/bin/sh -c 'echo auto-output; exec sleep 1000'
+        startsecs=0
+        """)
+        try startDaemon(pidfile: sandbox.pidfilePath)
+        waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: ours), "the previous run's AUTO log is cleaned up")
+        XCTAssertEqual(contents(theirs), "theirs\n", "another user's file is not ours to delete")
+        let fresh = try FileManager.default.contentsOfDirectory(atPath: shared).filter { $0.hasPrefix("web-stdout---") && $0 != "web-stdout---supervisor-planted1.log" }
+        XCTAssertEqual(fresh.count, 1, "\(fresh)")
+        waitUntil("AUTO log written") { contents(shared + "/" + (fresh.first ?? "")).contains("auto-output") }
         XCTAssertEqual(sandbox.stopDaemon(), 0)
     }
 
