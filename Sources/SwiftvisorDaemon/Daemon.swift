@@ -112,7 +112,7 @@ public final class Daemon {
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
     func run(readiness: ReadinessPipe?) throws(SystemError) -> Int32 {
         // Signals first, so no SIGCHLD of an early child is missed.
-        try loop.onSignals([SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2]) { [weak self] signo in
+        try loop.onSignals(Self.handledSignals) { [weak self] signo in
             self?.handleSignal(signo)
         }
         do { try Reaper.becomeSubreaper() } catch {
@@ -146,6 +146,9 @@ public final class Daemon {
     }
 
     // MARK: - Signals
+
+    /// What the daemon reads from its signalfd (blocked from the start of `runDaemon`).
+    static let handledSignals = [SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2]
 
     private func handleSignal(_ signo: Int32) {
         switch signo {

@@ -25,6 +25,10 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     // Started with fd 0, 1 or 2 closed, the first files opened would take
     // those numbers and "stderr" would be written into the main log.
     StandardStreams.ensureOpen()
+    // The signals the event loop reads are held from here on: the pidfile
+    // exists (locked) long before the loop runs, and a SIGTERM sent on its
+    // word must be an orderly shutdown, not the default action.
+    Sys.blockSignals(Daemon.handledSignals)
     // SIGPIPE: a child closing its stdin, or a client vanishing, must never kill the daemon.
     signal(SIGPIPE, SIG_IGN)
 

@@ -155,6 +155,15 @@ public enum Sys {
         _ = try syscall("pidfd_send_signal") { swv_pidfd_send_signal(pidfd, signal) }
     }
 
+    /// sigprocmask(SIG_BLOCK) for `signals`: held pending until a signalfd
+    /// (EventLoop.onSignals) reads them.
+    public static func blockSignals(_ signals: [Int32]) {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for s in signals { sigaddset(&mask, s) }
+        _ = sigprocmask(SIG_BLOCK, &mask, nil)
+    }
+
     /// getuid(2).
     public static func getuid() -> UInt32 { Glibc.getuid() }
 
