@@ -17,6 +17,16 @@ final class SharedDirectoryTests: XCTestCase {
         return path
     }
 
+    /// A sticky directory where `web.log` is a name for a precious file
+    /// elsewhere, made with `make` (link or symlink).
+    private func planted(by make: (UnsafePointer<CChar>, UnsafePointer<CChar>) -> Int32) throws -> (SharedDirectory, String) {
+        let shared = sticky()
+        let elsewhere = dir + "/precious"
+        OSTest.writeFile(elsewhere, "precious\n")
+        XCTAssertEqual(make(elsewhere, shared + "/web.log"), 0)
+        return (try SharedDirectory.open(shared), elsewhere)
+    }
+
     func test_trust_ofOwnSharedStickyAndForeignDirectories() {
         XCTAssertEqual(DirectoryTrust.of(mode: 0o40755, owner: 0, uid: 0), .trusted)
         XCTAssertEqual(DirectoryTrust.of(mode: 0o40755, owner: 1000, uid: 1000), .trusted)
@@ -38,11 +48,7 @@ final class SharedDirectoryTests: XCTestCase {
     }
 
     func test_openForWriting_refusesASecondHardLinkInASharedDirectory() throws {
-        let shared = sticky()
-        let elsewhere = dir + "/precious"
-        OSTest.writeFile(elsewhere, "precious\n")
-        XCTAssertEqual(link(elsewhere, shared + "/web.log"), 0)
-        let directory = try SharedDirectory.open(shared)
+        let (directory, elsewhere) = try planted(by: link)
         XCTAssertThrowsError(try directory.openForWriting("web.log", flags: O_WRONLY | O_APPEND, mode: 0o644)) { error in
             XCTAssertEqual((error as? SystemError)?.errno, EPERM)
         }
@@ -50,16 +56,12 @@ final class SharedDirectoryTests: XCTestCase {
     }
 
     func test_createFresh_replacesALinkAtTheName_neverWritingThroughIt() throws {
-        let shared = sticky()
-        let elsewhere = dir + "/precious"
-        OSTest.writeFile(elsewhere, "precious\n")
-        XCTAssertEqual(symlink(elsewhere, shared + "/web.log"), 0)
-        let directory = try SharedDirectory.open(shared)
+        let (directory, elsewhere) = try planted(by: symlink)
         let fd = try directory.createFresh("web.log", flags: O_WRONLY, mode: 0o600)
         defer { close(fd) }
         XCTAssertEqual(write(fd, "new\n", 4), 4)
         XCTAssertEqual(OSTest.readFile(elsewhere), "precious\n")
-        XCTAssertEqual(OSTest.readFile(shared + "/web.log"), "new\n")
+        XCTAssertEqual(OSTest.readFile(directory.path + "/web.log"), "new\n")
         XCTAssertEqual(directory.entries().sorted(), ["web.log"], "no temporary file is left")
     }
 
