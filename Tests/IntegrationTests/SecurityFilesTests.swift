@@ -538,6 +538,38 @@ final class SecurityFilesTests: XCTestCase {
         waitUntil("daemon gone") { isGone(pid) }
     }
 
+    func test_leftoverRunningAsAnotherUser_isProvenByItsMarker_andStopped() throws {
+        // user=: the child runs as uid 65534; root still reads its
+        // /proc/<pid>/environ, so the marker proves it after a crash.
+        let script = try sandbox.write("while :; do sleep 0.2; done\n", to: "as-nobody.sh")
+        try writeConfig(pidfile: sandbox.pidfilePath, """
+        [program:web]
+        command=/bin/sh \(script)
+        user=nobody
+        startsecs=0
+        stopwaitsecs=1
+        """)
+        let first = try startDaemon(pidfile: sandbox.pidfilePath)
+        waitUntil("web running and recorded") {
+            !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty
+                && contents(sandbox.pidfilePath + ".children").hasSuffix(" web\n")
+        }
+        let leftover = try XCTUnwrap(processesMentioning(script).first)
+        XCTAssertEqual(try String(contentsOfFile: "/proc/\(leftover)/status", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("Uid:") }?.split(separator: "\t").dropFirst().first, "65534")
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        sandbox.track(pid: leftover)
+        try FileManager.default.removeItem(atPath: sandbox.pidfilePath)
+        try startDaemon(pidfile: sandbox.pidfilePath)
+        waitUntil("the leftover is stopped and web runs again") {
+            isGone(leftover) && sandbox.logLines(containing: "spawned: 'web' with pid").count == 2
+        }
+        XCTAssertEqual(sandbox.logLines(containing: "stopped leftover web (pid \(leftover))").count, 1, sandbox.mainLog)
+        XCTAssertEqual(processesMentioning(script).count, 1)
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+    }
+
     // MARK: - Crash recovery does not block start-up
 
     func test_afterASIGKILLedDaemon_socketAndUnaffectedProgramsComeUpAtOnce_theHeldOneStartsWhenItsLeftoverIsGone() throws {
