@@ -126,10 +126,10 @@ final class ReliabilityChaosTests: XCTestCase {
             _ = cl.request("start all", timeout: 60)
         }
         waitUntil("every autorestart program running once", timeout: 30) {
-            (0..<programs).filter { $0 % 10 != 9 }.allSatisfy { processesMentioning("prog.sh \(name($0)) end").count == 1 }
+            (0..<programs).filter { $0 % 10 != 9 }.allSatisfy { processesMentioning("\(dir)/prog.sh \(name($0)) end").count == 1 }
         }
         for i in 0..<programs {
-            XCTAssertLessThanOrEqual(processesMentioning("prog.sh \(name(i)) end").count, 1, "\(name(i)) runs twice")
+            XCTAssertLessThanOrEqual(processesMentioning("\(dir)/prog.sh \(name(i)) end").count, 1, "\(name(i)) runs twice")
         }
         if control, let cl = sandbox.controlClient(), case .ok(let items) = cl.request("status", timeout: 10) {
             let states = ControlClient.states(items)
