@@ -35,6 +35,12 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-static-executable"])]
         ),
         .testTarget(name: "SwiftvisorCoreTests", dependencies: ["SwiftvisorCore"]),
+        // The daemon's logic in-process, over fake seams for the event loop
+        // and the process host: no binary is spawned, time is advanced by hand.
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["SwiftvisorDaemon", "SwiftvisorCore", "SwiftvisorOS"]
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: ["SwiftvisorCore", "SwiftvisorOS"]

@@ -3,7 +3,6 @@
 // ControlHandler one at a time per connection, and streams followed log files.
 // It never blocks: every socket is nonblocking and driven by the EventLoop, so
 // slow or silent clients cost one fd and bounded memory, never supervision time.
-import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -53,7 +52,7 @@ public final class ControlServer {
     }
 
     private func takeReserve() {
-        if reserveFD < 0 { reserveFD = (try? Sys.open("/dev/null", O_RDONLY | O_CLOEXEC)) ?? -1 }
+        if reserveFD < 0 { reserveFD = (try? Sys.open("/dev/null", OpenFlag.readOnly)) ?? -1 }
     }
 
     /// Replace the credentials after a reload (`username=/password=` may have
@@ -70,7 +69,7 @@ public final class ControlServer {
             loop.unwatch(listener)
             Sys.close(listener)
             listener = -1
-            if case .unix(let path) = endpoint.address { _ = unlink(path) }
+            if case .unix(let path) = endpoint.address { Sys.unlinkQuietly(path) }
         }
         if reserveFD >= 0 { Sys.close(reserveFD); reserveFD = -1 }
     }
@@ -91,7 +90,7 @@ public final class ControlServer {
             let accepted: (fd: Int32, peer: PeerCredentials)?
             do {
                 accepted = try UnixSocket.accept(listener)
-            } catch let e where e.errno == EMFILE || e.errno == ENFILE || e.errno == ENOBUFS || e.errno == ENOMEM {
+            } catch let e where e.errno == Errno.EMFILE || e.errno == Errno.ENFILE || e.errno == Errno.ENOBUFS || e.errno == Errno.ENOMEM {
                 outOfDescriptors()
                 return
             } catch {
@@ -178,7 +177,7 @@ public final class ControlServer {
         let n: Int
         do {
             n = try chunk.withUnsafeMutableBytes { (b) throws(SystemError) in try UnixSocket.recv(fd, into: b) }
-        } catch let e as SystemError where e.errno == EAGAIN || e.errno == EWOULDBLOCK {
+        } catch let e as SystemError where e.errno == Errno.EAGAIN || e.errno == Errno.EWOULDBLOCK {
             return
         } catch {
             closeConnection(fd)
@@ -327,7 +326,7 @@ public final class ControlServer {
             let fault: ControlFault
             switch error {
             case .badArguments: fault = ControlFault(.badArguments, name)
-            case .failed(_, let e) where e == ENOENT: fault = ControlFault(.noFile, name)
+            case .failed(_, let e) where e == Errno.ENOENT: fault = ControlFault(.noFile, name)
             case .failed: fault = ControlFault(.failed, name)
             }
             startReply(c, ReplyStream(.fault(fault)))
@@ -403,7 +402,7 @@ public final class ControlServer {
                 n = try c.output.withUnsafeBytes { (raw) throws(SystemError) in
                     try UnixSocket.send(c.fd, UnsafeRawBufferPointer(rebasing: raw[c.outputStart...]))
                 }
-            } catch let e as SystemError where e.errno == EAGAIN || e.errno == EWOULDBLOCK {
+            } catch let e as SystemError where e.errno == Errno.EAGAIN || e.errno == Errno.EWOULDBLOCK {
                 break
             } catch {
                 closeConnection(c.fd)

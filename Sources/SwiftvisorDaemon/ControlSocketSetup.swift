@@ -3,7 +3,6 @@
 // daemon once it exists, re-bound at reload when their address changed,
 // removed at exit. One listener per `[unix_http_server]` socket file and per
 // `[inet_http_server]` TCP port.
-import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -11,22 +10,16 @@ struct ControlSocketError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// A configured listener: its endpoint, plus the socket file's mode and owner
-/// (which, like the address, need a new bind when they change).
+/// A configured listener: its binding (ListenerRebinding.Binding), plus the
+/// socket file's config to create it from.
 private struct Listener {
-    var endpoint: ControlEndpoint
+    var binding: ListenerRebinding.Binding
     var unix: UnixHTTPServerConfig?
+    var endpoint: ControlEndpoint { binding.endpoint }
 
     static func all(in config: Configuration) -> [Listener] {
-        config.unixHTTPServers.map { Listener(endpoint: ControlEndpoint($0), unix: $0) }
-            + config.inetHTTPServers.map { Listener(endpoint: ControlEndpoint($0), unix: nil) }
-    }
-
-    /// Same address, mode and owner: the bound socket can stay.
-    func sameBinding(as other: Listener) -> Bool {
-        guard endpoint.address == other.endpoint.address else { return false }
-        guard let a = unix, let b = other.unix else { return unix == nil && other.unix == nil }
-        return a.chmod == b.chmod && a.chownUID == b.chownUID && a.chownGID == b.chownGID
+        let unix: [UnixHTTPServerConfig?] = config.unixHTTPServers.map { $0 } + config.inetHTTPServers.map { _ in nil }
+        return zip(ListenerRebinding.Binding.all(in: config), unix).map { Listener(binding: $0, unix: $1) }
     }
 
     /// Create the socket file (supervisord's bind/chmod/link/chown) or listen
@@ -47,7 +40,7 @@ private struct Listener {
             return try InetSocket.listen(host: host, port: port)
         } catch {
             // supervisord's wording for a port in use (options.py make_http_servers).
-            throw ControlSocketError(description: error.errno == EADDRINUSE
+            throw ControlSocketError(description: error.errno == Errno.EADDRINUSE
                 ? UnixSocketError.alreadyListening(endpoint.displayName).description
                 : "cannot listen on [\(endpoint.section)] port=\(endpoint.displayName): \(error) (use an address of this machine, e.g. port=127.0.0.1:\(port))")
         }
@@ -55,7 +48,7 @@ private struct Listener {
 
     /// Remove what `bind` created on disk (a TCP port leaves nothing).
     func removeFile() {
-        if let server = unix { _ = unlink(server.file) }
+        if let server = unix { Sys.unlinkQuietly(server.file) }
     }
 }
 
@@ -132,38 +125,37 @@ final class ControlSocketSetup: DaemonControlHooks {
     /// cannot be bound is logged and the old one kept, so the daemon stays reachable.
     func configurationChanged() {
         guard let daemon, let log else { return }
+        let wanted = Listener.all(in: daemon.config)
+        let plan = ListenerRebinding.plan(current: servers.map(\.listener.binding), wanted: wanted.map(\.binding))
         var next: [(listener: Listener, server: ControlServer)] = []
-        var remaining = servers
-        for wanted in Listener.all(in: daemon.config) {
-            let index = remaining.firstIndex { $0.listener.endpoint.section == wanted.endpoint.section }
-            let current = index.map { remaining.remove(at: $0) }
-            if let current, current.listener.sameBinding(as: wanted) {
-                current.server.updateCredentials(wanted.endpoint.credentials)
-                next.append((wanted, current.server))
-                continue
-            }
-            // The same address with a new mode or owner: free it first.
-            let sameAddress = current.map { $0.listener.endpoint.address == wanted.endpoint.address } ?? false
-            if let current, sameAddress { current.server.close() }
-            do {
-                let fd = try wanted.bind(onStale: { [unowned log] path in log.info("Unlinking stale socket \(path)") })
-                if let current, !sameAddress { current.server.close() }
-                next.append((wanted, serve(wanted, listeningOn: fd, daemon: daemon, log: log)))
-            } catch {
-                log.error("could not listen on \(wanted.endpoint.displayName) for [\(wanted.endpoint.section)]: \(error)")
-                if let current, !sameAddress {
-                    current.server.updateCredentials(wanted.endpoint.credentials)
-                    next.append((current.listener, current.server))
+        for step in plan.steps {
+            switch step {
+            case .keep(let c, let w):
+                servers[c].server.updateCredentials(wanted[w].endpoint.credentials)
+                next.append((wanted[w], servers[c].server))
+            case .bind(let w, let replacing, let freeFirst):
+                let want = wanted[w]
+                if let c = replacing, freeFirst { servers[c].server.close() }
+                do {
+                    let fd = try want.bind(onStale: { [unowned log] path in log.info("Unlinking stale socket \(path)") })
+                    if let c = replacing, !freeFirst { servers[c].server.close() }
+                    next.append((want, serve(want, listeningOn: fd, daemon: daemon, log: log)))
+                } catch {
+                    log.error("could not listen on \(want.endpoint.displayName) for [\(want.endpoint.section)]: \(error)")
+                    if let c = replacing, !freeFirst {
+                        servers[c].server.updateCredentials(want.endpoint.credentials)
+                        next.append((servers[c].listener, servers[c].server))
+                    }
                 }
             }
         }
-        for gone in remaining { gone.server.close() }
+        for c in plan.close { servers[c].server.close() }
         servers = next
         for s in servers { logIfUnauthenticated(s.listener) }
     }
 
     private func serve(_ listener: Listener, listeningOn fd: Int32, daemon: Daemon, log: MainLog) -> ControlServer {
-        let server = ControlServer(endpoint: listener.endpoint, handler: daemon, loop: daemon.loop)
+        let server = ControlServer(endpoint: listener.endpoint, handler: daemon.controlService, loop: daemon.loop)
         server.beforeReply = { [unowned log] in log.flushBatch() }
         server.start(listeningOn: fd)
         return server

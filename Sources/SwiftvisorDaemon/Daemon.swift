@@ -4,7 +4,6 @@
 // owns the process-wide pieces: main log, pidfile, control socket, signals.
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 /// What the daemon needs from its command line.
 public struct DaemonLaunch {
@@ -22,11 +21,21 @@ public final class Daemon {
     let launch: DaemonLaunch
     var config: Configuration
     let loop: EventLoop
+    /// Timers and deferrals: `loop` itself, or a fake in the in-process tests.
+    let scheduler: any EventScheduling
+    let host: any ProcessHost
     var log: MainLog
     var supervisor: Supervisor
+    /// The line protocol's front end over this daemon's supervision API.
+    private(set) lazy var controlService = ControlService(supervision: self, audit: { [unowned self] in self.log.info($0) })
     /// Set by the control layer: told about log appends and asked to close at exit.
     public var control: DaemonControlHooks?
-    private var pendingConfig: Configuration?
+    /// Running, stopping (to exit or to start over), finished: the pure machine
+    /// decides; this class performs its actions.
+    private(set) var lifecycle = DaemonLifecycle()
+    private var lifecycleEvents: [DaemonLifecycle.Event] = []
+    private var lifecycleBusy = false
+    private var reportTimer: EventLoop.TimerID?
     /// The config of the last successful `reread` (at start: the config the daemon
     /// started with): what `add` and `avail` draw from.
     var available: Configuration
@@ -35,7 +44,7 @@ public final class Daemon {
     /// Crash recovery: what this daemon's children are, on disk next to the pidfile.
     var childState: ChildStateFile?
     /// `cgroup=true` programs' cgroups, created on first need.
-    lazy var cgroups = ProgramCgroups(daemonPid: pid, log: log, loop: loop)
+    lazy var cgroups = ProgramCgroups(daemonPid: pid, log: log, loop: scheduler)
     /// The locked pidfile (one daemon per config); its directory holds the state file.
     var pidFile: PidFile?
     /// Leftovers of a SIGKILLed predecessor, stopped while we run.
@@ -47,30 +56,27 @@ public final class Daemon {
     }()
 
     /// Build the daemon for `config`: main log, process table. Nothing is spawned yet.
-    init(launch: DaemonLaunch, config: Configuration, log: MainLog) throws(SystemError) {
+    /// `scheduler` and `host` default to the live event loop and process
+    /// host; the in-process tests pass fakes (DaemonSeams.swift).
+    init(launch: DaemonLaunch, config: Configuration, log: MainLog,
+         scheduler: (any EventScheduling)? = nil, host: any ProcessHost = LiveProcessHost()) throws(SystemError) {
         self.launch = launch
         self.config = config
         self.available = config
         self.log = log
-        self.loop = try EventLoop()
+        let loop = try EventLoop()
+        self.loop = loop
+        self.scheduler = scheduler ?? loop
+        self.host = host
         self.pid = PidFile.currentPID
         self.recovery = LeftoverRecovery(loop: loop, log: log)
-        self.supervisor = Supervisor(loop: loop, config: config, log: log,
+        self.supervisor = Supervisor(loop: self.scheduler, host: host, config: config, log: log,
                                      daemonEnvironment: Daemon.environment(),
                                      reloadConfig: launch.loadConfig)
     }
 
     static func environment() -> [(String, String)] {
-        var result: [(String, String)] = []
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                result.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
-            }
-            p += 1
-        }
-        return result
+        Sys.environment().map { ($0.name, $0.value) }
     }
 
     /// Log what the config reader found (supervisord logs parse messages once the logger exists).
@@ -102,11 +108,22 @@ public final class Daemon {
     }
 
     private func wireSupervisor() {
-        supervisor.onShutdownComplete = { [weak self] in self?.shutdownComplete() }
+        supervisor.onStateChanged = { [weak self] p, state in
+            self?.feedLifecycle(.processStateChanged(namespec: p.namespec, to: state))
+        }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
         supervisor.childState = childState
         supervisor.cgroups = cgroups
         supervisor.recovery = recovery
+    }
+
+    /// Build the process table and autostart: the part of start-up that
+    /// needs no OS set-up (the in-process tests start here).
+    func startSupervising() {
+        wireSupervisor()
+        supervisor.addGroups(config.groups)
+        log.info("supervisord started with pid \(pid)")
+        supervisor.autostart()
     }
 
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
@@ -132,10 +149,7 @@ public final class Daemon {
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
         log.onRetired = { [weak self] target in self?.loop.unwatchWritable(target.descriptor) }
         log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
-        wireSupervisor()
-        supervisor.addGroups(config.groups)
-        log.info("supervisord started with pid \(pid)")
-        supervisor.autostart()
+        startSupervising()
         // Ready means the log already says what autostart did: whoever waits
         // on readiness (a parent with -d, systemd) may read it at once.
         log.flushBatch()
@@ -148,28 +162,17 @@ public final class Daemon {
     // MARK: - Signals
 
     /// What the daemon reads from its signalfd (blocked from the start of `runDaemon`).
-    static let handledSignals = [SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR2]
+    static let handledSignals = [SignalNumber.SIGCHLD, SignalNumber.SIGTERM, SignalNumber.SIGINT, SignalNumber.SIGQUIT, SignalNumber.SIGHUP, SignalNumber.SIGUSR2]
 
-    private func handleSignal(_ signo: Int32) {
+    func handleSignal(_ signo: Int32) {
         switch signo {
-        case SIGCHLD:
+        case SignalNumber.SIGCHLD:
             supervisor.reapChildren()
-        case SIGTERM, SIGINT, SIGQUIT:
-            // Logged every time, also while already stopping (supervisord's handle_signal).
-            log.warn("received \(Self.signalName(signo)) indicating exit request")
-            if supervisor.mood == .running || supervisor.mood == .restarting {
-                requestShutdown()
-            }
-        case SIGHUP:
-            if supervisor.mood == .shuttingDown || shuttingDownInsteadOfReload {
-                log.warn("ignored SIGHUP indicating restart request (shutdown in progress)")
-            } else {
-                // During a reload too: supervisord restarts on the file as it is
-                // once everything stopped, so a newer valid config replaces ours.
-                log.warn("received SIGHUP indicating restart request")
-                _ = requestReload()
-            }
-        case SIGUSR2:
+        case SignalNumber.SIGTERM, SignalNumber.SIGINT, SignalNumber.SIGQUIT:
+            feedLifecycle(.exitRequested(signal: Self.signalName(signo), table: supervisor.lifecycleTable()))
+        case SignalNumber.SIGHUP:
+            feedLifecycle(.reloadSignalled)
+        case SignalNumber.SIGUSR2:
             supervisor.reopenLogs()
         default:
             break
@@ -178,61 +181,73 @@ public final class Daemon {
 
     static func signalName(_ signo: Int32) -> String {
         switch signo {
-        case SIGTERM: return "SIGTERM"
-        case SIGINT: return "SIGINT"
-        case SIGQUIT: return "SIGQUIT"
-        case SIGHUP: return "SIGHUP"
-        case SIGUSR2: return "SIGUSR2"
+        case SignalNumber.SIGTERM: return "SIGTERM"
+        case SignalNumber.SIGINT: return "SIGINT"
+        case SignalNumber.SIGQUIT: return "SIGQUIT"
+        case SignalNumber.SIGHUP: return "SIGHUP"
+        case SignalNumber.SIGUSR2: return "SIGUSR2"
         default: return "signal \(signo)"
         }
     }
 
     // MARK: - Shutdown and reload
 
-    /// SIGTERM or `shutdown`: stop everything in reverse priority order, then exit 0.
+    /// `shutdown`: stop everything in shutdown order, then exit 0.
     public func requestShutdown() {
-        SystemdNotify.send("STOPPING=1")
-        pendingConfig = nil
-        if supervisor.mood == .restarting {
-            // A reload in progress becomes a shutdown: finish stopping, then exit.
-            shuttingDownInsteadOfReload = true
-            return
-        }
-        supervisor.beginShutdown(restart: false)
+        feedLifecycle(.exitRequested(signal: nil, table: supervisor.lifecycleTable()))
     }
 
-    private var shuttingDownInsteadOfReload = false
+    /// `reload` with the config already read: refused (and logged) when it
+    /// failed to load, otherwise everything stops and starts again on it.
+    func reload(with result: Result<Configuration, ConfigError>) {
+        feedLifecycle(.configRead(result, table: supervisor.lifecycleTable()))
+    }
 
-    /// SIGHUP or `reload`: read the config first; a config that fails to load is
-    /// refused and the daemon keeps running on the old one (supervisord would
-    /// stop everything and exit). Returns the error when refused.
-    @discardableResult
-    public func requestReload() -> ConfigError? {
-        switch launch.loadConfig() {
-        case .failure(let error):
-            log.error("reload refused, keeping the running configuration: \(error)")
-            return error
-        case .success(let newConfig):
-            reload(to: newConfig)
-            return nil
+    /// Hand an event to the lifecycle and perform its actions. Events raised
+    /// while performing (a `.stop` that stops a process at once) are queued
+    /// and handled in order, so the machine is never re-entered.
+    func feedLifecycle(_ event: DaemonLifecycle.Event) {
+        lifecycleEvents.append(event)
+        guard !lifecycleBusy else { return }
+        lifecycleBusy = true
+        defer { lifecycleBusy = false }
+        while !lifecycleEvents.isEmpty {
+            let next = lifecycleEvents.removeFirst()
+            for action in lifecycle.handle(next, now: scheduler.now()) { perform(action) }
         }
     }
 
-    /// Stop everything, then start again on `newConfig` (already read and valid).
-    func reload(to newConfig: Configuration) {
-        // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
-        SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(EventLoop.now() * 1_000_000))")
-        pendingConfig = newConfig
-        supervisor.beginShutdown(restart: true)
-    }
-
-    private func shutdownComplete() {
-        if let newConfig = pendingConfig, !shuttingDownInsteadOfReload {
-            pendingConfig = nil
+    private func perform(_ action: DaemonLifecycle.Action) {
+        switch action {
+        case .log(let level, let message):
+            log.log(level, message)
+        case .notifyStopping:
+            SystemdNotify.send("STOPPING=1")
+        case .notifyReloading:
+            // systemd >= 253 drops a RELOADING=1 without MONOTONIC_USEC (sd_notify(3)).
+            SystemdNotify.send("RELOADING=1\nMONOTONIC_USEC=\(UInt64(scheduler.now() * 1_000_000))")
+        case .readConfig:
+            // Queued behind this action list: handled once it is performed.
+            lifecycleEvents.append(.configRead(launch.loadConfig(), table: supervisor.lifecycleTable()))
+        case .disableAutorestart:
+            supervisor.disableAutorestart()
+        case .stop(let namespec):
+            supervisor.stop(namespec: namespec)
+        case .armReportTimer(let at):
+            if let t = reportTimer { scheduler.cancel(t) }
+            reportTimer = scheduler.schedule(at: at) { [weak self] in
+                self?.reportTimer = nil
+                self?.feedLifecycle(.reportTimer)
+            }
+        case .cancelReportTimer:
+            if let t = reportTimer { scheduler.cancel(t); reportTimer = nil }
+        case .startOver(let newConfig):
+            supervisor.closeLeftoverPipes()
             restart(with: newConfig)
-            return
+        case .exit:
+            supervisor.closeLeftoverPipes()
+            stopAdoptedDescendants()
         }
-        stopAdoptedDescendants()
     }
 
     /// Start again on `newConfig`: same pid, fresh process table, AUTO logs wiped
@@ -250,7 +265,7 @@ public final class Daemon {
         Daemon.logParseMessages(newConfig, to: log)
         if let note = Daemon.setUIDNote(newConfig) { log.info(note) }
         log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
-        supervisor = Supervisor(loop: loop, config: newConfig, log: log,
+        supervisor = Supervisor(loop: scheduler, host: host, config: newConfig, log: log,
                                 daemonEnvironment: supervisor.daemonEnvironment,
                                 reloadConfig: launch.loadConfig)
         wireSupervisor()
@@ -309,23 +324,23 @@ public final class Daemon {
     /// so a shutdown leaves nothing behind.
     private func stopAdoptedDescendants(deadline: Double? = nil) {
         if deadline == nil { cgroups.killLeftovers() }
-        let leftovers = ProcFS.children(of: pid).filter { !supervisor.isManagedPid($0) }
+        let leftovers = host.children(of: pid).filter { !supervisor.isManagedPid($0) }
         if leftovers.isEmpty {
             finish()
             return
         }
-        let now = EventLoop.now()
+        let now = scheduler.now()
         if deadline == nil {
-            for child in leftovers { _ = Glibc.kill(child, SIGTERM) }
+            for child in leftovers { try? host.signal(child, SignalNumber.SIGTERM) }
         } else if let deadline, now >= deadline {
             for child in leftovers {
                 log.warn("killing adopted process \(child) with SIGKILL")
-                _ = Glibc.kill(child, SIGKILL)
+                try? host.signal(child, SignalNumber.SIGKILL)
             }
         }
         let limit = deadline ?? now + 5
         // Re-check shortly; SIGCHLD reaps them meanwhile ("reaped unknown pid").
-        loop.schedule(at: min(limit, now + 0.05)) { [weak self] in
+        _ = scheduler.schedule(at: min(limit, now + 0.05)) { [weak self] in
             self?.stopAdoptedDescendants(deadline: limit)
         }
     }

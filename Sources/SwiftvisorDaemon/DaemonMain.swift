@@ -4,7 +4,6 @@
 // the daemon is ready.
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 /// Run the daemon on `config` until it shuts down; returns the exit status.
 public func runDaemon(config initial: Configuration, options: CommandLineOptions, argv0: String) -> Int32 {
@@ -30,7 +29,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
     // word must be an orderly shutdown, not the default action.
     Sys.blockSignals(Daemon.handledSignals)
     // SIGPIPE: a child closing its stdin, or a client vanishing, must never kill the daemon.
-    signal(SIGPIPE, SIG_IGN)
+    Sys.ignoreSIGPIPE()
 
     // User switch before anything is created, so files belong to the new user.
     if let user = config.supervisord.user, let message = Privileges.drop(to: user) {

@@ -1,7 +1,6 @@
 // One log file a `follow` stream reads, with supervisord's tail_f_producer
 // rules: start 1024 bytes before the end, reopen on rotation (inode change),
 // restart from 0 with a notice on truncation (size below our offset).
-import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -38,7 +37,7 @@ struct FollowedFile {
             return .truncated
         }
         var buf = [UInt8](repeating: 0, count: max)
-        let n = (try? buf.withUnsafeMutableBytes { (b) throws(SystemError) in try Sys.pread(fd, into: b, at: off_t(offset)) }) ?? 0
+        let n = (try? buf.withUnsafeMutableBytes { (b) throws(SystemError) in try Sys.pread(fd, into: b, at: offset) }) ?? 0
         if n > 0 {
             offset += n
             return .data(Array(buf[0..<n]))

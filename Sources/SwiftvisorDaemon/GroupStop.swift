@@ -10,7 +10,6 @@
 // own cgroup is watched through cgroup.events instead (CgroupExitWatch).
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 /// Something that will call back once when a stopped program's processes are gone.
 protocol GroupExitWatching: AnyObject {
@@ -20,7 +19,7 @@ protocol GroupExitWatching: AnyObject {
 }
 
 final class GroupExitWatch: GroupExitWatching {
-    private let loop: EventLoop
+    private let loop: any EventScheduling
     private let pgid: Int32
     private let beforeCheck: () -> Void
     private let onEmpty: () -> Void
@@ -40,7 +39,7 @@ final class GroupExitWatch: GroupExitWatching {
 
     /// `beforeCheck` reaps: a member that died is a zombie, and a zombie
     /// still counts as a member of its group until it is reaped.
-    init(loop: EventLoop, pgid: Int32, beforeCheck: @escaping () -> Void, onEmpty: @escaping () -> Void) {
+    init(loop: any EventScheduling, pgid: Int32, beforeCheck: @escaping () -> Void, onEmpty: @escaping () -> Void) {
         self.loop = loop
         self.pgid = pgid
         self.beforeCheck = beforeCheck
@@ -55,7 +54,7 @@ final class GroupExitWatch: GroupExitWatching {
         guard !done else { return }
         if let timer { loop.cancel(timer) }
         interval = Self.firstInterval
-        timer = loop.schedule(at: EventLoop.now() + interval) { [weak self] in self?.check(reap: true) }
+        timer = loop.schedule(at: loop.now() + interval) { [weak self] in self?.check(reap: true) }
         interval *= 2
     }
 
@@ -75,7 +74,7 @@ final class GroupExitWatch: GroupExitWatching {
             onEmpty()
             return
         }
-        timer = loop.schedule(at: EventLoop.now() + interval) { [weak self] in self?.check(reap: true) }
+        timer = loop.schedule(at: loop.now() + interval) { [weak self] in self?.check(reap: true) }
         interval = min(interval * 2, Self.maxInterval)
     }
 }
@@ -113,10 +112,10 @@ extension Supervisor {
         }
         guard toGroup ? m.processGroup > 0 : m.pid > 0 else { return nil }
         do {
-            try Sys.kill(toGroup ? -m.processGroup : m.pid, sig.number)
+            try host.signal(toGroup ? -m.processGroup : m.pid, sig.number)
             return nil
         } catch {
-            return error.errno == ESRCH ? nil : error.errno
+            return error.errno == Errno.ESRCH ? nil : error.errno
         }
     }
 }

@@ -13,7 +13,6 @@
 // a timer from /proc, not by waitpid.
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 final class LeftoverRecovery {
     /// How often the known pids of a leftover are looked at.
@@ -80,7 +79,7 @@ final class LeftoverRecovery {
         for l in found {
             let others = l.pids.count - (l.leaderAlive ? 1 : 0)
             log.warn("found \(l.record.namespec) (pid \(l.record.pid)\(l.leaderAlive ? "" : ", exited") with \(others) other process(es) in its group) left running by a previous swiftvisord (pid \(records.daemonPid)); stopping it with SIGTERM")
-            signal(l, SIGTERM)
+            signal(l, SignalNumber.SIGTERM)
             var known: [Int32: UInt64] = [:]
             for pid in l.pids { known[pid] = starts[pid] ?? 0 }
             pending.append(Pending(leftover: l, known: known, startedAt: now, killedAt: nil))
@@ -137,7 +136,7 @@ final class LeftoverRecovery {
                     for pid in found.pids where p.known[pid] == nil {
                         p.known[pid] = byPid[pid]?.startTime ?? 0
                         // A member forked after the first signal gets it too.
-                        ProcessStartTime.signalProcess(pid, p.killedAt == nil ? SIGTERM : SIGKILL)
+                        ProcessStartTime.signalProcess(pid, p.killedAt == nil ? SignalNumber.SIGTERM : SignalNumber.SIGKILL)
                     }
                     p.leftover = Leftover(record: p.leftover.record, leaderAlive: found.leaderAlive, pids: Array(p.known.keys).sorted())
                 } else {
@@ -156,7 +155,7 @@ final class LeftoverRecovery {
                 // The group only while its leader is still the proven process
                 // (checked this tick): a reused number is another's group.
                 let leaderAlive = p.leftover.leaderAlive && p.known[record.pid] != nil
-                signal(Leftover(record: record, leaderAlive: leaderAlive, pids: Array(p.known.keys)), SIGKILL)
+                signal(Leftover(record: record, leaderAlive: leaderAlive, pids: Array(p.known.keys)), SignalNumber.SIGKILL)
                 p.killedAt = now
             } else if let killedAt = p.killedAt, now >= killedAt + Self.killGrace {
                 log.error("leftover \(record.namespec) (pids \(p.known.keys.sorted().map(String.init).joined(separator: ","))) survived SIGKILL for \(Int(Self.killGrace)) s; giving up on it")

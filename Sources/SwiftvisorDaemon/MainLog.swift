@@ -8,7 +8,6 @@
 // writable watch).
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 public final class MainLog {
     /// Lines below this level are dropped (`loglevel=`).
@@ -100,7 +99,7 @@ public final class MainLog {
                 onBlocked?(target)
             }
         }
-        if echoRaw { bytes.withUnsafeBytes { _ = Glibc.write(1, $0.baseAddress, $0.count) } }
+        if echoRaw { bytes.withUnsafeBytes { Sys.writeAll(1, $0) } }
         onWrite?()
     }
 

@@ -23,6 +23,8 @@ final class ManagedProcess {
     /// `cgroup=true`: the process's cgroup, from its first spawn until it is
     /// removed empty.
     var cgroupPath: String?
+    /// Why the last operator signal failed (strerror), set while it is performed.
+    var signalFailure: String?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
 

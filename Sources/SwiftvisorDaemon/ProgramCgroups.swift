@@ -5,18 +5,17 @@
 // reports through cgroup.events (docs/configuration.md, docs/security.md).
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
 /// The daemon's cgroup subtree, created on first need and kept across reloads.
 final class ProgramCgroups {
     private let daemonPid: Int32
     private let log: MainLog
-    private let loop: EventLoop
+    private let loop: any EventScheduling
     private var tree: Result<CgroupTree, CgroupError>?
     /// Watches on a dead predecessor's cgroups while what was in them dies.
     private var staleWatches: [CgroupExitWatch] = []
 
-    init(daemonPid: Int32, log: MainLog, loop: EventLoop) {
+    init(daemonPid: Int32, log: MainLog, loop: any EventScheduling) {
         self.daemonPid = daemonPid
         self.log = log
         self.loop = loop
@@ -43,7 +42,7 @@ final class ProgramCgroups {
     }
 
     /// Kill what is left in a dead daemon's subtree and remove it once the
-    /// kernel reports each cgroup empty (SIGKILL is not instant; rmdir of a
+    /// kernel reports each cgroup empty (SignalNumber.SIGKILL is not instant; rmdir of a
     /// populated cgroup fails).
     private func removeStale(_ stale: CgroupTree) {
         var pending = 0
@@ -61,7 +60,7 @@ final class ProgramCgroups {
         }
         pending = 1  // released below, after every watch is armed
         for cg in stale.processCgroups() where Cgroup.isPopulated(cg) {
-            Cgroup.signalAll(cg, SIGKILL)
+            Cgroup.signalAll(cg, SignalNumber.SIGKILL)
             pending += 1
             do {
                 let watch = try CgroupExitWatch(loop: loop, cgroup: cg, onEmpty: finish)
@@ -75,11 +74,11 @@ final class ProgramCgroups {
         finish()
     }
 
-    /// SIGKILL whatever is left in any process cgroup (daemon exit: after every
+    /// SignalNumber.SIGKILL whatever is left in any process cgroup (daemon exit: after every
     /// program stopped, members of programs that EXITED on their own remain).
     func killLeftovers() {
         guard case .success(let t)? = tree else { return }
-        for cg in t.processCgroups() where Cgroup.isPopulated(cg) { Cgroup.signalAll(cg, SIGKILL) }
+        for cg in t.processCgroups() where Cgroup.isPopulated(cg) { Cgroup.signalAll(cg, SignalNumber.SIGKILL) }
     }
 
     /// Remove every cgroup and the subtree (daemon exit).
@@ -95,14 +94,14 @@ final class ProgramCgroups {
 /// Waits for a cgroup to hold no live process: inotify on its cgroup.events,
 /// read by the event loop, so there is no timer at all.
 final class CgroupExitWatch: GroupExitWatching {
-    private let loop: EventLoop
+    private let loop: any EventScheduling
     private let cgroup: String
     private let watch: CgroupEventsWatch
     private let onEmpty: () -> Void
     private var done = false
     var isWatching: Bool { !done }
 
-    init(loop: EventLoop, cgroup: String, onEmpty: @escaping () -> Void) throws(CgroupError) {
+    init(loop: any EventScheduling, cgroup: String, onEmpty: @escaping () -> Void) throws(CgroupError) {
         self.loop = loop
         self.cgroup = cgroup
         self.onEmpty = onEmpty
@@ -161,12 +160,12 @@ extension Supervisor {
     func endGroupWatchAndCgroup(_ p: ManagedProcess) {
         p.groupWatch?.cancel()
         p.groupWatch = nil
-        if let path = p.cgroupPath, Cgroup.isPopulated(path) { Cgroup.signalAll(path, SIGKILL) }
+        if let path = p.cgroupPath, Cgroup.isPopulated(path) { Cgroup.signalAll(path, SignalNumber.SIGKILL) }
         releaseCgroup(p)
     }
 
     /// `.signal(_, toGroup: true)` for a `cgroup=true` process: every member of
-    /// its cgroup (SIGKILL through cgroup.kill). False when it has no cgroup.
+    /// its cgroup (SignalNumber.SIGKILL through cgroup.kill). False when it has no cgroup.
     func signalCgroup(_ p: ManagedProcess, _ signal: Int32) -> Bool {
         guard p.config.cgroup, let path = p.cgroupPath else { return false }
         Cgroup.signalAll(path, signal)

@@ -112,14 +112,7 @@ public struct LiveConfigHost: ConfigHost {
 
     private static func readEnvironment() -> [String: String] {
         var env: [String: String] = [:]
-        var p = Glibc.environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") {
-                env[String(s[..<eq])] = String(s[s.index(after: eq)...])
-            }
-            p += 1
-        }
+        for (name, value) in Sys.environment() { env[name] = value }
         return env
     }
 
@@ -131,11 +124,7 @@ public struct LiveConfigHost: ConfigHost {
         }
     }
 
-    private static func workingDirectory() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buffer, buffer.count) != nil else { return "/" }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    private static func workingDirectory() -> String { Sys.workingDirectory() }
 
     /// `tempfile.gettempdir()`: $TMPDIR, $TEMP, $TMP, /tmp, /var/tmp, /usr/tmp,
     /// then the cwd; the first directory we can write to, made absolute.

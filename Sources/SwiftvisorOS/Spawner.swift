@@ -57,6 +57,10 @@ public struct SpawnedChild: Sendable {
     public var stdout: Int32?
     /// Read end of the child's stderr; nil when `redirectStderr` or discarded.
     public var stderr: Int32?
+
+    public init(pid: Int32, stdin: Int32, stdout: Int32?, stderr: Int32?) {
+        self.pid = pid; self.stdin = stdin; self.stdout = stdout; self.stderr = stderr
+    }
 }
 
 /// A child that could not be started. Nothing is left behind: no fd, no zombie.

@@ -167,6 +167,72 @@ public enum Sys {
     /// getuid(2).
     public static func getuid() -> UInt32 { Glibc.getuid() }
 
+    /// The process environment (`environ`), in its order; entries without `=` are skipped.
+    public static func environment() -> [(name: String, value: String)] {
+        var result: [(name: String, value: String)] = []
+        var p = Glibc.environ
+        while let entry = p.pointee {
+            let s = String(cString: entry)
+            if let eq = s.firstIndex(of: "=") {
+                result.append((String(s[..<eq]), String(s[s.index(after: eq)...])))
+            }
+            p += 1
+        }
+        return result
+    }
+
+    /// getcwd(3), or "/" when it cannot be read (a removed directory).
+    public static func workingDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard Glibc.getcwd(&buffer, buffer.count) != nil else { return "/" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// access(2) with F_OK: whether anything exists at `path`.
+    public static func exists(_ path: String) -> Bool { Glibc.access(path, F_OK) == 0 }
+
+    /// unlink(2), ignoring every error (a file already gone, a path we do not own).
+    public static func unlinkQuietly(_ path: String) { _ = Glibc.unlink(path) }
+
+    /// Ignore SIGPIPE: a write to a closed pipe or socket returns EPIPE instead of killing us.
+    public static func ignoreSIGPIPE() { _ = Glibc.signal(SIGPIPE, SIG_IGN) }
+
+    /// write(2) of everything in `buffer` to `fd`, best effort (a terminal
+    /// echo): retries EINTR and short writes, gives up on any other error.
+    public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n > 0 { offset += n; continue }
+            if n < 0 && Glibc.errno == EINTR { continue }
+            return
+        }
+    }
+
+    /// exit(3).
+    public static func exit(_ status: Int32) -> Never { Glibc.exit(status) }
+
+    /// What a read(2) on a non-blocking descriptor found.
+    public enum NonBlockingRead: Equatable {
+        case data(Int)
+        case eof
+        /// Nothing there now (EAGAIN), or interrupted (EINTR): the loop comes back.
+        case wouldBlock
+        case failed(errno: Int32)
+    }
+
+    /// read(2) on a non-blocking descriptor, with errno read right here.
+    public static func readNonBlocking(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> NonBlockingRead {
+        let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if n > 0 { return .data(n) }
+        if n == 0 { return .eof }
+        let e = Glibc.errno
+        return e == EAGAIN || e == EWOULDBLOCK || e == EINTR ? .wouldBlock : .failed(errno: e)
+    }
+
+    /// strerror(3): the errno's sentence ("No such process").
+    public static func errorDescription(_ err: Int32) -> String { String(cString: strerror(err)) }
+
     /// The errno's symbolic name, as Python's errno.errorcode gives it ("ENOENT").
     public static func errnoName(_ err: Int32) -> String {
         if let p = swv_errno_name(err) { return String(cString: p) }

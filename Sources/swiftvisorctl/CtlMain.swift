@@ -2,7 +2,6 @@
 // terminal, then one command or the interactive shell (the commands
 // themselves are SwiftvisorCore's CtlController).
 import Dispatch
-import Glibc
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -32,7 +31,7 @@ enum CtlMain {
         if let file = options.configFile ?? searchConfig(program: program, cwd: cwd), !file.isEmpty {
             let path = CtlConfig.absolutePath(file, cwd: cwd)
             guard let text = readFile(path) else {
-                return usageError(access(path, F_OK) == 0 ? "could not read config file \(path)" : "could not find config file \(path)")
+                return usageError(Sys.exists(path) ? "could not read config file \(path)" : "could not find config file \(path)")
             }
             do {
                 config = try CtlConfig.parse(text, file: path, here: CtlConfig.directory(of: path), cwd: cwd, environment: environment())
@@ -58,7 +57,7 @@ enum CtlMain {
                                        interactive: interactiveShell || options.interactive, prompt: config.prompt ?? defaultPrompt,
                                        transport: connection, terminal: terminal)
         controller.foreground = { ctl, name in
-            Foreground.run(ctl: ctl, name: name, terminal: terminal, transport: connection)
+            Foreground.run(ctl: ctl, name: name, terminal: terminal)
         }
         defer { terminal.flush() }
         if !interactiveShell {
@@ -78,28 +77,19 @@ enum CtlMain {
         let here = CtlConfig.directory(of: bin)
         let candidates = [here + "/etc/supervisord.conf", here + "/supervisord.conf", "supervisord.conf",
                           "etc/supervisord.conf", "/etc/supervisord.conf", "/etc/supervisor/supervisord.conf"]
-        return candidates.first { access($0, F_OK) == 0 }
+        return candidates.first { Sys.exists($0) }
     }
 
-    static func currentDirectory() -> String {
-        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        guard getcwd(&buf, buf.count) != nil else { return "/" }
-        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
+    static func currentDirectory() -> String { Sys.workingDirectory() }
 
     static func environment() -> [String: String] {
         var env: [String: String] = [:]
-        var p = environ
-        while let entry = p.pointee {
-            let s = String(cString: entry)
-            if let eq = s.firstIndex(of: "=") { env[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-            p += 1
-        }
+        for (name, value) in Sys.environment() { env[name] = value }
         return env
     }
 
     static func readFile(_ path: String) -> String? {
-        guard let fd = try? Sys.open(path, O_RDONLY | O_CLOEXEC) else { return nil }
+        guard let fd = try? Sys.open(path, OpenFlag.readOnly) else { return nil }
         defer { Sys.close(fd) }
         var data: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -114,31 +104,21 @@ enum CtlMain {
 
 /// `fg NAME`: the process's output streams on a second connection (a worker
 /// thread) while stdin lines go to the process (supervisorctl's fgthread).
+/// What is sent and printed is CtlForeground's; this adds the thread and Ctrl-C.
 enum Foreground {
     final class Box: @unchecked Sendable {
         let connection: CtlConnection
-        init(_ c: CtlConnection) { connection = c }
+        let terminal: CtlTerminalIO
+        init(_ c: CtlConnection, _ t: CtlTerminalIO) { connection = c; terminal = t }
     }
 
-    static func run(ctl: CtlController, name: String, terminal: CtlTerminalIO, transport: CtlConnection) {
-        let stream = Box(CtlConnection(serverURL: ctl.serverURL, username: ctl.username, password: ctl.password))
+    static func run(ctl: CtlController, name: String, terminal: CtlTerminalIO) {
+        let stream = Box(CtlConnection(serverURL: ctl.serverURL, username: ctl.username, password: ctl.password), terminal)
         let done = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
             CtlInterrupt.blockInThisThread()
-            // Both channels; a process without a stderr log streams stdout only.
-            for targets in [[FollowTarget.process(name: name, channel: .stdout), .process(name: name, channel: .stderr)],
-                            [FollowTarget.process(name: name, channel: .stdout)]] {
-                stream.connection.keepInterruptHandler = true
-                do {
-                    let refused = try stream.connection.follow(targets) { _, bytes in
-                        terminal.write(bytes)
-                        terminal.flush()
-                    }
-                    if refused == nil { break }
-                } catch {
-                    break
-                }
-            }
+            stream.connection.keepInterruptHandler = true
+            CtlForeground.stream(name, over: stream.connection, to: stream.terminal)
             done.signal()
         }
         CtlInterrupt.install()
@@ -147,32 +127,6 @@ enum Foreground {
             done.wait()
             CtlInterrupt.uninstall()
         }
-        while true {
-            guard let line = terminal.readLine(prompt: "") else {
-                ctl.output("Exiting foreground")
-                return
-            }
-            do {
-                switch try transport.send(.sendStdin(name: name, data: Array((line + "\n").utf8))) {
-                case .ok: break
-                case .fault(let f):
-                    ctl.output(f.code == .notRunning ? "Process got killed" : "ERROR: <Fault \(f.code.rawValue): '\(f.message)'>")
-                    ctl.output("Exiting foreground")
-                    return
-                }
-                if case .ok(let items) = try transport.send(.status(names: [name])) {
-                    let running = items.contains { if case .process(let p) = $0 { return p.state == 20 } else { return false } }
-                    if !running {
-                        ctl.output("Process got killed")
-                        ctl.output("Exiting foreground")
-                        return
-                    }
-                }
-            } catch {
-                ctl.output("ERROR: \(error)")
-                ctl.output("Exiting foreground")
-                return
-            }
-        }
+        CtlForeground.forwardInput(ctl, name)
     }
 }

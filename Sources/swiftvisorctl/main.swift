@@ -1,6 +1,5 @@
 // swiftvisorctl: supervisorctl's command-line client for swiftvisord.
 import SwiftvisorCore
 import SwiftvisorOS
-import Glibc
 
-exit(CtlMain.run(CommandLine.arguments))
+Sys.exit(CtlMain.run(CommandLine.arguments))

@@ -95,33 +95,51 @@ final class ControlSocketTests: XCTestCase {
         XCTAssertTrue(r.items[0].contains(" description=Not%20started"), r.items[0])
     }
 
+    /// strace attached to the daemon, recording its writes to the log and the
+    /// sockets into the returned file. Skips when strace is missing or may not attach.
+    private func traceDaemonWrites(stringLimit: Int, skipNote: String) throws -> (tracer: Process, trace: String) {
+        guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("strace is not installed: the order of the daemon's writes was not checked\(skipNote)")
+        }
+        let trace = sandbox.dir + "/writes.trace"
+        let tracer = Process()
+        tracer.executableURL = URL(fileURLWithPath: strace)
+        tracer.arguments = ["-qq", "-s", "\(stringLimit)", "-e", "trace=write,writev,sendto,sendmsg", "-e", "signal=none",
+                            "-o", trace, "-p", "\(daemonPid)"]
+        tracer.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try tracer.run()
+        sandbox.track(pid: tracer.processIdentifier)
+        let attached = { (try? String(contentsOfFile: "/proc/\(self.daemonPid)/status", encoding: .utf8))?
+            .contains("TracerPid:\t\(tracer.processIdentifier)") ?? false }
+        waitUntil("strace attached", timeout: 10) { attached() || !tracer.isRunning }
+        guard attached() else {
+            if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) }
+            tracer.waitUntilExit()
+            throw XCTSkip("strace could not attach to the daemon (ptrace not permitted here)")
+        }
+        return (tracer, trace)
+    }
+
+    /// Detach strace (SIGINT makes it flush its output) and read what it recorded.
+    private func stopTracing(_ tracer: Process, _ trace: String) throws -> [String] {
+        if tracer.isRunning { kill(tracer.processIdentifier, SIGINT) }
+        tracer.waitUntilExit()
+        return try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
     /// The daemon batches main-log lines per loop round; a reply must never
     /// overtake the lines about what it reports (an operator, or a script,
     /// reads the log right after the command returns). The window is a few
     /// microseconds, too short to see from outside, so the daemon's writes are
     /// watched in order with strace.
     func test_reply_isWrittenOnlyAfterTheLogLinesOfItsRound() throws {
-        guard let strace = ["/usr/bin/strace", "/bin/strace"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw XCTSkip("strace is not installed: the order of the daemon's writes was not checked")
-        }
         try startDaemon("[program:p]\ncommand=/bin/sleep 1000\nstartsecs=0\n")
         waitUntil("p RUNNING") { !sandbox.logLines(containing: "success: p entered RUNNING").isEmpty }
         if let pid = sandbox.logLines(containing: "spawned: 'p' with pid").last?.split(separator: " ").last.flatMap({ Int32($0) }) {
             sandbox.track(pid: pid)
         }
-        let trace = sandbox.dir + "/writes.trace"
-        let tracer = Process()
-        tracer.executableURL = URL(fileURLWithPath: strace)
-        tracer.arguments = ["-qq", "-s", "80", "-e", "trace=write,writev,sendto,sendmsg", "-e", "signal=none",
-                            "-o", trace, "-p", "\(daemonPid)"]
-        tracer.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try tracer.run()
-        sandbox.track(pid: tracer.processIdentifier)
+        let (tracer, trace) = try traceDaemonWrites(stringLimit: 80, skipNote: "")
         defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) }; tracer.waitUntilExit() }
-        let attached = { (try? String(contentsOfFile: "/proc/\(self.daemonPid)/status", encoding: .utf8))?
-            .contains("TracerPid:\t\(tracer.processIdentifier)") ?? false }
-        waitUntil("strace attached", timeout: 10) { attached() || !tracer.isRunning }
-        guard attached() else { throw XCTSkip("strace could not attach to the daemon (ptrace not permitted here)") }
 
         let c = try RawClient(sandbox.socketPath)
         for _ in 1...20 {
@@ -129,9 +147,7 @@ final class ControlSocketTests: XCTestCase {
             c.send("signal CONT p\n")
             XCTAssertEqual(c.reply()?.status, "SWV1 OK")
         }
-        kill(tracer.processIdentifier, SIGINT)  // detaches, and flushes its output
-        tracer.waitUntilExit()
-        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        let lines = try stopTracing(tracer, trace)
         var audited = 0, replied = 0
         for line in lines {
             if line.contains("signal CONT p requested by uid") { audited += 1 }
@@ -140,6 +156,51 @@ final class ControlSocketTests: XCTestCase {
                 guard audited >= replied else {
                     return XCTFail("reply \(replied) was written before its log line:\n\(lines.joined(separator: "\n"))")
                 }
+            }
+        }
+        XCTAssertEqual(replied, 20, "every reply seen in the trace")
+    }
+
+    /// The same, for the replies that wait on a state change: `start w`'s
+    /// reply after `success: w entered RUNNING state`, `stop w`'s after
+    /// `stopped: w` (the state machine reports the change before its line).
+    func test_startAndStopReplies_areWrittenAfterTheirStateLines() throws {
+        try startDaemon("[program:w]\ncommand=/bin/sleep 1000\nstartsecs=0\nautostart=false\n")
+        let (tracer, trace) = try traceDaemonWrites(stringLimit: 4000,
+                                                    skipNote: " (LifecycleOrderTests and DaemonTests check it without)")
+        defer { if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) }; tracer.waitUntilExit() }
+
+        let c = try RawClient(sandbox.socketPath)
+        for _ in 1...10 {
+            c.send("start w\n")
+            XCTAssertEqual(c.reply()?.status, "SWV1 OK")
+            if let pid = sandbox.logLines(containing: "spawned: 'w' with pid").last?.split(separator: " ").last.flatMap({ Int32($0) }) {
+                sandbox.track(pid: pid)
+            }
+            c.send("stop w\n")
+            XCTAssertEqual(c.reply()?.status, "SWV1 OK")
+        }
+        let lines = try stopTracing(tracer, trace)
+        // The main log may be written to two descriptors (file and -n echo):
+        // count each line once, by its text (timestamp included).
+        var started = Set<String>()
+        var stopped = Set<String>()
+        var replied = 0
+        for line in lines {
+            for segment in line.components(separatedBy: "\\n") {
+                // The first segment carries the call (`write(4, "`): keep the log text only.
+                let part = segment.split(separator: "\"", omittingEmptySubsequences: false).last.map(String.init) ?? segment
+                if part.contains("INFO success: w entered RUNNING state") { started.insert(part) }
+                if part.contains("WARN stopped: w (") { stopped.insert(part) }
+            }
+            guard line.contains("SWV1 OK") else { continue }
+            replied += 1
+            // Odd replies answer `start w`, even ones `stop w`.
+            let isStart: Bool = replied % 2 == 1
+            let needed: Int = isStart ? (replied + 1) / 2 : replied / 2
+            let seen: Int = isStart ? started.count : stopped.count
+            if seen < needed {
+                return XCTFail("reply \(replied) was written before its state line:\n\(lines.joined(separator: "\n"))")
             }
         }
         XCTAssertEqual(replied, 20, "every reply seen in the trace")

@@ -695,6 +695,23 @@ final class ProcessStateMachineTests: XCTestCase {
         ])
     }
 
+    /// The operator's `signal` verb goes through the machine (supervisord's Subprocess.signal).
+    func test_operatorSignal_sendsToTheProcessAlone_withSupervisordsDebugLine_andChangesNoState() {
+        var sm = runningMachine { $0.stopasgroup = true }
+        let hup = SignalSpec(number: 1, name: "HUP")
+        XCTAssertEqual(sm.handle(.signal(hup), now: t(3)), [
+            .log(.debug, "sending worker_01 (pid 42) sig SIGHUP"),
+            .signal(hup, toGroup: false),
+        ])
+        XCTAssertEqual(sm.state, .running)
+    }
+
+    func test_operatorSignal_withoutAChild_isLoggedOnly() {
+        var sm = ProcessStateMachine(config: config())
+        XCTAssertEqual(sm.handle(.signal(SignalSpec(number: 1, name: "HUP")), now: t(0)),
+                       [.log(.debug, "attempted to send worker_01 sig SIGHUP but it wasn't running")])
+    }
+
     func test_signalFailed_whenNothingRunning_isIgnored() {
         var sm = ProcessStateMachine(config: config())
         XCTAssertEqual(sm.handle(.signalFailed(errno: 1, description: "x"), now: t(0)), [])

@@ -14,6 +14,8 @@ public enum ProcessEvent: Sendable, Equatable {
     case exited(ExitStatus)
     /// The deadline of the last `.setTimer` has come.
     case timer
+    /// The operator's `signal` verb (supervisord's `Subprocess.signal`).
+    case signal(SignalSpec)
     /// `kill()` failed with an errno other than ESRCH (ESRCH means the child is
     /// already dead and its reap will follow). The process goes to UNKNOWN.
     case signalFailed(errno: Int32, description: String)

@@ -75,6 +75,7 @@ public struct ProcessStateMachine: Sendable {
         case .spawnFailed(let reason): spawnFailed(reason, now, &out)
         case .exited(let status): childExited(status, now, &out)
         case .timer: timerFired(now, &out)
+        case .signal(let spec): operatorSignal(spec, &out)
         case .signalFailed(let errno, let description): signalFailed(errno, description, &out)
         case .groupExited: groupExited(&out)
         }
@@ -286,6 +287,19 @@ public struct ProcessStateMachine: Sendable {
         case .stopped, .running, .fatal, .unknown:
             break
         }
+    }
+
+    /// supervisord's `Subprocess.signal`: debug lines, and the signal to the
+    /// process alone (not its group). A failure comes back as `.signalFailed`
+    /// (UNKNOWN); ESRCH is ignored by the shell, the reap follows.
+    private func operatorSignal(_ spec: SignalSpec, _ out: inout [ProcessAction]) {
+        let signame = ExitStatus.signalName(spec.number)
+        guard pid != 0, state.isSignallable else {
+            out.append(.log(.debug, "attempted to send \(config.name) sig \(signame) but it wasn't running"))
+            return
+        }
+        out.append(.log(.debug, "sending \(config.name) (pid \(pid)) sig \(signame)"))
+        out.append(.signal(spec, toGroup: false))
     }
 
     private mutating func signalFailed(_ errno: Int32, _ description: String, _ out: inout [ProcessAction]) {

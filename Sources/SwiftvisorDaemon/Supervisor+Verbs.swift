@@ -1,0 +1,285 @@
+// The supervisor's half of the supervision API: what the operator's verbs do
+// to the process table. The rules (who is skipped, what each state answers,
+// the order of a batch's results) are the core's `ProcessVerbRules` and
+// `BatchResults`; this file performs them. Replies that must wait (start for
+// RUNNING, stop for STOPPED) come from state observers: nothing polls.
+import SwiftvisorCore
+import SwiftvisorOS
+
+extension Supervisor {
+    /// When a stopping process is first reported as still stopping (supervisord's wait poll).
+    static let firstStopReport = 0.05
+
+    // MARK: - Views of the table
+
+    /// Processes in supervisord's order: groups by (priority, name), processes by (priority, name).
+    func orderedProcesses() -> [ManagedProcess] {
+        var result: [ManagedProcess] = []
+        for g in StartOrder.groupsAscending(config.groups) {
+            for pc in StartOrder.processesAscending(in: g) {
+                if let p = byNamespec[pc.namespec] { result.append(p) }
+            }
+        }
+        return result
+    }
+
+    func processKeys() -> [ProcessKey] {
+        orderedProcesses().map { ProcessKey(group: $0.groupName, name: $0.name) }
+    }
+
+    /// One process named as the single-process verbs name it (readlog, stdin, follow).
+    func process(named name: String) -> ManagedProcess? {
+        NameResolution.process(name, in: processKeys()).flatMap { byNamespec[$0.namespec] }
+    }
+
+    func snapshots() -> [ProcessSnapshot] { processes.map(snapshot) }
+
+    func snapshot(_ p: ManagedProcess) -> ProcessSnapshot {
+        let m = p.machine
+        let now = self.now()
+        return ProcessSnapshot(
+            name: p.name, group: p.groupName, state: m.state.rawValue, statename: m.state.name,
+            pid: Int(m.pid), start: Int(m.laststart?.wall ?? 0), stop: Int(m.laststop?.wall ?? 0), now: Int(now.wall),
+            spawnerr: m.spawnerr ?? "", exitstatus: m.exitStatus?.supervisorCode ?? 0,
+            description: (m.state == .stopped ? recovery?.note(p.namespec) : nil)
+                ?? m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
+            stdoutLogfile: p.stdoutPath ?? "", stderrLogfile: p.stderrPath ?? "",
+            command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,
+            backoff: m.backoff,
+            stdoutBytes: p.stdoutLog.map { Int($0.bytesWritten) },
+            stderrBytes: p.stderrLog.map { Int($0.bytesWritten) },
+            extra: cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? [])
+    }
+
+    private func result(_ p: ManagedProcess, _ code: FaultCode, _ detail: String? = nil) -> NameResult {
+        ProcessVerbRules.result(ProcessKey(group: p.groupName, name: p.name), code, detail)
+    }
+
+    // MARK: - Batches
+
+    /// Run `each` for every selected process (concurrently: each calls its
+    /// completion when finished) and call `done` once, when all are, with the
+    /// results in `BatchResults` order.
+    func batch(_ selections: [NameSelection], done: @escaping ([NameResult]) -> Void,
+               _ each: (ManagedProcess, Bool, @escaping (NameResult?) -> Void) -> Void) {
+        var results = BatchResults(selections)
+        var dispatching = true
+        var replied = false
+        var dispatchEnded = loop.now()
+        func finishIfDone() {
+            guard !replied, !dispatching, results.isComplete else { return }
+            replied = true
+            done(results.ordered)
+        }
+        for work in results.work {
+            guard let p = byNamespec[work.key.namespec] else {
+                results.complete(slot: work.slot, with: nil, round: 0)
+                continue
+            }
+            var inCall = true
+            each(p, work.explicit) { r in
+                let round = BatchResults.round(elapsed: self.loop.now() - dispatchEnded, immediate: inCall)
+                results.complete(slot: work.slot, with: r, round: round)
+                finishIfDone()
+            }
+            inCall = false
+        }
+        dispatching = false
+        dispatchEnded = loop.now()
+        finishIfDone()
+    }
+
+    // MARK: - start / stop / restart / signal
+
+    func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {
+        batch(NameResolution.select(names, from: processKeys()), done: done) { p, explicit, finish in
+            self.start(p, wait: wait, explicit: explicit, done: finish)
+        }
+    }
+
+    func stop(_ names: [String], done: @escaping ([NameResult]) -> Void) {
+        batch(NameResolution.select(names, from: processKeys()), done: done) { p, explicit, finish in
+            self.stop(p, explicit: explicit, done: finish)
+        }
+    }
+
+    func signal(_ name: String, _ names: [String]) -> [NameResult] {
+        let selections = NameResolution.select(names, from: processKeys())
+        guard let sig = try? ValueTypes.signal(name, option: "signal") else {
+            // supervisord checks the signal before the names (signalProcess → BAD_SIGNAL).
+            return ProcessVerbRules.badSignal(name, selections)
+        }
+        var out: [NameResult] = []
+        // Signalling never waits: every result is immediate.
+        batch(selections, done: { out = $0 }) { p, explicit, finish in
+            self.signal(p, sig, explicit: explicit, done: finish)
+        }
+        return out
+    }
+
+    func clearLogs(_ names: [String]) -> [NameResult] {
+        var out: [NameResult] = []
+        batch(NameResolution.selectProcesses(names, from: processKeys()), done: { out = $0 }) { p, _, finish in
+            p.stdoutLog?.clear()
+            p.stderrLog?.clear()
+            finish(self.result(p, .success))
+        }
+        return out
+    }
+
+    private func start(_ p: ManagedProcess, wait: Bool, explicit: Bool, done: @escaping (NameResult?) -> Void) {
+        switch ProcessVerbRules.start(p.machine.state, namespec: p.namespec, explicit: explicit) {
+        case .skip: return done(nil)
+        case .result(let code, let detail): return done(result(p, code, detail))
+        case .proceed: break
+        }
+        if let recovery, recovery.holds(p.namespec) {
+            // Starting it now would run the program twice: the start (and its
+            // reply) waits until the leftover of a previous daemon is gone.
+            recovery.whenGone(p.namespec) { [weak self] in
+                guard let self else { return }
+                guard !self.stoppingAll else { return done(self.result(p, .abnormalTermination)) }
+                self.start(p, wait: wait, explicit: explicit, done: done)
+            }
+            return
+        }
+        // supervisord resolves the command before spawning: a missing or
+        // non-executable file fails at once and leaves the state unchanged.
+        do {
+            _ = try CommandResolver.resolve(command: p.config.command,
+                                            path: ChildEnvironment.searchPath(daemonEnvironment: daemonEnvironment, process: p.config))
+        } catch {
+            switch error {
+            case .notFound:
+                return done(result(p, .noFile, error.description))
+            case .isDirectory, .notExecutable, .noPermission:
+                return done(result(p, .notExecutable, error.description))
+            default:
+                break  // unparsable or empty: the spawn reports it (spawnerr, BACKOFF)
+            }
+        }
+        feed(p, .start)
+        if !wait {
+            return done(result(p, ProcessVerbRules.startNoWaitOutcome(spawnFailed: p.machine.spawnerr != nil)))
+        }
+        if let code = ProcessVerbRules.startOutcome(p.machine.state, spawnFailed: p.machine.spawnerr != nil) {
+            return done(result(p, code))
+        }
+        observe(p) { [unowned p] state in
+            guard let code = ProcessVerbRules.startOutcome(state, spawnFailed: p.machine.spawnerr != nil) else { return false }
+            done(self.result(p, code))
+            return true
+        }
+    }
+
+    private func stop(_ p: ManagedProcess, explicit: Bool, done: @escaping (NameResult?) -> Void) {
+        switch ProcessVerbRules.stop(p.machine.state, explicit: explicit) {
+        case .skip: return done(nil)
+        case .result(let code, let detail): return done(result(p, code, detail))
+        case .proceed: break
+        }
+        feed(p, .stop)
+        if let code = ProcessVerbRules.stopOutcome(p.machine.state, waited: false) {
+            return done(result(p, code, code == .failed ? (p.machine.spawnerr ?? p.namespec) : nil))
+        }
+        // supervisord's stopProcess reports a slow stop while the caller waits
+        // (process.stop_report, from its first wait poll, then every 2 s): a
+        // process that is gone within that first poll is never reported.
+        var report: EventLoop.TimerID?
+        func reportWaiting() {
+            guard p.machine.state == .stopping else { return }
+            log.info("waiting for \(p.name) to stop")
+            report = loop.schedule(at: loop.now() + 2) { reportWaiting() }
+        }
+        report = loop.schedule(at: loop.now() + Self.firstStopReport) { reportWaiting() }
+        observe(p) { [unowned p] state in
+            guard let code = ProcessVerbRules.stopOutcome(state, waited: true) else { return false }
+            if let report { self.loop.cancel(report) }
+            done(self.result(p, code))
+            return true
+        }
+    }
+
+    /// supervisorctl's do_restart as one call: stop the names, then start
+    /// them (waiting); the stop results, then the start results.
+    func restart(_ names: [String], done: @escaping ([NameResult]) -> Void) {
+        stop(names) { stopped in
+            self.start(names, wait: true) { started in done(stopped + started) }
+        }
+    }
+
+    private func signal(_ p: ManagedProcess, _ sig: SignalSpec, explicit: Bool, done: (NameResult?) -> Void) {
+        switch ProcessVerbRules.signal(p.machine.state, hasPid: p.machine.pid > 0, explicit: explicit) {
+        case .skip: return done(nil)
+        case .result(let code, let detail): return done(result(p, code, detail))
+        case .proceed: break
+        }
+        // Through the state machine like every operator action: it logs the
+        // signal at debug level, and a failed kill(2) leaves it UNKNOWN.
+        p.signalFailure = nil
+        feed(p, .signal(sig))
+        if let failure = p.signalFailure {
+            return done(result(p, .failed, "\(p.namespec): \(failure)"))
+        }
+        done(result(p, .success))
+    }
+
+    // MARK: - stdin and logs
+
+    func writeStdin(_ name: String, _ data: [UInt8]) -> ControlFault? {
+        guard let p = process(named: name) else { return ControlFault(.badName, name) }
+        if let code = ProcessVerbRules.writeStdin(p.machine.state, hasPid: p.machine.pid > 0, hasStdin: p.stdinFD >= 0) {
+            return ControlFault(code, name)
+        }
+        var offset = 0
+        while offset < data.count {
+            // Sys.write retries EINTR; EAGAIN (a full pipe) or EPIPE ends the write.
+            let n = (try? data[offset...].withUnsafeBytes { (raw) throws(SystemError) in try Sys.write(p.stdinFD, raw) }) ?? 0
+            if n > 0 { offset += n; continue }
+            // A child that does not read its stdin: refuse rather than block the loop.
+            return ControlFault(.failed, "\(name): stdin is full or closed")
+        }
+        return nil
+    }
+
+    /// The log file of a process channel: BAD_NAME for an unknown process,
+    /// NO_FILE for a channel without one (`NONE`, stderr with redirect_stderr).
+    func logPath(_ name: String, _ channel: LogChannel) -> Result<String, ControlFault> {
+        guard let p = process(named: name) else { return .failure(ControlFault(.badName, name)) }
+        guard let path = channel == .stdout ? p.stdoutPath : p.stderrPath else { return .failure(ControlFault(.noFile, name)) }
+        return .success(path)
+    }
+
+    // MARK: - Groups
+
+    func addGroup(_ group: GroupConfig) -> NameResult {
+        if config.groups.contains(where: { $0.name == group.name }) {
+            return NameResult(group: group.name, name: nil, code: .alreadyAdded, description: ControlFault(.alreadyAdded, group.name).message)
+        }
+        // Kept in the order groups were added (supervisord's process_groups
+        // dict): `update` removes them in that order. Every walk that needs
+        // priority order sorts with StartOrder.
+        config.groups.append(group)
+        addGroups([group])
+        for pc in group.processes where pc.autostart {
+            if let p = byNamespec[pc.namespec] { feed(p, .start) }
+        }
+        return NameResult(group: group.name, name: nil, code: .success)
+    }
+
+    func removeGroup(_ name: String) -> NameResult {
+        guard config.groups.contains(where: { $0.name == name }) else {
+            return NameResult(group: name, name: nil, code: .badName, description: ControlFault(.badName, name).message)
+        }
+        let members = processes.filter { $0.groupName == name }
+        if members.contains(where: { !$0.machine.state.isStopped }) {
+            return NameResult(group: name, name: nil, code: .stillRunning, description: ControlFault(.stillRunning, name).message)
+        }
+        for p in members {
+            if let t = p.timer { loop.cancel(t); p.timer = nil }
+            removeProcess(p)
+        }
+        config.groups.removeAll { $0.name == name }
+        return NameResult(group: name, name: nil, code: .success)
+    }
+}
