@@ -204,7 +204,12 @@ extension Supervisor {
     /// them (waiting); the stop results, then the start results.
     func restart(_ names: [String], done: @escaping ([NameResult]) -> Void) {
         stop(names) { stopped in
-            self.start(names, wait: true) { started in done(stopped + started) }
+            // The last stop completes inside a state observer, while the
+            // machine's events are still being drained: start on the next
+            // round, when the start is judged on the state it really caused.
+            self.loop.deferToNextRound {
+                self.start(names, wait: true) { started in done(stopped + started) }
+            }
         }
     }
 

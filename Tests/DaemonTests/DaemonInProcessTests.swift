@@ -122,6 +122,18 @@ final class DaemonInProcessTests: XCTestCase {
         XCTAssertEqual(r.reply?.results.map(\.name), ["b", "a"])
     }
 
+    func test_restart_stopsThenStarts_andListsStopResultsFirst() throws {
+        let h = try Harness([programGroup(program("w"))])
+        let first = try XCTUnwrap(h.host.pid(of: "w"))
+        var results: [NameResult]?
+        h.daemon.restart(["w"]) { results = $0 }
+        XCTAssertNil(results, "waits for the stop")
+        h.childExits("w")
+        XCTAssertEqual(results?.map(\.code), [.success, .success])
+        XCTAssertNotEqual(h.host.pid(of: "w"), first)
+        XCTAssertEqual(h.state("w"), .running)
+    }
+
     func test_signal_goesThroughTheStateMachine_toTheProcessAlone() throws {
         let h = try Harness([programGroup(program("w"))])
         let pid = try XCTUnwrap(h.host.pid(of: "w"))
