@@ -1,6 +1,7 @@
 // The daemon's one loop: epoll for fds, a signalfd for signals, a min-heap of
 // monotonic timers. It sleeps until the nearest timer or an event, so an idle
-// daemon has no wakeups at all (supervisord polls every second, §6.5).
+// daemon has no wakeups at all (supervisord polls every second: supervisord.py
+// `Supervisor.runforever` at 4.3.0, `timeout = 1`).
 import Glibc
 import CSwiftvisor
 

@@ -1,5 +1,6 @@
-// A child log file with supervisord's size rotation (loggers.py:189-276,
-// reference §4.3): check after each write, f.(i) → f.(i+1), f → f.1, reopen
+// A child log file with supervisord's size rotation (supervisor/loggers.py
+// `RotatingFileHandler.emit` and `doRollover` at 4.3.0; docs/os-layer.md):
+// check after each write, f.(i) → f.(i+1), f → f.1, reopen
 // truncated. Better than supervisord where it cost nothing to be: non-seekable
 // targets are never rotated or seeked (no "Illegal seek", issue #935), a full
 // disk drops and counts bytes instead of closing the channel, and a child's pipe

@@ -70,7 +70,8 @@ enum CtlMain {
         return controller.runShell()
     }
 
-    /// supervisorctl's search order (§1.1) when -c is not given.
+    /// supervisorctl's search order when -c is not given (options.py
+    /// `Options.__init__` `searchpaths` and `Options.default_configfile` at 4.3.0).
     static func searchConfig(program: String, cwd: String) -> String? {
         // supervisorctl: dirname(dirname(argv[0])), argv[0] as given (relative to cwd).
         let bin = CtlConfig.directory(of: CtlConfig.absolutePath(program, cwd: cwd))

@@ -501,7 +501,8 @@ final class ControlSocketTests: XCTestCase {
     }
 }
 
-/// The socket file's life (§1.6): created with chmod, stale files replaced,
+/// The socket file's life (http.py `supervisor_af_unix_http_server.__init__`
+/// at 4.3.0): created with chmod, stale files replaced,
 /// a live server never stolen from, removed at exit.
 final class ControlSocketFileTests: XCTestCase {
     var sandbox: Sandbox!

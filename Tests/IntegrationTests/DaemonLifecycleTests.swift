@@ -559,7 +559,8 @@ final class DaemonSpawnErrorTests: XCTestCase {
     override func tearDown() { sandbox.cleanup() }
 
     /// supervisord sometimes shows `success: ... RUNNING` for a child that could
-    /// not chdir (reference §2.4); we report a spawn error and go BACKOFF → FATAL.
+    /// not chdir (supervisord.py `Supervisor.runforever` at 4.3.0 promotes it
+    /// before reaping it); we report a spawn error and go BACKOFF → FATAL.
     func test_missingDirectory_isASpawnErrorEndingFatal_neverRunning() throws {
         try sandbox.writeConfig("""
         [program:nodir]

@@ -96,7 +96,7 @@ final class ReliabilityProtocolFuzzTests: XCTestCase {
                 var line = randomLine()
                 what = "line"
                 // A blank line (spaces, tabs, a CR) gets no reply by design
-                // (protocol §3): the next request must still be answered.
+                // (docs/protocol.md): the next request must still be answered.
                 let blank = line.allSatisfy { $0 == 32 || $0 == 9 || $0 == 13 }
                 line.append(10)
                 c.send(line)

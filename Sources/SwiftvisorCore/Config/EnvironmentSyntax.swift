@@ -2,7 +2,9 @@
 // Supervisor HEAD tokenizes with Python's shlex in POSIX mode (quotes removed,
 // `\"` and `\\` escapes inside double quotes); 4.3.0 used legacy mode and
 // stripped quote characters from both ends. For the configs people write both
-// agree; we follow HEAD (reference §0.2). The separator between pairs is not
+// agree; we follow HEAD (supervisor/datatypes.py `dict_of_key_value_pairs`:
+// `shlex.shlex(str(arg))` at 4.3.0, POSIX mode after it; --check warns where the
+// two differ, CompatibilityWarnings.swift). The separator between pairs is not
 // checked (`A=1;B=2` parses), exactly as supervisord.
 
 enum EnvironmentSyntax {

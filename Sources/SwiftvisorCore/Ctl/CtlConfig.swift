@@ -1,6 +1,7 @@
 // What swiftvisorctl reads from the config file: `[supervisorctl]` and, as a
 // fallback for the socket path, `[unix_http_server] file=`. supervisorctl does
-// not process [include] and does not validate program sections (§1.7), so this
+// not process [include] and does not validate program sections (options.py
+// `ClientOptions.read_config` at 4.3.0), so this
 // reads the one file with the shared INI dialect and expands only these keys;
 // a broken [program:x] never stops swiftvisorctl, as it never stops supervisorctl.
 

@@ -9,7 +9,8 @@
 ///   retries happen on time, not up to a second late.
 /// - Reaping is evaluated before promotion: a child that dies before
 ///   `startsecs` is always "too quick" (BACKOFF), never RUNNING then EXITED
-///   (supervisord's transition-before-reap race, reference §2.4).
+///   (supervisord's race: supervisord.py `Supervisor.runforever` at 4.3.0 calls
+///   `group.transition()` before `self.reap()`, and SIGCHLD does not wake its poll).
 /// - EXITED restarts at once, but never more than once per second per process.
 /// - A process that reaches UNKNOWN (a signal failed) is not stuck there once
 ///   its child is reaped: it goes to STOPPED or EXITED (see `childExited`).
@@ -112,7 +113,8 @@ public struct ProcessStateMachine: Sendable {
         case .backoff:
             if restartsAllowed {
                 // A large startretries must not make `stop` wait for every retry.
-                // `backoff` is deliberately not reset (supervisord quirk, §2.4).
+                // `backoff` is deliberately not reset (supervisord quirk: process.py
+                // `Subprocess.kill` at 4.3.0 goes BACKOFF → STOPPED keeping it).
                 out.append(.log(.debug, "Attempted to kill \(config.name), which is in BACKOFF state."))
                 change(to: .stopped, &out)
             } else {

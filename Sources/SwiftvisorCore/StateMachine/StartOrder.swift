@@ -1,5 +1,8 @@
-/// The orders in which supervisord walks its groups and processes (reference
-/// §2.7). Each function takes the groups as configured and returns them in
+/// The orders in which supervisord walks its groups and processes
+/// (supervisord.py `Supervisor.runforever` and `ordered_stop_groups_phase_1`,
+/// rpcinterface.py `startAllProcesses`/`stopAllProcesses`, process.py
+/// `ProcessGroupBase.stop_all`, all at 4.3.0; docs/state-machine.md). Each
+/// function takes the groups as configured and returns them in
 /// the order the daemon must act; nothing here waits: supervisord forks every
 /// process of an autostart or `start all` pass at once, priority only orders
 /// the `fork()` calls.
