@@ -1,19 +1,25 @@
-#!/opt/sup430/bin/python
-"""Record what supervisord 4.3.0 derives from each config in shared/configs.
+#!/usr/bin/env python3
+"""Record what supervisord 4.3.0 derives from each config of a corpus.
 
-Run with the Python that has supervisor 4.3.0 installed:
+Run with a Python that has supervisor 4.3.0 installed (.ci/run makes one in
+.ci/venv; SWV_SUPERVISOR_PYTHON names it):
 
-    /opt/sup430/bin/python Tests/Fixtures/record-supervisord-view.py            # all configs
-    /opt/sup430/bin/python Tests/Fixtures/record-supervisord-view.py FILE.conf  # one, to stdout
+    .ci/venv/bin/python Tests/Fixtures/record-supervisord-view.py                   # the project's configs
+    .ci/venv/bin/python Tests/Fixtures/record-supervisord-view.py --shared          # the real-world corpus
+    .ci/venv/bin/python Tests/Fixtures/record-supervisord-view.py [--shared] FILE.conf   # one, to stdout
 
-Each view is written to Tests/Fixtures/supervisord-views/<config>.json.
+The project's own corpus is Tests/Fixtures/configs (its views go to
+Tests/Fixtures/configs/views/<config>.json, its host prerequisites are
+configs/prerequisites.json). The real-world corpus (configs written by others,
+kept outside this repository in a directory `shared/configs` beside the
+checkout) has its views in Tests/Fixtures/supervisord-views/<config>.json.
+
 Fragments (no [supervisord]) are loaded through a main config that includes
-them, as shared/configs/README.md describes. Host prerequisites (log
-directories, accounts) that the machine lacks are pretended, so the view is
-the one supervisord derives on a machine that has them. Machine-specific
-paths are replaced by $CONFIGS and $SCRATCH so the fixture is portable.
-The key order and formatting match swiftvisord's --dump-config projection
-(RealConfigsTests compares the text).
+them. Host prerequisites (log directories, accounts) that the machine lacks
+are pretended, so the view is the one supervisord derives on a machine that
+has them. Machine-specific paths are replaced by $CONFIGS and $SCRATCH so the
+fixture is portable. The key order and formatting match swiftvisord's
+--dump-config projection (RealConfigsTests compares the text).
 """
 import json
 import os
@@ -27,11 +33,11 @@ from supervisor.datatypes import Automatic, RestartUnconditionally, RestartWhenE
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE = os.path.dirname(os.path.dirname(HERE))
-CONFIGS = os.path.normpath(os.path.join(PACKAGE, '..', 'shared', 'configs'))
-OUT = os.path.join(HERE, 'supervisord-views')
+OWNED = os.path.join(HERE, 'configs')
+SHARED = os.path.normpath(os.path.join(PACKAGE, '..', 'shared', 'configs'))
 
-# What each config needs from the host (shared/configs/README.md).
-PRETEND = {
+# What each real-world config needs from the host (the corpus's own README).
+SHARED_PRETEND = {
     'Webador__SlmQueue__docs_7.WorkerManagement.md.conf': {'dirs': ['/var/log/supervisord'], 'users': []},
     'celery__celery__extra_supervisord_celeryd.conf': {'dirs': ['/var/log/celery'], 'users': []},
     'risd__webhook-server-open__webhook.conf': {
@@ -39,6 +45,14 @@ PRETEND = {
         'users': [{'name': 'webhook', 'uid': 4242, 'gid': 4242, 'home': '/home/webhook'}]},
     'corridor__install-docs__supervisor-programs.conf': {'dirs': ['/var/log/corridor'], 'users': []},
 }
+
+
+def corpus(shared):
+    """(config directory, views directory, prerequisites by file name)."""
+    if shared:
+        return SHARED, os.path.join(HERE, 'supervisord-views'), SHARED_PRETEND
+    with open(os.path.join(OWNED, 'prerequisites.json'), encoding='utf-8') as f:
+        return OWNED, os.path.join(OWNED, 'views'), json.load(f)
 LEVELS = {50: 'critical', 40: 'error', 30: 'warn', 20: 'info', 10: 'debug', 5: 'trace', 3: 'blather'}
 
 
@@ -70,9 +84,9 @@ def logfile(v):
     return v
 
 
-def view(config_path, scratch):
+def view(config_path, scratch, configs, pretend):
     name = os.path.basename(config_path)
-    user_name = install_pretend(PRETEND.get(name, {'dirs': [], 'users': []}))
+    user_name = install_pretend(pretend.get(name, {'dirs': [], 'users': []}))
     main = config_path
     if is_fragment(config_path):
         main = os.path.join(scratch, 'main.conf')
@@ -128,21 +142,26 @@ def view(config_path, scratch):
     result = {'supervisord': sup, 'groups': groups,
               'warnings': len(o.parse_warnings)}
     text = json.dumps(result, indent=2, ensure_ascii=False)
-    return text.replace(scratch, '$SCRATCH').replace(CONFIGS, '$CONFIGS')
+    return text.replace(scratch, '$SCRATCH').replace(configs, '$CONFIGS')
 
 
 def main(argv):
-    paths = argv[1:] or sorted(os.path.join(CONFIGS, f) for f in os.listdir(CONFIGS) if f.endswith('.conf'))
+    args = argv[1:]
+    shared = '--shared' in args
+    args = [a for a in args if a != '--shared']
+    configs, out, pretend = corpus(shared)
+    paths = args or sorted(os.path.join(configs, f) for f in os.listdir(configs) if f.endswith('.conf'))
+    os.makedirs(out, exist_ok=True)
     for path in paths:
         scratch = os.path.realpath(tempfile.mkdtemp(prefix='swv-view-'))
         # Run each config in a fresh interpreter state: the pretend patches are global.
         pid = os.fork()
         if pid == 0:
-            text = view(os.path.abspath(path), scratch)
-            if len(argv) > 1:
+            text = view(os.path.abspath(path), scratch, configs, pretend)
+            if args:
                 print(text)
             else:
-                with open(os.path.join(OUT, os.path.basename(path) + '.json'), 'w') as f:
+                with open(os.path.join(out, os.path.basename(path) + '.json'), 'w') as f:
                     f.write(text + '\n')
             os._exit(0)
         _, status = os.waitpid(pid, 0)

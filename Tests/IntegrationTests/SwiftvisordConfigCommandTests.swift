@@ -147,10 +147,10 @@ final class SwiftvisordConfigCommandTests: XCTestCase {
         XCTAssertEqual(v.stdout, "4.3.0\n")
     }
 
-    func test_sharedConfigs_checkAndDumpThroughTheBinary() throws {
-        for name in ["TrafeX__docker-php-nginx__config_supervisord.conf", "DataDog__dd-agent__supervisord.dev.conf",
-                     "tiangolo__uwsgi-nginx-docker__docker-images_supervisord-debian.conf"] {
-            let conf = Paths.configs + "/" + name
+    /// `--check` and `--dump-config` of whole configs, through the binary.
+    func checkAndDump(_ corpus: ConfigCorpus, _ names: [String]) throws {
+        for name in names {
+            let conf = corpus.path(name)
             let r = try Binary.run(["-c", conf, "--check"], cwd: scratch)
             XCTAssertEqual(r.status, 0, r.stderr)
             XCTAssertTrue(r.stdout.hasPrefix("\(conf): OK: "), r.stdout)
@@ -158,5 +158,15 @@ final class SwiftvisordConfigCommandTests: XCTestCase {
             XCTAssertEqual(d.status, 0, d.stderr)
             XCTAssertNotNil(try JSONSerialization.jsonObject(with: Data(d.stdout.utf8)))
         }
+    }
+
+    func test_projectConfigs_checkAndDumpThroughTheBinary() throws {
+        try checkAndDump(.owned, ["container-stdio.conf", "group-priorities.conf", "environment-override.conf", "includes-nothing.conf"])
+    }
+
+    func test_sharedConfigs_checkAndDumpThroughTheBinary() throws {
+        try checkAndDump(try ConfigCorpus.sharedOrSkip(), [
+            "TrafeX__docker-php-nginx__config_supervisord.conf", "DataDog__dd-agent__supervisord.dev.conf",
+            "tiangolo__uwsgi-nginx-docker__docker-images_supervisord-debian.conf"])
     }
 }
