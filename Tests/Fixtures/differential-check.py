@@ -1,7 +1,9 @@
-#!/opt/sup430/bin/python
+#!/usr/bin/env python3
 """Compare swiftvisord with supervisord 4.3.0 on config files.
 
-    /opt/sup430/bin/python Tests/Fixtures/differential-check.py SWIFTVISORD CASES_DIR_OR_FILES...
+    .ci/venv/bin/python Tests/Fixtures/differential-check.py SWIFTVISORD CASES_DIR_OR_FILES...
+
+Run it with a Python that has supervisor 4.3.0 (.ci/run installs one in .ci/venv).
 
 A case is a .conf file (relative paths resolve inside its directory; the run's
 cwd is that directory). For each: does supervisord accept it, does

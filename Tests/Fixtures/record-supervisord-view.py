@@ -2,7 +2,7 @@
 """Record what supervisord 4.3.0 derives from each config of a corpus.
 
 Run with a Python that has supervisor 4.3.0 installed (.ci/run makes one in
-.ci/venv; SWV_SUPERVISOR_PYTHON names it):
+.ci/venv):
 
     .ci/venv/bin/python Tests/Fixtures/record-supervisord-view.py                   # the project's configs
     .ci/venv/bin/python Tests/Fixtures/record-supervisord-view.py --shared          # the real-world corpus

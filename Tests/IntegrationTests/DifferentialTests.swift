@@ -3,20 +3,19 @@
 // Tests/Fixtures/differential-check.py. `same/` must agree case by case
 // (accept/reject, and every resolved value); `differs/` holds the documented
 // differences (docs/configuration.md), each of which must still be visible:
-// an error, or a warning in --check. Skipped where supervisord 4.3.0 is not installed.
+// an error, or a warning in --check. supervisor 4.3.0 is found in the virtualenv
+// named by SWV_SUPERVISOR_VENV (.ci/run makes .ci/venv and sets it), else in
+// .ci/venv; without it these tests skip, saying so.
 import Foundation
 import XCTest
 
 final class DifferentialTests: XCTestCase {
-    static let python = "/opt/sup430/bin/python"
     let corpus = Paths.packageRoot + "/Tests/Fixtures/differential"
 
     func runChecker(_ dir: String) throws -> (Int32, String) {
-        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
-            throw XCTSkip("supervisord 4.3.0 is not installed at \(Self.python)")
-        }
+        let python = try Supervisor430.python()
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.python)
+        p.executableURL = URL(fileURLWithPath: python)
         p.arguments = [Paths.packageRoot + "/Tests/Fixtures/differential-check.py", Binary.swiftvisord, dir]
         let out = Pipe()
         p.standardOutput = out
@@ -41,5 +40,27 @@ final class DifferentialTests: XCTestCase {
             let r = try Binary.run(["-c", corpus + "/differs/" + name, "--check"], cwd: corpus + "/differs")
             XCTAssertTrue(r.status == 2 || r.stdout.contains("warning: "), "\(name): \(r.stdout)\(r.stderr)")
         }
+    }
+}
+
+/// Where supervisor 4.3.0 is installed for the tests that compare with it.
+enum Supervisor430 {
+    struct Misconfigured: Error, CustomStringConvertible { let description: String }
+
+    /// The virtualenv's python: SWV_SUPERVISOR_VENV if set (an error if it has
+    /// no python: CI asked for it), else the package's .ci/venv, else a skip.
+    static func python() throws -> String {
+        if let venv = ProcessInfo.processInfo.environment["SWV_SUPERVISOR_VENV"], !venv.isEmpty {
+            let python = venv + "/bin/python"
+            guard FileManager.default.isExecutableFile(atPath: python) else {
+                throw Misconfigured(description: "SWV_SUPERVISOR_VENV=\(venv) has no bin/python")
+            }
+            return python
+        }
+        let local = Paths.packageRoot + "/.ci/venv/bin/python"
+        guard FileManager.default.isExecutableFile(atPath: local) else {
+            throw XCTSkip("supervisor 4.3.0 not found (SWV_SUPERVISOR_VENV unset, no \(local)): .ci/run installs it; not compared with supervisord")
+        }
+        return local
     }
 }

@@ -3,7 +3,7 @@ import XCTest
 
 final class PythonReprTests: XCTestCase {
     func test_pythonRepr_matchesCPython311() {
-        // (input, repr(input)) as printed by /opt/sup430/bin/python.
+        // (input, repr(input)) as printed by Python 3 (the interpreter supervisor 4.3.0 runs on).
         let cases: [(String, String)] = [
             ("", "''"),
             ("abc", "'abc'"),

@@ -114,7 +114,7 @@ step start web
 step shutdown
 step reread
 # A socket file nobody listens on: "refused connection".
-PY=/opt/sup430/bin/python; [ -x "$PY" ] || PY=python3
+PY=python3
 "$PY" -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])' "$DIR/sock"
 step status
 step start web
