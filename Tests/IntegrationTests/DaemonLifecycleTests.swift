@@ -112,6 +112,46 @@ final class DaemonLifecycleTests: XCTestCase {
         XCTAssertFalse(sandbox.logLines(containing: "exited: unexpected (exit status 4; not expected)").isEmpty)
     }
 
+    /// A queue worker that exits after each job (startsecs=0) is respawned as
+    /// soon as it is reaped, not one second after its start; a command failing
+    /// at once still restarts only once a second (docs/state-machine.md).
+    func test_workerExitingAfterAShortJob_isRespawnedWithinMilliseconds_whileAFailingCommandStaysBounded() throws {
+        try sandbox.writeConfig("""
+        [program:worker]
+        command=/bin/sh -c "sleep 0.2; exit 0"
+        startsecs=0
+        autorestart=true
+        [program:failing]
+        command=/bin/sh -c "exit 1"
+        startsecs=0
+        autorestart=true
+        """)
+        try sandbox.startDaemon()
+        waitUntil("worker respawned 6 times, failing 3", timeout: 20) {
+            sandbox.logLines(containing: "spawned: 'worker'").count >= 7 && sandbox.logLines(containing: "spawned: 'failing'").count >= 3
+        }
+        XCTAssertEqual(sandbox.stopDaemon(), 0)
+        // Each expected exit, then the next spawn: the gap is the respawn latency.
+        var gaps: [Double] = []
+        var exitedAt: Double?
+        for line in sandbox.mainLog.split(separator: "\n").map(String.init) {
+            if line.contains("exited: worker (exit status 0; expected)") { exitedAt = logTime(line) }
+            if line.contains("spawned: 'worker' with pid"), let e = exitedAt { gaps.append(logTime(line) - e); exitedAt = nil }
+        }
+        XCTAssertGreaterThanOrEqual(gaps.count, 6, sandbox.mainLog)
+        let median = gaps.sorted()[gaps.count / 2]
+        XCTAssertLessThan(median, 0.05, "respawn latencies \(gaps)")
+        XCTAssertLessThan(gaps.max() ?? 0, 0.5, "no respawn waits for a tick: \(gaps)")
+        let starts = sandbox.logLines(containing: "spawned: 'worker'").map(logTime)
+        for (a, b) in zip(starts, starts.dropFirst()) {
+            XCTAssertLessThan(b - a, 0.7, "a 0.2 s job is started again well before 1 s: \(starts)")
+        }
+        let failing = sandbox.logLines(containing: "spawned: 'failing'").map(logTime)
+        for (a, b) in zip(failing, failing.dropFirst()) {
+            XCTAssertGreaterThanOrEqual(b - a, 0.99, "a command failing at once restarts at most once a second: \(failing)")
+        }
+    }
+
     func test_shutdown_whenChildIgnoresSIGTERM_killsItAfterStopwaitsecs() throws {
         try sandbox.writeConfig("""
         [program:ignoreterm]

@@ -356,17 +356,95 @@ final class ProcessStateMachineTests: XCTestCase {
         XCTAssertEqual(sm.exitStatus?.supervisorCode, -1)
     }
 
-    func test_restart_whenRunLastedUnderOneSecond_waitsUntilOneSecondAfterLaststart() {
-        var sm = ProcessStateMachine(config: config { $0.startsecs = 0; $0.autorestart = .always })
+    /// A startsecs=0 machine started at 0 with pid 42, restarting always.
+    private func quickWorker(_ edit: (inout ProcessConfig) -> Void = { _ in }) -> ProcessStateMachine {
+        var sm = ProcessStateMachine(config: config { $0.startsecs = 0; $0.autorestart = .always; edit(&$0) })
         _ = sm.handle(.start, now: t(0))
         _ = sm.handle(.spawned(pid: 42), now: t(0))
+        return sm
+    }
+
+    func test_workerWithStartsecs0_exitingAsExpectedAfterAJob_isRespawnedAtOnce() {
+        var sm = quickWorker()
         XCTAssertEqual(sm.handle(.exited(.exited(code: 0)), now: t(0.2)), [
             .stateChanged(from: .running, to: .exited),
             .log(.info, "exited: worker_01 (exit status 0; expected)"),
+            .stateChanged(from: .exited, to: .starting),
+            .spawn,
+        ])
+        XCTAssertEqual(sm.laststart, t(0.2))
+    }
+
+    func test_workerWithStartsecs0_exitingAsExpectedAgainAndAgain_isRespawnedAtOnceEveryTime() {
+        var sm = quickWorker()
+        var spawns: [Double] = []
+        for job in 1...50 {
+            let end = Double(job) * 0.05
+            let actions = sm.handle(.exited(.exited(code: 0)), now: t(end))
+            XCTAssertEqual(actions.last, .spawn, "run \(job): \(actions)")
+            spawns.append(end)
+            _ = sm.handle(.spawned(pid: 42), now: t(end))
+        }
+        XCTAssertEqual(spawns.count, 50, "50 runs of 50 ms in 2.5 s, none delayed")
+        XCTAssertEqual(sm.state, .running)
+    }
+
+    func test_runEndingAsExpectedAtOnce_restartsAtMost100TimesASecond() {
+        // `/bin/true` with autorestart=true: as expected, but no work was done.
+        var sm = quickWorker()
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 0)), now: t(0.001)), [
+            .stateChanged(from: .running, to: .exited),
+            .log(.info, "exited: worker_01 (exit status 0; expected)"),
+            .setTimer(at: m(0.01)),
+        ])
+        XCTAssertEqual(sm.handle(.timer, now: t(0.01)), [.stateChanged(from: .exited, to: .starting), .spawn])
+    }
+
+    func test_failingRun_unexpectedExitWithStartsecs0UnderOneSecond_waitsUntilOneSecondAfterItsStart() {
+        var sm = quickWorker()
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 1)), now: t(0.2)), [
+            .stateChanged(from: .running, to: .exited),
+            .log(.warn, "exited: worker_01 (exit status 1; not expected)"),
             .setTimer(at: m(1)),
         ])
         XCTAssertEqual(sm.handle(.timer, now: t(1)), [.stateChanged(from: .exited, to: .starting), .spawn])
         XCTAssertEqual(sm.laststart, t(1))
+    }
+
+    func test_signalDeathWithStartsecs0UnderOneSecond_isAFailingRun() {
+        var sm = quickWorker()
+        XCTAssertEqual(sm.handle(.exited(.signaled(signal: 11, coreDumped: false)), now: t(0.3)).last, .setTimer(at: m(1)))
+    }
+
+    func test_unexpectedExitWithStartsecs0AfterOneSecond_isRespawnedAtOnce() {
+        var sm = quickWorker()
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 1)), now: t(1.5)).suffix(2), [.stateChanged(from: .exited, to: .starting), .spawn])
+    }
+
+    func test_unexpectedExitSoonAfterStartsecs_isRespawnedAtOnce() {
+        var sm = runningMachine()  // startsecs=1, RUNNING at 1
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 1)), now: t(1.2)), [
+            .stateChanged(from: .running, to: .exited),
+            .log(.warn, "exited: worker_01 (exit status 1; not expected)"),
+            .stateChanged(from: .exited, to: .starting),
+            .spawn,
+        ])
+    }
+
+    func test_expectedExitBeforeStartsecs_isStillTooQuick_backoffAsSupervisord() {
+        var sm = spawnedMachine { $0.startsecs = 1; $0.autorestart = .always }
+        XCTAssertEqual(sm.handle(.exited(.exited(code: 0)), now: t(0.2)), [
+            .stateChanged(from: .starting, to: .backoff),
+            .log(.warn, "exited: worker_01 (exit status 0; not expected)"),
+            .setTimer(at: m(1.2)),
+        ])
+    }
+
+    func test_restartDelay_rule() {
+        XCTAssertEqual(ProcessStateMachine.restartDelay(expected: true, ranFor: 0), 0.01)
+        XCTAssertEqual(ProcessStateMachine.restartDelay(expected: true, ranFor: 0.2), 0.01)
+        XCTAssertEqual(ProcessStateMachine.restartDelay(expected: false, ranFor: 0.999), 1)
+        XCTAssertEqual(ProcessStateMachine.restartDelay(expected: false, ranFor: 1), 0.01)
     }
 
     func test_hotCrashLoop_withStartsecs0_restartsAtMostOncePerSecond() {
@@ -394,7 +472,7 @@ final class ProcessStateMachineTests: XCTestCase {
         var sm = ProcessStateMachine(config: config { $0.startsecs = 0; $0.autorestart = .always })
         _ = sm.handle(.start, now: t(0))
         _ = sm.handle(.spawned(pid: 42), now: t(0))
-        _ = sm.handle(.exited(.exited(code: 0)), now: t(0.2))
+        _ = sm.handle(.exited(.exited(code: 1)), now: t(0.2))  // a failing run: restart pending until 1
         XCTAssertEqual(sm.handle(.stop, now: t(0.5)), [], "EXITED is not running: nothing to signal")
         XCTAssertFalse(sm.wantUp)
         XCTAssertEqual(sm.handle(.timer, now: t(1)), [])
@@ -405,7 +483,7 @@ final class ProcessStateMachineTests: XCTestCase {
         var sm = ProcessStateMachine(config: config { $0.startsecs = 0; $0.autorestart = .always })
         _ = sm.handle(.start, now: t(0))
         _ = sm.handle(.spawned(pid: 42), now: t(0))
-        _ = sm.handle(.exited(.exited(code: 0)), now: t(0.2))
+        _ = sm.handle(.exited(.exited(code: 1)), now: t(0.2))  // a failing run: restart pending until 1
         XCTAssertEqual(sm.handle(.start, now: t(0.5)), [.cancelTimer, .stateChanged(from: .exited, to: .starting), .spawn])
     }
 

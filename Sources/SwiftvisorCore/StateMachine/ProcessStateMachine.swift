@@ -11,7 +11,10 @@
 ///   `startsecs` is always "too quick" (BACKOFF), never RUNNING then EXITED
 ///   (supervisord's race: supervisord.py `Supervisor.runforever` at 4.3.0 calls
 ///   `group.transition()` before `self.reap()`, and SIGCHLD does not wake its poll).
-/// - EXITED restarts at once, but never more than once per second per process.
+/// - EXITED restarts at once (supervisord waits for its next tick, up to 1 s),
+///   see `restartIfWanted`: a run that ended as expected or lasted a second is
+///   respawned within milliseconds; only a failing run (unexpected exit within
+///   a second of its start) waits for one second since its start.
 /// - A process that reaches UNKNOWN (a signal failed) is not stuck there once
 ///   its child is reaped: it goes to STOPPED or EXITED (see `childExited`).
 /// - A stop that signalled the process group (`stopasgroup`, the `killasgroup`
@@ -58,6 +61,20 @@ public struct ProcessStateMachine: Sendable {
     private var timerDeadline: Double?
 
     private static let sigkill = SignalSpec(number: 9, name: "KILL")
+
+    /// A run that ends unexpectedly sooner than this after its start is a
+    /// failing run: its restart waits until this long after its start, so a
+    /// `startsecs=0` crash loop (which startretries never stops, supervisord
+    /// issue #1285) runs at most once a second, as under supervisord's 1 s tick
+    /// and runit's one-second rule. With `startsecs` ≥ 1 such a run never gets
+    /// here: it exited too quickly and went through BACKOFF.
+    public static let failingRunSeconds = 1.0
+    /// The shortest time between two starts of a process whose runs end as
+    /// expected: a worker that exits after each job is respawned at once, and
+    /// a command that exits as expected at once (`/bin/true` with
+    /// autorestart=true) still cannot take the daemon's one thread: at most
+    /// 100 starts a second.
+    public static let minimumRestartSeconds = 0.01
 
     /// A process in STOPPED that has never started.
     public init(config: ProcessConfig) {
@@ -376,23 +393,34 @@ public struct ProcessStateMachine: Sendable {
     }
 
     /// After an EXITED transition: restart if config, operator and daemon all
-    /// want it, at once, or one second after the last start if that was sooner.
+    /// want it, at once unless the run was failing (`restartDelay`).
     private mutating func restartIfWanted(_ now: Moment, _ out: inout [ProcessAction]) {
         guard state == .exited, restartsAllowed, wantUp, let exitStatus else { return }
+        let expected = config.exitcodes.contains(exitStatus.supervisorCode)
         switch config.autorestart {
         case .never: return
-        case .unexpected where config.exitcodes.contains(exitStatus.supervisorCode): return
+        case .unexpected where expected: return
         case .always, .unexpected: break
         }
-        // supervisord restarts on its next ~1 s tick. We restart immediately but
-        // keep that one-per-second ceiling, so a startsecs=0 crash loop (which
-        // startretries never stops, issue #1285) cannot spin.
-        let earliest = (laststart?.monotonic ?? now.monotonic) + 1
+        let started = laststart?.monotonic ?? now.monotonic
+        let ranFor = (laststop?.monotonic ?? now.monotonic) - started
+        let earliest = started + Self.restartDelay(expected: expected, ranFor: ranFor)
         if now.monotonic >= earliest {
             spawn(now, &out)
         } else {
             armTimer(at: earliest, &out)
         }
+    }
+
+    /// How long after a run's start the next one may start, for a run that
+    /// reached EXITED (so it outlived `startsecs`). A run that ended as expected
+    /// or lasted `failingRunSeconds` is not failing: the next start is due as
+    /// soon as `minimumRestartSeconds` have passed since this one's, which a
+    /// worker that did any work has already spent. A failing run waits for
+    /// `failingRunSeconds` since its start.
+    static func restartDelay(expected: Bool, ranFor: Double) -> Double {
+        let failing = !expected && ranFor < failingRunSeconds
+        return failing ? failingRunSeconds : minimumRestartSeconds
     }
 
     private mutating func change(to newState: ProcessState, _ out: inout [ProcessAction]) {
