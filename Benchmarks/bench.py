@@ -206,13 +206,17 @@ class Run:
     def write_config(self, programs):
         """programs: list of (name, command, {option: value})."""
         d = self.dir
+        # Each child holds a stdin pipe end in the daemon (and supervisord also
+        # keeps stdout/stderr pipes): 3 descriptors per program, plus room.
+        minfds = max(16384, 3 * len(programs) + 1024)
+        minprocs = max(4096, len(programs) + 1024)
         text = f"""[supervisord]
 logfile={self.mainlog}
 pidfile={d}/daemon.pid
 childlogdir={d}
 loglevel=info
-minfds=16384
-minprocs=4096
+minfds={minfds}
+minprocs={minprocs}
 [unix_http_server]
 file={self.sock}
 [supervisorctl]
@@ -422,6 +426,62 @@ def sc_startstop(tools, impl, n):
         if left:
             r.problems.append(f"{impl}: {len(left)} children alive after stop all returned")
         return {f"start{n}": start, f"stop{n}": stop}
+    finally:
+        r.close()
+
+
+def sc_scale(tools, impl, n):
+    """One daemon with n autostart programs: launch until every child has
+    exec'd, the daemon's anonymous memory, `status` of all (median of 3),
+    `stop all` (until it returns; every child must be gone), `start all`
+    (until every child has exec'd again). Floor: `spawnloop n hold` (launch
+    and start all are the same work for it: spawn n children), `stop`."""
+    r = Run(tools, impl, f"scale{n}")
+    timeout = 120 + n * 0.05
+    try:
+        out = {}
+        if impl == "floor":
+            t0 = r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
+            m = wait_markers(r.markers, n, timeout)
+            out[f"scale_launch{n}"] = out[f"scale_start{n}"] = max(x[1] for x in m) - t0
+            time.sleep(0.5)
+            out[f"scale_anon{n}"] = proc_status(r.proc.pid, "RssAnon") / 1024
+            t1 = time.monotonic()
+            r.proc.stdin.write(b"stop\n"); r.proc.stdin.flush()
+            if r.proc.stdout.readline() != b"done\n":
+                raise RuntimeError("spawnloop did not answer done")
+            out[f"scale_stop{n}"] = time.monotonic() - t1
+            return out
+        r.write_config(r.marker_programs(n))
+        t0 = r.launch()
+        m = wait_markers(r.markers, n, timeout)
+        out[f"scale_launch{n}"] = max(x[1] for x in m) - t0
+        r.wait_socket()
+        time.sleep(0.5)
+        out[f"scale_anon{n}"] = proc_status(r.proc.pid, "RssAnon") / 1024
+        samples = []
+        for _ in range(3):
+            dt, rc = timed_spawn(r.ctl_argv("status"))
+            if rc != 0:
+                r.problems.append(f"{impl}: status of {n} exited {rc}")
+            samples.append(dt)
+        out[f"scale_status{n}"] = statistics.median(samples)
+        shown = r.ctl_output("status").stdout
+        if shown.count(" RUNNING ") != n:
+            r.problems.append(f"{impl}: status shows {shown.count(' RUNNING ')} RUNNING of {n}")
+        first = [pid for pid, _, _ in m]
+        out[f"scale_stop{n}"], rc = r.ctl("stop", "all")
+        left = [pid for pid in first if alive(pid)]
+        if rc != 0 or left:
+            r.problems.append(f"{impl}: stop all of {n} exited {rc}, {len(left)} children alive after it returned")
+        os.rename(r.markers, r.markers + ".first")
+        t1 = time.monotonic()
+        _, rc = r.ctl("start", "all")
+        m = wait_markers(r.markers, n, timeout)
+        out[f"scale_start{n}"] = max(x[1] for x in m) - t1
+        if rc != 0:
+            r.problems.append(f"{impl}: start all of {n} exited {rc}")
+        return out
     finally:
         r.close()
 
@@ -648,6 +708,72 @@ def table(results, pending):
     return "\n".join(rows), verdicts
 
 
+SCALES = (100, 1000, 10000)
+# (metric, label, unit): one row per scale; targets are judged at the largest scale.
+SCALE_METRICS = [
+    ("scale_launch", "daemon launch → {n} autostart children exec'd", "ms"),
+    ("scale_start", "`ctl start all`, {n} programs (until all exec'd)", "ms"),
+    ("scale_stop", "`ctl stop all`, {n} programs (until it returns, all reaped)", "ms"),
+    ("scale_status", "`ctl status`, {n} programs running (one call, wall)", "ms"),
+    ("scale_anon", "daemon anonymous memory (RssAnon), {n} children, per child", "KiB"),
+]
+
+
+def scale_table(results, sup_skipped):
+    """The scale scenarios: each figure at 100, 1,000 and 10,000 programs, the
+    per-process cost at the largest scale against the smallest, and the targets."""
+    med = {k: {i: (statistics.median(v) if v else None) for i, v in d.items()} for k, d in results.items()}
+    big, small = SCALES[-1], SCALES[0]
+
+    def get(key, n, impl):
+        v = med.get(f"{key}{n}", {}).get(impl)
+        if v is not None and key == "scale_anon":
+            v = v * 1024 / n  # MiB in total → KiB per child
+        return v
+
+    def cell(v, unit, impl=None, n=None):
+        if v is None:
+            return "skipped" if impl == "supervisor" and n in sup_skipped else "–"
+        return f"{v:.2f} KiB" if unit == "KiB" else fmt(v, unit)
+
+    rows = ["| scenario | supervisor 4.3.0 | floor (C) | swiftvisor | swiftvisor / floor | target | met |",
+            "|---|---|---|---|---|---|---|"]
+    verdicts = {}
+    targets = {("scale_launch", big): ("floor", 1.5), ("scale_start", big): ("floor", 1.5),
+               ("scale_status", big): ("abs", 0.150), ("scale_anon", big): ("abs", 2.0)}
+    for key, label, unit in SCALE_METRICS:
+        for n in SCALES:
+            sup, flo, swv = get(key, n, "supervisor"), get(key, n, "floor"), get(key, n, "swiftvisor")
+            if key == "scale_status":
+                flo = None  # the floor of a status request is `status10`'s socket round trip
+            ratio = f"{swv / flo:.2f}×" if swv is not None and flo else "–"
+            kind, limit = targets.get((key, n), (None, None))
+            ok, target = None, ""
+            if kind == "floor":
+                target, ok = f"≤ {limit}× floor", (None if swv is None or flo is None else swv <= limit * flo)
+            elif kind == "abs":
+                target = f"< {limit * 1000:.0f} ms" if unit == "ms" else f"< {limit} KiB"
+                ok = None if swv is None else swv < limit
+            if ok is not None:
+                verdicts[f"{key}{n}"] = ok
+            rows.append(f"| {label.format(n=f'{n:,}')} | {cell(sup, unit, 'supervisor', n)} | {cell(flo, unit)} | "
+                        f"{cell(swv, unit)} | {ratio} | {target} | {'' if ok is None else ('yes' if ok else '**no**')} |")
+    for key, label, unit in SCALE_METRICS[:4]:
+        per = {}
+        for impl in IMPLS:
+            a, b = get(key, big, impl), get(key, small, impl)
+            per[impl] = None if a is None or b is None or b == 0 else (a / big) / (b / small)
+        swv = per["swiftvisor"]
+        ok = None if swv is None else swv <= 1.3
+        if ok is not None:
+            verdicts[f"{key}_per_process"] = ok
+        c = lambda v: "–" if v is None else f"{v:.2f}×"
+        name = label.split(",")[0].replace(" → {n} autostart children exec'd", "")
+        rows.append(f"| per-process cost at {big:,} / at {small}: {name} | {c(per['supervisor'])} | {c(per['floor'])} | "
+                    f"{c(swv)} | | ≤ 1.3× | {'' if ok is None else ('yes' if ok else '**no**')} |")
+    return "\n".join(rows), verdicts
+
+
 def crash_text(results):
     out = []
     for impl in ("supervisor", "swiftvisor"):
@@ -690,10 +816,13 @@ def main():
     ap.add_argument("--reps", type=int, default=5, help="repetitions of every scenario but idle, RSS and the crash loop (once)")
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
-         "idle", "rss0", "rss1000"]))
+         "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000"]))
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
     ap.add_argument("--venv", help="virtualenv for supervisor 4.3.0 (default .build-bench/venv)")
+    ap.add_argument("--scale-reps", type=int, default=3, help="repetitions of the 100/1,000/10,000-program scenarios")
+    ap.add_argument("--sup-scale-max", type=int, default=1000,
+                    help="largest scale supervisord is run at (at 10,000 its launch and stop alone take minutes)")
     ap.add_argument("--log-mib", type=int, default=256)
     ap.add_argument("--idle-window", type=float, default=5.0)
     ap.add_argument("--json", default=os.path.join(WORK, "results.json"))
@@ -729,6 +858,9 @@ def main():
         ("rss0", lambda i: sc_rss(tools, i, 0), 1, False),
         ("rss1000", lambda i: sc_rss(tools, i, 1000), 1, False),
         ("crashloop", lambda i: sc_crashloop(tools, i), 1, False),
+        ("scale100", lambda i: sc_scale(tools, i, 100), args.scale_reps, True),
+        ("scale1000", lambda i: sc_scale(tools, i, 1000), args.scale_reps, True),
+        ("scale10000", lambda i: sc_scale(tools, i, 10000), args.scale_reps, True),
     ]
     if args.only:
         wanted = set(args.only.split(","))
@@ -738,6 +870,7 @@ def main():
     crash = {}
     problems = PROBLEMS
     pending = set()
+    sup_skipped = set()
     started = time.monotonic()
     for rep in range(max(s[2] for s in scenarios)):
         for name, fn, n, needs_ctl in scenarios:
@@ -746,6 +879,9 @@ def main():
             order = IMPLS[rep % 3:] + IMPLS[:rep % 3]
             for impl in order:
                 if name == "crashloop" and impl == "floor":
+                    continue
+                if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
+                    sup_skipped.add(int(name[5:]))
                     continue
                 if needs_ctl and impl == "swiftvisor" and not have_ctl:
                     pending.update(["status10"] if name == "status" else [f"start{name[9:]}", f"stop{name[9:]}"])
@@ -763,6 +899,7 @@ def main():
                 for k, v in out.items():
                     results.setdefault(k, {i: [] for i in IMPLS})[impl].append(v)
     results_all = {"results": results, "crash": crash, "problems": problems, "pending": sorted(pending),
+                   "sup_skipped": sorted(sup_skipped), "sup_scale_max": args.sup_scale_max,
                    "machine": machine(), "seconds": round(time.monotonic() - started, 1),
                    "command": "python3 Benchmarks/bench.py " + " ".join(sys.argv[1:])}
     with open(args.json, "w") as f:
@@ -772,7 +909,16 @@ def main():
 
 def render(saved, reps, heavy, write_docs):
     """Print the report of a run (and optionally write it into docs/benchmarks.md)."""
-    tab, _ = table(saved["results"], set(saved["pending"]))
+    base = {k: v for k, v in saved["results"].items() if not k.startswith("scale_")}
+    tab, _ = table(base, set(saved["pending"]))
+    if any(k.startswith("scale_") for k in saved["results"]):
+        stab, _ = scale_table(saved["results"], set(saved.get("sup_skipped", [])))
+        skipped = saved.get("sup_skipped", [])
+        note = (f" supervisord is not run above {saved.get('sup_scale_max', 1000):,} programs"
+                f" (skipped at {', '.join(f'{n:,}' for n in skipped)}): its launch, `status` and `stop all`"
+                " grow faster than linearly and would take minutes." if skipped else "")
+        tab += ("\n\nScale (one daemon per run: launch, then `status`, `stop all`, `start all`; "
+                f"medians of the scale repetitions).{note}\n\n{stab}")
     crash_md = crash_text({"crash": saved["crash"]})
     report = (f"Machine: {saved['machine']}  \nRun: `{saved['command']}` "
               f"({saved['seconds']} s, medians of {reps} repetitions; launch500/startstop500/log: {heavy}; "
