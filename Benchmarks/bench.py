@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -170,9 +171,14 @@ def wait_for(what, cond, timeout, interval=0.001):
         time.sleep(interval)
 
 
-def wait_markers(path, n, timeout=120):
-    return wait_for(f"{n} markers in {path}",
-                    lambda: (lambda m: m if len(m) >= n else None)(read_markers(path)), timeout)
+def wait_markers(path, n, timeout=120, proc=None):
+    """The markers once there are n; fails at once if `proc` (the daemon) exits."""
+    def ready():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the daemon exited ({proc.returncode}) before {n} children exec'd")
+        m = read_markers(path)
+        return m if len(m) >= n else None
+    return wait_for(f"{n} markers in {path}", ready, timeout)
 
 
 def timed_spawn(argv, env=None):
@@ -206,9 +212,15 @@ class Run:
     def write_config(self, programs):
         """programs: list of (name, command, {option: value})."""
         d = self.dir
-        # Each child holds a stdin pipe end in the daemon (and supervisord also
-        # keeps stdout/stderr pipes): 3 descriptors per program, plus room.
+        # Each child holds a stdin pipe end in the daemon, and supervisord also
+        # keeps stdout/stderr pipes: 3 descriptors per program, plus room, but
+        # no more than the hard limit lets any daemon have (a machine whose
+        # root lacks CAP_SYS_RESOURCE cannot raise it): swiftvisord needs one
+        # per program here (stdout_logfile=NONE).
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
         minfds = max(16384, 3 * len(programs) + 1024)
+        if hard != resource.RLIM_INFINITY:
+            minfds = min(minfds, hard)
         minprocs = max(4096, len(programs) + 1024)
         text = f"""[supervisord]
 logfile={self.mainlog}
@@ -442,7 +454,7 @@ def sc_scale(tools, impl, n):
         out = {}
         if impl == "floor":
             t0 = r.floor([tools.exe("spawnloop"), str(n), "hold", tools.exe("marker"), r.markers])
-            m = wait_markers(r.markers, n, timeout)
+            m = wait_markers(r.markers, n, timeout, r.proc)
             out[f"scale_launch{n}"] = out[f"scale_start{n}"] = max(x[1] for x in m) - t0
             time.sleep(0.5)
             out[f"scale_anon{n}"] = proc_status(r.proc.pid, "RssAnon") / 1024
@@ -454,7 +466,7 @@ def sc_scale(tools, impl, n):
             return out
         r.write_config(r.marker_programs(n))
         t0 = r.launch()
-        m = wait_markers(r.markers, n, timeout)
+        m = wait_markers(r.markers, n, timeout, r.proc)
         out[f"scale_launch{n}"] = max(x[1] for x in m) - t0
         r.wait_socket()
         time.sleep(0.5)
@@ -477,7 +489,7 @@ def sc_scale(tools, impl, n):
         os.rename(r.markers, r.markers + ".first")
         t1 = time.monotonic()
         _, rc = r.ctl("start", "all")
-        m = wait_markers(r.markers, n, timeout)
+        m = wait_markers(r.markers, n, timeout, r.proc)
         out[f"scale_start{n}"] = max(x[1] for x in m) - t1
         if rc != 0:
             r.problems.append(f"{impl}: start all of {n} exited {rc}")
@@ -817,6 +829,7 @@ def main():
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
          "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000"]))
+    ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
     ap.add_argument("--venv", help="virtualenv for supervisor 4.3.0 (default .build-bench/venv)")
@@ -878,6 +891,8 @@ def main():
                 continue
             order = IMPLS[rep % 3:] + IMPLS[:rep % 3]
             for impl in order:
+                if args.impls and impl not in args.impls.split(","):
+                    continue
                 if name == "crashloop" and impl == "floor":
                     continue
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:

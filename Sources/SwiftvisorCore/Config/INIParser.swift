@@ -102,9 +102,14 @@ public struct INIDocument: Sendable, Equatable {
             let lineNo = n + 1
             let line = Array(rawLine.unicodeScalars)
             let commentStart = INIDocument.commentStart(line)
-            var valueScalars = String.UnicodeScalarView()
-            valueScalars.append(contentsOf: line[..<(commentStart ?? line.count)])
-            let value = PythonSyntax.strip(String(valueScalars))
+            let value: String
+            if let commentStart {
+                var valueScalars = String.UnicodeScalarView()
+                valueScalars.append(contentsOf: line[..<commentStart])
+                value = PythonSyntax.strip(String(valueScalars))
+            } else {
+                value = PythonSyntax.strip(rawLine)
+            }
             if value.isEmpty {
                 // An empty line belongs to the value being read (empty_lines_in_values);
                 // a comment-only line does not.
@@ -152,20 +157,22 @@ public struct INIDocument: Sendable, Equatable {
 
     /// Python text-mode universal newlines: `\r\n`, `\r` and `\n` all end a line.
     static func splitLines(_ text: String) -> [String] {
+        // CR and LF are ASCII and never part of a multi-byte UTF-8 sequence, so
+        // the lines are cut on bytes, each one a valid UTF-8 slice.
         var lines: [String] = []
-        var cur = String.UnicodeScalarView()
-        var it = Array(text.unicodeScalars)[...]
-        while let c = it.popFirst() {
-            if c == "\r" {
-                if it.first == "\n" { it.removeFirst() }
-                lines.append(String(cur)); cur = .init()
-            } else if c == "\n" {
-                lines.append(String(cur)); cur = .init()
+        let bytes = Array(text.utf8)
+        var start = 0, i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == 0x0D || b == 0x0A {
+                lines.append(String(decoding: bytes[start..<i], as: UTF8.self))
+                i += (b == 0x0D && i + 1 < bytes.count && bytes[i + 1] == 0x0A) ? 2 : 1
+                start = i
             } else {
-                cur.append(c)
+                i += 1
             }
         }
-        lines.append(String(cur))
+        lines.append(String(decoding: bytes[start..<bytes.count], as: UTF8.self))
         return lines
     }
 
