@@ -682,6 +682,8 @@ def table(results, pending):
             "|---|---|---|---|---|---|---|---|"]
     verdicts = {}
     for key, label, unit, kind, limit in METRICS:
+        if key not in results and key not in pending:
+            continue  # not measured in this run (--only)
         m = med.get(key, {})
         sup, flo, swv = m.get("supervisor"), m.get("floor"), m.get("swiftvisor")
         if key == "log_cpu_ms_per_mib":

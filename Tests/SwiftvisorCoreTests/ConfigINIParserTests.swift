@@ -153,3 +153,42 @@ final class INILineHelperTests: XCTestCase {
         XCTAssertEqual(INIDocument.splitLines(""), [""])
     }
 }
+
+final class INIKeepingOnlyTests: XCTestCase {
+    private let text = """
+    [DEFAULT]
+    d = 1
+    [program:a]
+    command = x
+      continued
+    [supervisorctl]
+    serverurl = unix:///tmp/s
+    Prompt = p
+    """
+
+    func test_keepingOnly_storesTheNamedSectionsAndDefaults_listsTheOthersEmpty() throws {
+        var doc = INIDocument()
+        doc.keepingOnly = ["supervisorctl"]
+        try doc.read(text, file: "f.conf")
+        XCTAssertEqual(doc.sectionNames, ["program:a", "supervisorctl"])
+        XCTAssertEqual(doc.get("supervisorctl", "serverurl")?.value, "unix:///tmp/s")
+        XCTAssertEqual(doc.get("supervisorctl", "prompt")?.value, "p")
+        XCTAssertEqual(doc.get("supervisorctl", "d")?.value, "1")
+        XCTAssertNil(doc.section("program:a")?.entries["command"])
+        var full = INIDocument()
+        try full.read(text, file: "f.conf")
+        XCTAssertEqual(full.get("program:a", "command")?.value, "x\ncontinued")
+    }
+
+    func test_keepingOnly_aSyntaxErrorInASkippedSection_isTheSameError() {
+        let broken = "[program:a]\ncommand = x\nno equals here\n[supervisorctl]\n"
+        func error(keeping: Set<String>?) -> String? {
+            var doc = INIDocument()
+            doc.keepingOnly = keeping
+            do { try doc.read(broken, file: "f.conf") } catch { return "\(error)" }
+            return nil
+        }
+        XCTAssertNotNil(error(keeping: nil))
+        XCTAssertEqual(error(keeping: ["supervisorctl"]), error(keeping: nil))
+    }
+}

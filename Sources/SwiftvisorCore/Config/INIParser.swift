@@ -45,6 +45,11 @@ public struct INIDocument: Sendable, Equatable {
     /// `[DEFAULT]` keys, inherited by every section.
     public private(set) var defaults = INIEntries()
     private var sectionIndex: [String: Int] = [:]
+    /// When set, only these sections (and `[DEFAULT]`) keep their options; the
+    /// others are parsed all the same (same errors, same line numbers) and
+    /// listed, but hold no entries. swiftvisorctl reads two sections of a
+    /// config that may hold 10,000 programs.
+    public var keepingOnly: Set<String>?
 
     public init() {}
 
@@ -90,8 +95,9 @@ public struct INIDocument: Sendable, Equatable {
         var pendingLocation = SourceLocation(file: file, line: 0)
         var indentLevel = 0
 
+        func keeps(_ section: String) -> Bool { section == "DEFAULT" || keepingOnly?.contains(section) ?? true }
         func flush() {
-            guard let sect = current, let opt = option else { return }
+            guard let sect = current, let opt = option, keeps(sect) else { return }
             var joined = pending.joined(separator: "\n")
             while let last = joined.unicodeScalars.last, PythonSyntax.isSpace(last) { joined.unicodeScalars.removeLast() }
             let entry = INIEntry(value: joined, location: pendingLocation)
@@ -148,7 +154,8 @@ public struct INIDocument: Sendable, Equatable {
                                   hint: "write key=value")
             }
             flush()
-            option = key.lowercased()
+            // A skipped section still needs an option name, for its continuation lines.
+            if let sect = current, !keeps(sect) { option = key } else { option = key.lowercased() }
             pending = [val]
             pendingLocation = SourceLocation(file: file, line: lineNo)
         }

@@ -25,6 +25,7 @@ public struct CtlConfig: Sendable, Equatable {
     /// no section headers`, ...).
     public static func parse(_ text: String, file: String, here: String, cwd: String, environment: [String: String]) throws(ConfigError) -> CtlConfig {
         var doc = INIDocument()
+        doc.keepingOnly = ["supervisorctl", "unix_http_server"]
         try doc.read(text, file: file)
         var env: [String: ExpansionValue] = [:]
         for (k, v) in environment { env["ENV_" + k] = .string(v) }
