@@ -270,6 +270,14 @@ extension ControlItem {
 
     /// Build a typed item from its wire fields; nil when a required field is
     /// missing or not a number. Unknown types become `.other`.
+    /// The fields a `process` / `config` item decodes; any other is kept as `extra`.
+    /// Built once: a `status` reply of 10,000 processes decodes 10,000 items.
+    private static let processKeys: Set<String> = [
+        "name", "group", "state", "statename", "pid", "start", "stop", "now", "spawnerr",
+        "exitstatus", "description", "stdout_logfile", "stderr_logfile", "command",
+        "priority", "autostart", "backoff", "stdout_bytes", "stderr_bytes"]
+    private static let configKeys: Set<String> = ["group", "name", "inuse", "autostart", "group_prio", "process_prio"]
+
     init?(type: String, fields: [ControlField]) {
         var map: [String: ControlField] = [:]
         for field in fields where map[field.key] == nil { map[field.key] = field }
@@ -279,9 +287,7 @@ extension ControlItem {
         switch type {
         case "process":
             guard let name = s("name"), let group = s("group"), let state = i("state") else { return nil }
-            let known: Set<String> = ["name", "group", "state", "statename", "pid", "start", "stop", "now", "spawnerr",
-                                      "exitstatus", "description", "stdout_logfile", "stderr_logfile", "command",
-                                      "priority", "autostart", "backoff", "stdout_bytes", "stderr_bytes"]
+            let known = Self.processKeys
             self = .process(ProcessSnapshot(
                 name: name, group: group, state: state, statename: s("statename") ?? "UNKNOWN",
                 pid: i("pid") ?? 0, start: i("start") ?? 0, stop: i("stop") ?? 0, now: i("now") ?? 0,
@@ -304,7 +310,7 @@ extension ControlItem {
             self = .change(ConfigChange(kind, group: group))
         case "config":
             guard let group = s("group"), let name = s("name") else { return nil }
-            let known: Set<String> = ["group", "name", "inuse", "autostart", "group_prio", "process_prio"]
+            let known = Self.configKeys
             self = .config(ConfigInfo(group: group, name: name, inuse: b("inuse") ?? false, autostart: b("autostart") ?? false,
                                       groupPriority: i("group_prio") ?? 0, processPriority: i("process_prio") ?? 0,
                                       extra: fields.filter { !known.contains($0.key) }))
