@@ -11,8 +11,8 @@ Run with a Python that has supervisor 4.3.0 installed (.ci/run makes one in
 The project's own corpus is Tests/Fixtures/configs (its views go to
 Tests/Fixtures/configs/views/<config>.json, its host prerequisites are
 configs/prerequisites.json). The real-world corpus (configs written by others,
-kept outside this repository in a directory `shared/configs` beside the
-checkout) has its views in Tests/Fixtures/supervisord-views/<config>.json.
+kept outside this repository, beside the checkout: SHARED below) has its
+views in Tests/Fixtures/supervisord-views/<config>.json.
 
 Fragments (no [supervisord]) are loaded through a main config that includes
 them. Host prerequisites (log directories, accounts) that the machine lacks

@@ -5,8 +5,8 @@
 // to exercise what real deployments write (groups, numprocs, %(ENV_x)s with a
 // program's environment=, continuation lines, /dev/stdout logs, includes that
 // match nothing, missing log directories and accounts), and real-world configs
-// written by others, kept outside the repository in `shared/configs` beside the
-// checkout: those tests skip, saying so, when it is absent.
+// written by others, kept outside the repository beside the checkout
+// (`ConfigCorpus.shared`): those tests skip, saying so, when it is absent.
 // Host prerequisites the machine lacks are supplied by an overlay host (a test
 // double of ConfigHost over the live one); on the live host alone the test
 // asserts the precise error instead. No system accounts or directories are created.
