@@ -21,8 +21,12 @@ public struct LiveConfigHost: ConfigHost {
         tempDirectory = LiveConfigHost.pythonTempDirectory(environment: environment, cwd: currentDirectory)
     }
 
+    /// Reads at most ConfigLimits.inputBytes + 1 bytes (the reader refuses
+    /// more), and never waits: O_NONBLOCK makes a FIFO without a writer read
+    /// as empty and one whose writer is silent fail with EAGAIN, where
+    /// supervisord would block in open() for ever (/dev/zero is cut at the limit).
     public func readFile(_ path: String) -> [UInt8]? {
-        guard let fd = try? syscall("open", { open(path, O_RDONLY | O_CLOEXEC) }) else { return nil }
+        guard let fd = try? syscall("open", { open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK) }) else { return nil }
         defer { _ = close(fd) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
@@ -35,6 +39,7 @@ public struct LiveConfigHost: ConfigHost {
             }
             if n == 0 { return out }
             out.append(contentsOf: buffer[0..<n])
+            if out.count > ConfigLimits.inputBytes { return out }
         }
     }
 

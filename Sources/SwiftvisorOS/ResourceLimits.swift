@@ -23,13 +23,15 @@ public enum ResourceLimit {
     public func raise(toAtLeast minimum: Int) -> Outcome {
         var limit = rlimit()
         guard getrlimit(__rlimit_resource_t(UInt32(resource)), &limit) == 0 else { return .unchanged }
+        // The config reader refuses a negative minimum; nothing to raise to anyway.
+        guard let floor = rlim_t(exactly: minimum) else { return .unchanged }
         let infinity = rlim_t.max  // RLIM_INFINITY
-        if limit.rlim_cur == infinity || limit.rlim_cur >= rlim_t(minimum) { return .unchanged }
+        if limit.rlim_cur == infinity || limit.rlim_cur >= floor { return .unchanged }
         var wanted = limit
-        wanted.rlim_cur = rlim_t(minimum)
-        if limit.rlim_max != infinity && limit.rlim_max < rlim_t(minimum) { wanted.rlim_max = rlim_t(minimum) }
+        wanted.rlim_cur = floor
+        if limit.rlim_max != infinity && limit.rlim_max < floor { wanted.rlim_max = floor }
         if setrlimit(__rlimit_resource_t(UInt32(resource)), &wanted) != 0 {
-            return .refused(current: Int(limit.rlim_cur))
+            return .refused(current: Int(clamping: limit.rlim_cur))
         }
         return .raised(to: minimum)
     }

@@ -278,25 +278,9 @@ final class ConfigRejectionTests: XCTestCase {
 
     func test_reject_invalidUTF8() {
         var h = host
-        h.files["/etc/bin.conf"] = nil
-        struct Bytes: ConfigHost {
-            var base: FakeConfigHost
-            func readFile(_ path: String) -> [UInt8]? { path == "/etc/bin.conf" ? [0x5B, 0xFF, 0x5D] : base.readFile(path) }
-            func isDirectory(_ path: String) -> Bool { base.isDirectory(path) }
-            func fileExists(_ path: String) -> Bool { path == "/etc/bin.conf" || base.fileExists(path) }
-            func glob(_ pattern: String) -> [String] { base.glob(pattern) }
-            func user(named: String) -> HostUser? { base.user(named: named) }
-            func user(uid: UInt32) -> HostUser? { base.user(uid: uid) }
-            func groupID(named: String) -> UInt32? { base.groupID(named: named) }
-            func groupExists(gid: UInt32) -> Bool { base.groupExists(gid: gid) }
-            var environment: [String: String] { base.environment }
-            var hostName: String { base.hostName }
-            var currentDirectory: String { base.currentDirectory }
-            var tempDirectory: String { base.tempDirectory }
-            var currentUID: UInt32 { base.currentUID }
-        }
-        XCTAssertThrowsError(try ConfigLoader(host: Bytes(base: h)).load(path: "/etc/bin.conf")) { error in
-            XCTAssertEqual("\(error)", "/etc/bin.conf: the file is not valid UTF-8 (save it as UTF-8)")
+        h.rawFiles["/etc/bin.conf"] = [0x5B, 0xFF, 0x5D]
+        XCTAssertThrowsError(try ConfigLoader(host: h).load(path: "/etc/bin.conf")) { error in
+            XCTAssertEqual("\(error)", "/etc/bin.conf:1: the line is not valid UTF-8 (save the file as UTF-8)")
         }
     }
 

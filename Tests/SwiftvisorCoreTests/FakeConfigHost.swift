@@ -4,6 +4,8 @@
 
 struct FakeConfigHost: ConfigHost {
     var files: [String: String] = [:]
+    /// Files given as bytes (not valid UTF-8, for example); read before `files`.
+    var rawFiles: [String: [UInt8]] = [:]
     var directories: Set<String> = ["/", "/etc", "/tmp", "/var/log", "/home/alice"]
     var users: [HostUser] = [HostUser(name: "root", uid: 0, gid: 0, home: "/root"),
                              HostUser(name: "alice", uid: 1000, gid: 1000, home: "/home/alice")]
@@ -25,9 +27,9 @@ struct FakeConfigHost: ConfigHost {
         while !p.isEmpty && p != "/" { directories.insert(p); p = PythonSyntax.dirname(p) }
     }
 
-    func readFile(_ path: String) -> [UInt8]? { files[path].map { Array($0.utf8) } }
+    func readFile(_ path: String) -> [UInt8]? { rawFiles[path] ?? files[path].map { Array($0.utf8) } }
     func isDirectory(_ path: String) -> Bool { directories.contains(path) }
-    func fileExists(_ path: String) -> Bool { files[path] != nil || directories.contains(path) }
+    func fileExists(_ path: String) -> Bool { rawFiles[path] != nil || files[path] != nil || directories.contains(path) }
     func glob(_ pattern: String) -> [String] {
         (Array(files.keys) + Array(directories)).filter { FakeConfigHost.matches(pattern, $0) }
     }

@@ -49,6 +49,10 @@ struct ConfigReader {
     var config: Configuration
     /// `[supervisord] user=`, resolved last as supervisord's realize() does.
     var pendingUser: (String, SourceLocation)? = nil
+    /// Processes defined so far, against ConfigLimits.totalProcesses.
+    var processCount = 0
+    /// Bytes of config files read so far, against ConfigLimits.inputBytes.
+    var inputBytes = 0
     var hostNodeName: String { host.hostName }
 
     init(host: any ConfigHost, path: String) {
@@ -86,8 +90,13 @@ struct ConfigReader {
         guard let bytes = host.readFile(file) else {
             throw ConfigError(file: file, reason: "the file cannot be read", hint: "check its permissions")
         }
+        inputBytes += bytes.count
+        guard inputBytes <= ConfigLimits.inputBytes else {
+            throw ConfigError(file: file, reason: "the config files read so far are larger than \(ConfigLimits.inputBytes) bytes, the limit for a configuration (\(ConfigLimits.inputBytes >> 20) MiB)",
+                              hint: "a configuration is text of a few kilobytes: check that the file is the one meant")
+        }
         guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigError(file: file, reason: "the file is not valid UTF-8", hint: "save it as UTF-8")
+            throw ConfigError(file: file, line: Self.firstInvalidUTF8Line(bytes), reason: "the line is not valid UTF-8", hint: "save the file as UTF-8")
         }
         try doc.read(text, file: file)
         config.filesRead.append(file)
@@ -138,8 +147,8 @@ struct ConfigReader {
             guard let e = doc.get(s, key) else { return nil }
             return (try expand(e, names: names, section: s, option: key), e.location)
         }
-        if let (v, loc) = try opt("minfds") { c.minfds = try convert(v, loc, s, "minfds") { v throws(ValueError) in try ValueTypes.integer(v, option: "minfds") } }
-        if let (v, loc) = try opt("minprocs") { c.minprocs = try convert(v, loc, s, "minprocs") { v throws(ValueError) in try ValueTypes.integer(v, option: "minprocs") } }
+        if let (v, loc) = try opt("minfds") { c.minfds = try convert(v, loc, s, "minfds") { v throws(ValueError) in try ValueTypes.integerOption(v, option: "minfds") } }
+        if let (v, loc) = try opt("minprocs") { c.minprocs = try convert(v, loc, s, "minprocs") { v throws(ValueError) in try ValueTypes.integerOption(v, option: "minprocs") } }
         if let (v, loc) = try opt("directory") { c.directory = try convert(v, loc, s, "directory") { v throws(ValueError) in try ValueTypes.existingDirectory(v, host: host) } }
         // `user=` is checked after the whole file is read (realize), like supervisord.
         pendingUser = try opt("user")
@@ -147,7 +156,7 @@ struct ConfigReader {
         let logfile = try opt("logfile") ?? ("supervisord.log", sup.location)
         c.logfile = try convert(logfile.0, logfile.1, s, "logfile") { v throws(ValueError) in try ValueTypes.existingDirpath(v, host: host) }
         if let (v, loc) = try opt("logfile_maxbytes") { c.logfileMaxbytes = try convert(v, loc, s, "logfile_maxbytes") { v throws(ValueError) in try ValueTypes.byteSize(v, option: "logfile_maxbytes") } }
-        if let (v, loc) = try opt("logfile_backups") { c.logfileBackups = try convert(v, loc, s, "logfile_backups") { v throws(ValueError) in try ValueTypes.integer(v, option: "logfile_backups") } }
+        if let (v, loc) = try opt("logfile_backups") { c.logfileBackups = try convert(v, loc, s, "logfile_backups") { v throws(ValueError) in try ValueTypes.integerOption(v, option: "logfile_backups") } }
         if let (v, loc) = try opt("loglevel") { c.loglevel = try convert(v, loc, s, "loglevel") { v throws(ValueError) in try ValueTypes.logLevel(v, option: "loglevel") } }
         let pidfile = try opt("pidfile") ?? ("supervisord.pid", sup.location)
         c.pidfile = try convert(pidfile.0, pidfile.1, s, "pidfile") { v throws(ValueError) in try ValueTypes.existingDirpath(v, host: host) }
@@ -196,13 +205,13 @@ struct ConfigReader {
         if let v = try cli(o.directory, "-d", { v throws(ValueError) in try ValueTypes.existingDirectory(v, host: host) }) { c.directory = v }
         if let v = try cli(o.logfile, "-l", { v throws(ValueError) in try ValueTypes.existingDirpath(v, host: host) }) { c.logfile = v }
         if let v = try cli(o.logfileMaxbytes, "-y", { v throws(ValueError) in try ValueTypes.byteSize(v, option: "logfile_maxbytes") }) { c.logfileMaxbytes = v }
-        if let v = try cli(o.logfileBackups, "-z", { v throws(ValueError) in try ValueTypes.integer(v, option: "logfile_backups") }) { c.logfileBackups = v }
+        if let v = try cli(o.logfileBackups, "-z", { v throws(ValueError) in try ValueTypes.integerOption(v, option: "logfile_backups") }) { c.logfileBackups = v }
         if let v = try cli(o.loglevel, "-e", { v throws(ValueError) in try ValueTypes.logLevel(v, option: "loglevel") }) { c.loglevel = v }
         if let v = try cli(o.pidfile, "-j", { v throws(ValueError) in try ValueTypes.existingDirpath(v, host: host) }) { c.pidfile = v }
         if let v = o.identifier { c.identifier = v }
         if let v = try cli(o.childlogdir, "-q", { v throws(ValueError) in try ValueTypes.existingDirectory(v, host: host) }) { c.childlogdir = v }
-        if let v = try cli(o.minfds, "-a", { v throws(ValueError) in try ValueTypes.integer(v, option: "minfds") }) { c.minfds = v }
-        if let v = try cli(o.minprocs, "--minprocs", { v throws(ValueError) in try ValueTypes.integer(v, option: "minprocs") }) { c.minprocs = v }
+        if let v = try cli(o.minfds, "-a", { v throws(ValueError) in try ValueTypes.integerOption(v, option: "minfds") }) { c.minfds = v }
+        if let v = try cli(o.minprocs, "--minprocs", { v throws(ValueError) in try ValueTypes.integerOption(v, option: "minprocs") }) { c.minprocs = v }
         if let u = o.user {
             c.user = try cli(u, "-u", { v throws(ValueError) in try ValueTypes.user(v, host: host) })
         } else if let (u, loc) = pendingUser {
@@ -253,6 +262,26 @@ struct ConfigReader {
         do { return try body(v) } catch {
             throw ConfigError(at: loc, section: section, option: option, reason: error.reason, hint: error.hint)
         }
+    }
+
+    /// The 1-based line (ended by LF, CR LF or CR, as the INI reader counts)
+    /// holding the first byte sequence that is not UTF-8.
+    static func firstInvalidUTF8Line(_ bytes: [UInt8]) -> Int {
+        var line = 1
+        var start = 0
+        var i = 0
+        while i <= bytes.count {
+            let atEnd = i == bytes.count
+            if atEnd || bytes[i] == 0x0A || bytes[i] == 0x0D {
+                if String(validating: bytes[start..<i], as: UTF8.self) == nil { return line }
+                if atEnd { break }
+                if bytes[i] == 0x0D, i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
+                line += 1
+                start = i + 1
+            }
+            i += 1
+        }
+        return line
     }
 
     /// Python `str.split()` with no argument.

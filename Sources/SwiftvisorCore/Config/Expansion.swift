@@ -13,7 +13,12 @@ public enum Expansion {
     public static func expand(_ value: String, names: [String: ExpansionValue]) throws(ValueError) -> String {
         let s = Array(value.unicodeScalars)
         var out = String.UnicodeScalarView()
+        var produced = 0
         var i = 0
+        func tooLong() -> ValueError {
+            ValueError("\(ValueTypes.quoted(value)) expands to more than \(ConfigLimits.expandedValue) characters, the limit for one value",
+                       hint: "shorten the value or the names it inserts")
+        }
         func bad(_ why: String) -> ValueError {
             ValueError("\"\(value)\" is badly formatted: \(why)",
                        hint: "write %(name)s to insert a value and %% for a literal percent sign")
@@ -21,7 +26,7 @@ public enum Expansion {
         while i < s.count {
             let c = s[i]
             i += 1
-            if c != "%" { out.append(c); continue }
+            if c != "%" { out.append(c); produced += 1; continue }
             guard i < s.count else { throw bad("a lone '%' at the end") }
             var key: String? = nil
             if s[i] == "(" {
@@ -45,22 +50,33 @@ public enum Expansion {
             }
             var flags = Set<Unicode.Scalar>()
             while i < s.count, "-+ #0".unicodeScalars.contains(s[i]) { flags.insert(s[i]); i += 1 }
-            var width = 0
-            while i < s.count, let d = Int(String(s[i])), s[i].isASCII { width = width * 10 + d; i += 1 }
+            // Digits are read as text and converted with a bound, never
+            // accumulated: `%(here)99999999999999999999s` must not overflow, and
+            // `%(here)2000000000s` must not build a 2 GB string.
+            func number(_ what: String) throws(ValueError) -> Int {
+                var digits = ""
+                while i < s.count, ("0"..."9").contains(s[i]) { digits.unicodeScalars.append(s[i]); i += 1 }
+                if digits.isEmpty { return 0 }
+                let trimmed = digits.drop { $0 == "0" }
+                guard trimmed.count <= 5, let n = Int(trimmed.isEmpty ? "0" : String(trimmed)), n <= ConfigLimits.formatWidth else {
+                    throw ValueError("\(ValueTypes.quoted(value)) asks for a \(what) of \(digits), above the limit of \(ConfigLimits.formatWidth)",
+                                     hint: "use a \(what) of at most \(ConfigLimits.formatWidth), e.g. %(process_num)02d")
+                }
+                return n
+            }
+            let width = try number("width")
             if i < s.count, s[i] == "*" { throw bad("'*' width needs positional arguments") }
             var precision: Int? = nil
             if i < s.count, s[i] == "." {
                 i += 1
-                var p = 0
-                while i < s.count, let d = Int(String(s[i])), s[i].isASCII { p = p * 10 + d; i += 1 }
+                precision = try number("precision")
                 if i < s.count, s[i] == "*" { throw bad("'*' precision needs positional arguments") }
-                precision = p
             }
             while i < s.count, "hlL".unicodeScalars.contains(s[i]) { i += 1 }
             guard i < s.count else { throw bad("the format after '%' is incomplete") }
             let conv = s[i]
             i += 1
-            if conv == "%" { out.append("%"); continue }
+            if conv == "%" { out.append("%"); produced += 1; continue }
             guard "sradiuxXoeEfFgGc".unicodeScalars.contains(conv) else {
                 throw bad("'%\(conv)' is not a format (after a '%' comes (name) and a conversion such as s or d)")
             }
@@ -107,7 +123,11 @@ public enum Expansion {
                 }
             }
             out.append(contentsOf: text.unicodeScalars)
+            produced += text.unicodeScalars.count
+            // Only a format can make the value grow beyond its source text.
+            guard produced <= ConfigLimits.expandedValue else { throw tooLong() }
         }
+        guard produced <= ConfigLimits.expandedValue else { throw tooLong() }
         return String(out)
     }
 }

@@ -6,7 +6,9 @@
 extension ConfigReader {
     mutating func readProcesses(_ section: INISection, groupName: String, kind: GroupKind) throws(ConfigError) -> [ProcessConfig] {
         let s = section.name
-        let programName = try convert(String(s.split(separator: ":", maxSplits: 1)[1]), section.location, s, "name") { v throws(ValueError) in try ValueTypes.name(v, what: "program name") }
+        // Everything after the first ':' (section.split(':', 1)[1]); `[program:]` leaves "".
+        let suffix = s.firstIndex(of: ":").map { String(s[s.index(after: $0)...]) } ?? ""
+        let programName = try convert(suffix, section.location, s, "name") { v throws(ValueError) in try ValueTypes.name(v, what: "program name") }
         // supervisord mutates this one dict while looping over processes, so
         // names added for one process stay visible to the next; we do the same.
         var names = env
@@ -26,7 +28,7 @@ extension ConfigReader {
             return try convert(v, loc, s, key, body)
         }
         func int(_ key: String, _ d: Int, _ names: [String: ExpansionValue]) throws(ConfigError) -> Int {
-            try typed(key, names, default: String(d)) { v throws(ValueError) in try ValueTypes.integer(v, option: key, hint: ValueTypes.integerHint(for: key)) }
+            try typed(key, names, default: String(d)) { v throws(ValueError) in try ValueTypes.integerOption(v, option: key) }
         }
         func bool(_ key: String, _ d: Bool, _ names: [String: ExpansionValue]) throws(ConfigError) -> Bool {
             try typed(key, names, default: d ? "true" : "false") { v throws(ValueError) in try ValueTypes.boolean(v, option: key) }
@@ -87,6 +89,14 @@ extension ConfigReader {
 
         var processes: [ProcessConfig] = []
         if numprocs > 0 {
+            // Counted before any process is built, so memory stays bounded
+            // however many sections ask for the maximum.
+            processCount += numprocs
+            if processCount > ConfigLimits.totalProcesses {
+                throw ConfigError(at: raw("numprocs")?.location ?? section.location, section: s, option: "numprocs",
+                                  reason: "the configuration defines more than \(ConfigLimits.totalProcesses) processes, the limit for one swiftvisord",
+                                  hint: "lower numprocs or split the programs across several swiftvisord instances")
+            }
             for processNum in numprocsStart..<(numprocsStart + numprocs) {
                 var p = proto
                 p.processNum = processNum
@@ -141,13 +151,23 @@ extension ConfigReader {
                                       hint: "add a line such as command=/usr/bin/myapp --port 8000")
                 }
                 p.command = command
+                // supervisord 4.3.0 runs `[program:]` as a process named '' that no
+                // supervisorctl command can name; we refuse it, after the checks
+                // supervisord makes, so a section it rejects gets its error first.
+                if programName.isEmpty { throw emptyName(section) }
                 p.name = try convert(processNameRaw, processNameLocation, s, "process_name") { v throws(ValueError) in try Expansion.expand(v, names: names) }
                 // supervisord checks the name only before expansion; an expanded
                 // value with ':' or '/' would break namespecs, so check it again.
                 _ = try convert(p.name, processNameLocation, s, "process_name") { v throws(ValueError) in try ValueTypes.name(v, what: "process name") }
+                if PythonSyntax.strip(p.name).isEmpty {
+                    throw ConfigError(at: processNameLocation, section: s, option: "process_name",
+                                      reason: "\"\(processNameRaw)\" expands to an empty name",
+                                      hint: "give the process a name, e.g. process_name=%(program_name)s")
+                }
                 processes.append(p)
             }
         }
+        if programName.isEmpty { throw emptyName(section) }
         // Homogeneous groups are ordered by (priority, name); all share the priority.
         processes.sort { a, b in a.priority != b.priority ? a.priority < b.priority : pythonLess(a.name, b.name) }
         // [supervisord] environment= sits under each program's own (read_config).
@@ -163,5 +183,13 @@ extension ConfigReader {
             processes[i].environment = merged
         }
         return processes
+    }
+
+    /// `[program:]`, `[fcgi-program:]`, `[eventlistener:]`: the section names nothing.
+    func emptyName(_ section: INISection) -> ConfigError {
+        let kind = section.name.prefix { $0 != ":" }
+        return ConfigError(at: section.location, section: section.name, option: "name",
+                           reason: "the section has an empty name after '\(kind):'",
+                           hint: "name it, e.g. [\(kind):web]")
     }
 }

@@ -12,6 +12,8 @@ extension ConfigReader {
         for section in doc.sections where section.name.hasPrefix("group:") {
             let s = section.name
             let groupName = try convert(String(s.dropFirst(6)), section.location, s, "name") { v throws(ValueError) in try ValueTypes.name(v, what: "group name") }
+            // supervisord accepts a group named ''; no command could name it.
+            if groupName.isEmpty { throw emptyName(section) }
             let programsEntry = doc.get(s, "programs")
             let programs = try programsEntry.map { e throws(ConfigError) in ValueTypes.listOfStrings(try expand(e, names: common, section: s, option: "programs")) } ?? []
             let priority = try intOption(s, "priority", names: common, default: 999)
@@ -78,7 +80,7 @@ extension ConfigReader {
     func intOption(_ s: String, _ key: String, names: [String: ExpansionValue], default d: Int) throws(ConfigError) -> Int {
         guard let e = doc.get(s, key) else { return d }
         let v = try expand(e, names: names, section: s, option: key)
-        return try convert(v, e.location, s, key) { v throws(ValueError) in try ValueTypes.integer(v, option: key, hint: ValueTypes.integerHint(for: key)) }
+        return try convert(v, e.location, s, key) { v throws(ValueError) in try ValueTypes.integerOption(v, option: key) }
     }
 
     mutating func readEventListener(_ section: INISection, common: [String: ExpansionValue]) throws(ConfigError) -> GroupConfig {

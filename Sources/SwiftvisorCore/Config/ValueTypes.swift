@@ -15,8 +15,11 @@ public enum LogfileName: Sendable, Equatable {
 /// The value-type converters. Pure except for the host look-ups they are given.
 public enum ValueTypes {
     /// A value as shown in a message: in double quotes, line breaks visible.
+    /// A value longer than 200 characters is cut there and marked with `...`,
+    /// so a message stays one readable line.
     static func quoted(_ v: String) -> String {
-        "\"" + v.replacing("\n", with: "\\n").replacing("\r", with: "\\r") + "\""
+        let shown = v.unicodeScalars.count > 200 ? String(String.UnicodeScalarView(v.unicodeScalars.prefix(200))) + "..." : v
+        return "\"" + shown.replacing("\n", with: "\\n").replacing("\r", with: "\\r") + "\""
     }
 
     /// `boolean`: yes/true/on/1, no/false/off/0, any case, nothing else (not even spaces).
@@ -29,12 +32,52 @@ public enum ValueTypes {
         }
     }
 
-    /// `integer`: Python `int()`; no range check (supervisord has none).
-    public static func integer(_ v: String, option: String, hint: String? = nil) throws(ValueError) -> Int {
+    /// `integer`: Python `int()`. supervisord has no range check; `range`
+    /// adds ours (ConfigLimits), and a number beyond a 64-bit integer is
+    /// refused as out of range rather than as "not an integer".
+    public static func integer(_ v: String, option: String, hint: String? = nil, range: ClosedRange<Int>? = nil) throws(ValueError) -> Int {
+        let example = "e.g. \(option)=\(exampleInteger(option))"
+        let rangeHint = range.map { hint ?? "write a whole number from \($0.lowerBound) to \($0.upperBound), \(example)" }
         guard let n = PythonSyntax.int(v) else {
-            throw ValueError("\(quoted(v)) is not an integer", hint: hint ?? "write a whole number, e.g. \(option)=\(exampleInteger(option))")
+            if PythonSyntax.int(v, saturating: true) != nil {
+                let bounds = range ?? Int.min...Int.max
+                throw ValueError("\(quoted(v)) is out of range", hint: rangeHint ?? "write a whole number from \(bounds.lowerBound) to \(bounds.upperBound), \(example)")
+            }
+            throw ValueError("\(quoted(v)) is not an integer", hint: hint ?? "write a whole number, \(example)")
+        }
+        if let range, let rangeHint {
+            if n < range.lowerBound { throw ValueError("\(quoted(v)) is below the minimum of \(range.lowerBound)", hint: rangeHint) }
+            if n > range.upperBound { throw ValueError("\(quoted(v)) is above the limit of \(range.upperBound)", hint: rangeHint) }
         }
         return n
+    }
+
+    /// The range swiftvisord accepts for an integer option, and how to say it;
+    /// nil when any 64-bit value is safe (priorities, seconds: they are only
+    /// compared, or turned into floating-point deadlines).
+    public static func integerRange(for option: String) -> (ClosedRange<Int>, String)? {
+        switch option {
+        case "minfds", "minprocs":
+            // supervisord ignores a negative minimum; swiftvisord refuses it (docs/configuration.md).
+            return (0...Int.max, "write a number of at least 0, e.g. \(option)=\(exampleInteger(option))")
+        case "logfile_backups", "stdout_logfile_backups", "stderr_logfile_backups":
+            // A negative count keeps no backups, as in supervisord.
+            return (Int.min...ConfigLimits.logfileBackups,
+                    "write a number of backups from 0 to \(ConfigLimits.logfileBackups), e.g. \(option)=10")
+        case "numprocs":
+            return (Int.min...ConfigLimits.numprocs, "write a number of processes from 1 to \(ConfigLimits.numprocs), e.g. numprocs=2")
+        case "numprocs_start":
+            return (-ConfigLimits.numprocsStart...ConfigLimits.numprocsStart,
+                    "write a number from -\(ConfigLimits.numprocsStart) to \(ConfigLimits.numprocsStart), e.g. numprocs_start=0")
+        default:
+            return nil
+        }
+    }
+
+    /// `integer` with the range and hint swiftvisord uses for `option`.
+    public static func integerOption(_ v: String, option: String) throws(ValueError) -> Int {
+        if let (range, hint) = integerRange(for: option) { return try integer(v, option: option, hint: hint, range: range) }
+        return try integer(v, option: option, hint: integerHint(for: option))
     }
 
     static func exampleInteger(_ option: String) -> String {
@@ -65,25 +108,34 @@ public enum ValueTypes {
     public static func byteSize(_ v: String, option: String) throws(ValueError) -> Int {
         let lower = v.lowercased()
         let bad = ValueError("\(quoted(v)) is not a byte size", hint: "write a number of bytes with an optional KB, MB or GB suffix, e.g. \(option)=50MB")
-        for (suffix, multiplier) in [("kb", 1024), ("mb", 1024 * 1024), ("gb", 1024 * 1024 * 1024)] where lower.hasSuffix(suffix) {
-            guard let n = PythonSyntax.int(String(lower.dropLast(2))) else { throw bad }
-            let (r, overflow) = n.multipliedReportingOverflow(by: multiplier)
-            guard !overflow else { throw bad }
-            return r
+        // Python's int has no bound; ours is the 64-bit integer every size is kept in.
+        let tooLarge = ValueError("\(quoted(v)) is out of range: a byte size is at most \(Int.max) bytes (8 EB)",
+                                  hint: "write a number of bytes with an optional KB, MB or GB suffix, e.g. \(option)=50MB")
+        var digits = lower
+        var multiplier = 1
+        for (suffix, m) in [("kb", 1024), ("mb", 1024 * 1024), ("gb", 1024 * 1024 * 1024)] where lower.hasSuffix(suffix) {
+            digits = String(lower.dropLast(2))
+            multiplier = m
         }
-        guard let n = PythonSyntax.int(lower) else { throw bad }
-        return n
+        guard let n = PythonSyntax.int(digits) else {
+            throw PythonSyntax.int(digits, saturating: true) != nil ? tooLarge : bad
+        }
+        let (r, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        guard !overflow else { throw tooLarge }
+        return r
     }
 
     /// `octal_type`: Python `int(v, 8)`, e.g. `022`, `0o22`, `22`.
     public static func octal(_ v: String, option: String) throws(ValueError) -> UInt32 {
-        guard let n = PythonSyntax.int(v, radix: 8) else {
+        guard let n = PythonSyntax.int(v, radix: 8, saturating: true) else {
             throw ValueError("\(quoted(v)) is not an octal number", hint: "write octal digits, e.g. \(option)=022")
         }
-        guard n >= 0, n <= Int(UInt32.max) else {
-            throw ValueError("\(quoted(v)) is not a valid mode", hint: "write octal digits, e.g. \(option)=022")
+        // supervisord passes any int on to os.umask/os.chmod, which fail later
+        // (OverflowError at spawn time); only permission bits mean anything.
+        guard n >= 0, n <= Int(ConfigLimits.mode), let mode = UInt32(exactly: n) else {
+            throw ValueError("\(quoted(v)) is not a valid mode: it must be from 0 to 07777 (octal)", hint: "write octal digits, e.g. \(option)=022")
         }
-        return UInt32(n)
+        return mode
     }
 
     /// `signal_number`: a number Python knows, or a name with or without `SIG`, any case.

@@ -36,7 +36,9 @@ enum PythonSyntax {
     /// Python `int(s, radix)` for radix 10 or 8: surrounding whitespace, a sign,
     /// `_` between digits and (radix 8) an `0o` prefix are accepted. nil when
     /// Python would raise ValueError, or when the value does not fit in an Int.
-    static func int(_ s: String, radix: Int = 10) -> Int? {
+    /// With `saturating`, a valid numeral beyond an Int gives Int.max/Int.min
+    /// instead of nil (to tell "out of range" from "not a number").
+    static func int(_ s: String, radix: Int = 10, saturating: Bool = false) -> Int? {
         var chars = Array(strip(s).unicodeScalars)
         guard !chars.isEmpty else { return nil }
         var negative = false
@@ -61,8 +63,12 @@ enum PythonSyntax {
             guard c.isASCII, let d = Int(String(c), radix: radix) else { return nil }
             let (m, o1) = value.multipliedReportingOverflow(by: radix)
             let (a, o2) = m.addingReportingOverflow(d)
-            guard !o1, !o2 else { return nil }
-            value = a
+            if o1 || o2 {
+                guard saturating else { return nil }
+                value = Int.max
+            } else {
+                value = a
+            }
             previousWasDigit = true
         }
         guard previousWasDigit else { return nil }  // trailing underscore
