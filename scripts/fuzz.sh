@@ -40,6 +40,8 @@ build() {
         exit 77
     fi
     echo "fuzz.sh: building $bin (SwiftvisorCore + Fuzz/, -O, libFuzzer + AddressSanitizer)" >&2
+    local started
+    started=$(date +%s)
     # ld.gold warns about every ASan helper symbol it cannot export: noise.
     # shellcheck disable=SC2086
     if ! "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -swift-version 6 \
@@ -48,6 +50,8 @@ build() {
         exit 1
     fi
     mv "$bin.tmp" "$bin"
+    # Dated when the compile started, so a source edited during it is newer.
+    touch -d "@$started" "$bin"
 }
 
 case "${1:-}" in
@@ -70,11 +74,12 @@ mkdir -p "$work" "$artifacts"
 dict=()
 if [ -f "Fuzz/dict/$target.dict" ]; then dict=(-dict="Fuzz/dict/$target.dict"); fi
 # SWIFT_BACKTRACE off: the Swift runtime's crash handler would race
-# libFuzzer's own for the trap signal. -timeout=1: an input that takes over a
-# second is a hang. -malloc_limit_mb: one allocation above it is a finding.
+# libFuzzer's own for the trap signal. -timeout: an input that takes longer
+# (wall clock, 1 s unless SWIFTVISOR_FUZZ_TIMEOUT says otherwise) is a hang.
+# -malloc_limit_mb: one allocation above it is a finding.
 set +e
 SWIFTVISOR_FUZZ_TARGET=$target SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:${ASAN_OPTIONS:-} \
-    "$bin" -timeout=1 -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=8192 \
+    "$bin" -timeout="${SWIFTVISOR_FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=8192 \
     -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" \
     "${dict[@]}" "$@" "$work" "$seeds"
 status=$?

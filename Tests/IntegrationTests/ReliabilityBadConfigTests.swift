@@ -1,5 +1,7 @@
 // Bad configs at reload: a broken file, a broken included file, a new program
-// without a command, applied with SIGHUP (and `update` once swiftvisorctl
+// without a command, and the configs that used to trap the reader (empty
+// section names, huge % widths, backups, numprocs, a negative minfds),
+// applied with SIGHUP (and `update` once swiftvisorctl
 // talks to the daemon): refused, reported with file:line, nothing that runs is
 // touched.
 import Foundation
@@ -24,6 +26,14 @@ final class ReliabilityBadConfigTests: XCTestCase {
             ("broken line", good + "this line is broken\n", sandbox.configPath, 15),
             ("broken include", good + "[include]\nfiles=\(inc)\n", inc, 2),
             ("new program without command", good + "[program:new]\ndirectory=/tmp\n", sandbox.configPath, 15),
+            // Configs that trapped the reader, killing the daemon and orphaning its children (issue 10).
+            ("empty program name", good + "[program:]\ncommand=/bin/cat\n", sandbox.configPath, 15),
+            ("empty event listener name", good + "[eventlistener:]\ncommand=/bin/cat\nevents=TICK_5\n", sandbox.configPath, 15),
+            ("huge % width", good + "[program:w]\ncommand=/bin/echo %(here)99999999999999999999s\n", sandbox.configPath, 16),
+            ("% width of 2000000000", good + "[program:w]\ncommand=/bin/echo %(here)2000000000s\n", sandbox.configPath, 16),
+            ("huge backups", good + "[program:w]\ncommand=/bin/cat\nstdout_logfile_backups=9223372036854775807\n", sandbox.configPath, 17),
+            ("huge numprocs", good + "[program:w]\ncommand=/bin/cat\nprocess_name=%(process_num)d\nnumprocs=99999999\n", sandbox.configPath, 18),
+            ("negative minfds", good + "[supervisord]\nminfds=-1\n", sandbox.configPath, 16),
         ]
     }
 

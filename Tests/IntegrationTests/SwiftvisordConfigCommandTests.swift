@@ -90,6 +90,59 @@ final class SwiftvisordConfigCommandTests: XCTestCase {
         }
     }
 
+    /// Configs that trapped or hung the reader (issue 10): `--check` and a
+    /// foreground start both refuse them at once with file:line and the
+    /// limit, exit 2, and never crash (a trap would exit 132/133, a hang
+    /// would hit the timeout).
+    func test_hostileConfigs_areRefusedAtCheckAndStart_withFileLineAndLimit() throws {
+        let head = "[supervisord]\nlogfile=\(scratch)/l\npidfile=\(scratch)/p\n"
+        let cases: [(String, String)] = [
+            ("[program:]\ncommand=/bin/cat\n", ":4: [program:] name: the section has an empty name after 'program:'"),
+            ("[program:]\n", ":4: [program:] command: is missing"),
+            ("[eventlistener:]\ncommand=/bin/cat\nevents=TICK_5\n", ":4: [eventlistener:] name: the section has an empty name"),
+            ("[fcgi-program:]\ncommand=/bin/cat\nsocket=tcp://127.0.0.1:9000\n", ":4: [fcgi-program:] name: the section has an empty name"),
+            ("[program:w]\ncommand=/bin/echo %(here)99999999999999999999s\n", ":5: [program:w] command: \"/bin/echo %(here)99999999999999999999s\" asks for a width of 99999999999999999999, above the limit of 4096"),
+            ("[program:w]\ncommand=/bin/echo %(here).99999999999999999999s\n", "above the limit of 4096"),
+            ("[program:w]\ncommand=/bin/echo %(here)9999999999999s\n", "above the limit of 4096"),
+            ("[program:w]\ncommand=/bin/echo %(here)2000000000s\n", "above the limit of 4096"),
+            ("minfds=-1\n", ":4: [supervisord] minfds: \"-1\" is below the minimum of 0"),
+            ("minprocs=-1\n", ":4: [supervisord] minprocs: \"-1\" is below the minimum of 0"),
+            ("[program:w]\ncommand=/bin/cat\nstdout_logfile_backups=9223372036854775807\n", ":6: [program:w] stdout_logfile_backups: \"9223372036854775807\" is above the limit of 1000"),
+            ("[program:w]\ncommand=/bin/cat\nprocess_name=%(process_num)d\nnumprocs=99999999\n", ":7: [program:w] numprocs: \"99999999\" is above the limit of 10000"),
+        ]
+        for (i, (body, expected)) in cases.enumerated() {
+            let conf = try write("hostile\(i).conf", head + body)
+            for args in [["--check"], ["-n"]] {
+                let r = try OpsProcess.run([Binary.swiftvisord, "-c", conf] + args, timeout: 20)
+                XCTAssertEqual(r.status, 2, "\(args) \(body): \(r.stderr)")
+                XCTAssertTrue(r.stderr.hasPrefix("Error: \(conf)"), "\(args) \(body): \(r.stderr)")
+                XCTAssertTrue(r.stderr.contains(expected), "\(args) \(body): \(r.stderr)")
+            }
+        }
+    }
+
+    func test_nonUTF8Config_namesTheLine() throws {
+        let path = scratch + "/latin1.conf"
+        let bytes = Array("[supervisord]\nlogfile=\(scratch)/l\n[program:caf".utf8) + [0xE9] + Array("]\ncommand=/bin/cat\n".utf8)
+        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        let r = try Binary.run(["-c", path, "--check"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.hasPrefix("Error: \(path):3: the line is not valid UTF-8"), r.stderr)
+    }
+
+    /// supervisord blocks for ever in open() on a FIFO nobody writes; the
+    /// reader opens it non-blocking and reads it as empty.
+    func test_fifoAsConfigOrInclude_doesNotHang() throws {
+        let fifo = scratch + "/fifo.conf"
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let r = try OpsProcess.run([Binary.swiftvisord, "-c", fifo, "--check"], timeout: 20)
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("the file has no [supervisord] section"), r.stderr)
+        let conf = try write("inc.conf", "[supervisord]\nlogfile=\(scratch)/l\n[include]\nfiles=fifo.conf\n")
+        let included = try OpsProcess.run([Binary.swiftvisord, "-c", conf, "--check"], timeout: 20)
+        XCTAssertEqual(included.status, 0, included.stderr)
+    }
+
     func test_fragmentAsMainConfig_exits2() throws {
         let conf = try write("frag.conf", "[program:web]\ncommand=/bin/cat\n")
         let r = try Binary.run(["-c", conf, "--check"])

@@ -179,6 +179,16 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertEqual(ConfigReader.firstInvalidUTF8Line([0xFF]), 1)
     }
 
+    func test_includeMatchingMoreThanAThousandFiles_isRefused() {
+        var host = FakeConfigHost()
+        for i in 0..<1001 { host.files["/etc/conf.d/p\(i).conf"] = "" }
+        host.addParents(of: "/etc/conf.d/p0.conf")
+        XCTAssertEqual(rejection(mainConfig("[include]\nfiles=conf.d/*.conf\n"), host: host),
+                       "/etc/sv.conf:5: [include] files: matches more than 1000 files, the limit for one configuration (merge the included files or narrow the patterns)")
+        host.files["/etc/conf.d/p1000.conf"] = nil
+        XCTAssertNoThrow(try load(mainConfig("[include]\nfiles=conf.d/*.conf\n"), host: host))
+    }
+
     func test_inputBeyondSixteenMebibytes_isRefused() {
         let filler = String(repeating: "; padding padding padding padding padding padding padding padding\n", count: (ConfigLimits.inputBytes / 66) + 10)
         XCTAssertEqual(rejection(mainConfig(filler)),

@@ -136,6 +136,18 @@ final class ControlProtocolTests: XCTestCase {
         XCTAssertThrowsError(try ReplyLine.decodeBody(Array("".utf8)))
     }
 
+    /// Found by the ctl fuzz target: an unknown item type is kept raw, and one
+    /// ending in `\r` lost it when re-encoded and decoded again. A type that is
+    /// not a printable word is now malformed; a printable unknown one round-trips.
+    func test_bodyDecode_itemTypeWithControlBytes_isMalformed() throws {
+        XCTAssertThrowsError(try ReplyLine.decodeBody(Array("res\0\r\r".utf8)))
+        XCTAssertThrowsError(try ReplyLine.decodeBody([0x72, 0xFF, 0x20, 0x61, 0x3D, 0x31]))
+        let other = try ReplyLine.decodeBody(Array("future k=v%0D".utf8))
+        XCTAssertEqual(other, .item(.other(type: "future", fields: [ControlField("k", Array("v\r".utf8))])))
+        guard case .item(let item) = other else { return XCTFail("\(other)") }
+        XCTAssertEqual(try ReplyLine.decodeBody(item.encoded().dropLast()), other)
+    }
+
     func test_faultString_isSupervisordsFormat() {
         XCTAssertEqual(ControlFault(.badName, "web").message, "BAD_NAME: web")
         XCTAssertEqual(ControlFault(.shutdownState).message, "SHUTDOWN_STATE")

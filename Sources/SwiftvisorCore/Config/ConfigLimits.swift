@@ -8,6 +8,10 @@
 public enum ConfigLimits {
     /// Bytes of all config files read together (the main file and its includes).
     public static let inputBytes = 16 << 20
+    /// Files `[include]` may read: each one re-scans every section read so
+    /// far for `%(here)s` (supervisord's expand_here), so their number bounds
+    /// quadratic work.
+    public static let includedFiles = 1000
     /// Width or precision of one `%` format (`%(here)40s`, `%(process_num).3d`).
     public static let formatWidth = 4096
     /// Characters one option value may expand to.

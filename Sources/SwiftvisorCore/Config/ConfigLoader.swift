@@ -117,6 +117,7 @@ struct ConfigReader {
         names["here"] = .string(here)
         names["host_node_name"] = .string(hostNodeName)
         let files = try expand(entry, names: names, section: "include", option: "files")
+        var included = 0
         for pattern in splitWhitespace(files) {
             let full = PythonSyntax.join(here, pattern)
             let matches = host.glob(full)
@@ -125,6 +126,12 @@ struct ConfigReader {
                 continue
             }
             for file in matches.sorted(by: pythonLess) {
+                included += 1
+                guard included <= ConfigLimits.includedFiles else {
+                    throw ConfigError(at: entry.location, section: "include", option: "files",
+                                      reason: "matches more than \(ConfigLimits.includedFiles) files, the limit for one configuration",
+                                      hint: "merge the included files or narrow the patterns")
+                }
                 config.infos.append("Included extra file \"\(file)\" during parsing")
                 // RawConfigParser.read skips a file it cannot open; say so instead of staying silent.
                 guard host.readFile(file) != nil else {

@@ -190,6 +190,10 @@ public enum ReplyLine: Sendable, Equatable {
         let text = String(decoding: line, as: UTF8.self)
         guard let first = words.first else { throw .malformed(text) }
         if first.elementsEqual(CollectionOfOne(UInt8(ascii: "."))) && words.count == 1 { return .end }
+        // The item type is written raw (never percent-encoded), so only a
+        // printable word survives a round trip; anything else is garbage
+        // (found by the ctl fuzz target: a type ending in `\r` lost it).
+        guard first.allSatisfy(ControlEncoding.isPlain) else { throw .malformed(text) }
         let type = String(decoding: first, as: UTF8.self)
         var fields: [ControlField] = []
         fields.reserveCapacity(words.count - 1)
