@@ -99,6 +99,17 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertEqual(message?.hasSuffix("...\" expands to more than 1048576 characters, the limit for one value (shorten the value or the names it inserts)"), true, message ?? "accepted")
     }
 
+    func test_valuesRepeatedForManyProcesses_areBoundedInAll() {
+        // 4 KiB per process and 10000 processes per section: 40 MiB per section,
+        // refused in the second section, before 100000 processes exist.
+        var body = ""
+        for i in 0..<2 {
+            body += "[program:p\(i)]\ncommand=/bin/echo %(program_name)4096s\nprocess_name=%(process_num)d\nnumprocs=10000\n"
+        }
+        XCTAssertEqual(rejection(mainConfig(body)),
+                       "/etc/sv.conf:9: [program:p1] command: the configuration expands to more than 67108864 bytes of values in all, the limit for one configuration (64 MiB) (lower numprocs or shorten the values repeated for every process)")
+    }
+
     // MARK: numbers
 
     func test_negativeMinfdsAndMinprocs_areRefused() {

@@ -16,6 +16,9 @@ public enum ConfigLimits {
     public static let formatWidth = 4096
     /// Characters one option value may expand to.
     public static let expandedValue = 1 << 20
+    /// Bytes all expanded values of one configuration may add up to (each
+    /// value is expanded once per process).
+    public static let expandedTotal = 64 << 20
     /// Processes one section may define (`numprocs=`).
     public static let numprocs = 10_000
     /// `numprocs_start=` lies within ± this, so `process_num` never overflows.

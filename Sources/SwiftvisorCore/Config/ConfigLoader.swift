@@ -53,6 +53,9 @@ struct ConfigReader {
     var processCount = 0
     /// Bytes of config files read so far, against ConfigLimits.inputBytes.
     var inputBytes = 0
+    /// Bytes of expanded values so far, against ConfigLimits.expandedTotal
+    /// (a reference, so the non-mutating expand helpers can charge it).
+    let budget = ExpansionBudget()
     var hostNodeName: String { host.hostName }
 
     init(host: any ConfigHost, path: String) {
@@ -259,9 +262,24 @@ struct ConfigReader {
     // MARK: helpers
 
     func expand(_ e: INIEntry, names: [String: ExpansionValue], section: String, option: String) throws(ConfigError) -> String {
-        do { return try Expansion.expand(e.value, names: names) } catch {
-            throw ConfigError(at: e.location, section: section, option: option, reason: error.reason, hint: error.hint)
+        try expand(e.value, at: e.location, names: names, section: section, option: option)
+    }
+
+    /// Expand `value`, charged to the configuration's budget: every value is
+    /// expanded once per process, so 1 MiB values times 100000 processes
+    /// would otherwise be bounded only in theory.
+    func expand(_ value: String, at location: SourceLocation, names: [String: ExpansionValue], section: String, option: String) throws(ConfigError) -> String {
+        let text: String
+        do { text = try Expansion.expand(value, names: names) } catch {
+            throw ConfigError(at: location, section: section, option: option, reason: error.reason, hint: error.hint)
         }
+        budget.expanded += text.utf8.count
+        guard budget.expanded <= ConfigLimits.expandedTotal else {
+            throw ConfigError(at: location, section: section, option: option,
+                              reason: "the configuration expands to more than \(ConfigLimits.expandedTotal) bytes of values in all, the limit for one configuration (\(ConfigLimits.expandedTotal >> 20) MiB)",
+                              hint: "lower numprocs or shorten the values repeated for every process")
+        }
+        return text
     }
 
     func convert<T>(_ v: String, _ loc: SourceLocation?, _ section: String, _ option: String,
@@ -308,4 +326,9 @@ struct ConfigReader {
 /// Python's `str <` : code point order.
 func pythonLess(_ a: String, _ b: String) -> Bool {
     a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+}
+
+/// What the expansions of one read have produced so far.
+final class ExpansionBudget {
+    var expanded = 0
 }

@@ -155,7 +155,7 @@ extension ConfigReader {
                 // supervisorctl command can name; we refuse it, after the checks
                 // supervisord makes, so a section it rejects gets its error first.
                 if programName.isEmpty { throw emptyName(section) }
-                p.name = try convert(processNameRaw, processNameLocation, s, "process_name") { v throws(ValueError) in try Expansion.expand(v, names: names) }
+                p.name = try expand(processNameRaw, at: processNameLocation, names: names, section: s, option: "process_name")
                 // supervisord checks the name only before expansion; an expanded
                 // value with ':' or '/' would break namespecs, so check it again.
                 _ = try convert(p.name, processNameLocation, s, "process_name") { v throws(ValueError) in try ValueTypes.name(v, what: "process name") }
