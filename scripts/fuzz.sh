@@ -7,8 +7,8 @@
 #
 # TARGET is a name from Fuzz/Main.swift (config, control, ctl). SECONDS
 # defaults to 60. The run starts from the committed seeds in
-# Fuzz/corpus/TARGET/ plus what earlier local runs found
-# (.build/fuzz/corpus/TARGET/, never committed); an input that hangs for more
+# Fuzz/corpus/TARGET/, copied into .build/fuzz/corpus/TARGET/ with what
+# earlier local runs found there (never committed); an input that hangs for more
 # than a second, allocates beyond the memory limit or traps fails the run and
 # is saved under .build/fuzz/artifacts/TARGET/. Replay one with
 #   SWIFTVISOR_FUZZ_TARGET=TARGET .build/fuzz/swiftvisor-fuzz FILE
@@ -71,6 +71,9 @@ seeds=$root/Fuzz/corpus/$target
 work=$out/corpus/$target
 artifacts=$out/artifacts/$target
 mkdir -p "$work" "$artifacts"
+# libFuzzer may write into every corpus directory it is given (-fork does):
+# it only ever sees a copy of the committed seeds.
+for f in "$seeds"/*; do [ -e "$work/${f##*/}" ] || cp "$f" "$work/"; done
 dict=()
 if [ -f "Fuzz/dict/$target.dict" ]; then dict=(-dict="Fuzz/dict/$target.dict"); fi
 # SWIFT_BACKTRACE off: the Swift runtime's crash handler would race
@@ -83,7 +86,7 @@ SWIFTVISOR_FUZZ_TARGET=$target SWIFT_BACKTRACE=enable=no \
 ASAN_OPTIONS=detect_leaks=0:malloc_context_size=0:quarantine_size_mb=16:${ASAN_OPTIONS:-} \
     "$bin" -timeout="${SWIFTVISOR_FUZZ_TIMEOUT:-1}" -rss_limit_mb=2048 -malloc_limit_mb=512 -max_len=8192 \
     -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$artifacts/" \
-    "${dict[@]}" "$@" "$work" "$seeds"
+    "${dict[@]}" "$@" "$work"
 status=$?
 set -e
 if [ $status -ne 0 ]; then
