@@ -3,7 +3,8 @@
 // HTTP sniff, the auth gate, one request at a time) in chunks, every request
 // the session hands out is answered as the server would, and each decoded
 // request must survive its own wire form (decode ∘ encode is the identity).
-// Names in requests are resolved against a small process table.
+// Names in requests are resolved against a small process table, and log
+// read numbers through LogReadRange (the range must stay inside the file).
 //
 // Input: byte 0 picks the setup (bit 0: a password is configured; bits 1-7:
 // the chunk size the client's bytes arrive in); the rest is what the client sends.
@@ -44,6 +45,10 @@ enum ControlSessionFuzzTarget: FuzzTarget {
                     case .follow:
                         replies += 1
                         more += replies % 2 == 0 ? session.followStarted() : session.followRefused(ControlFault(.badName, "no such process"))
+                    case .reply(let response):
+                        // The server streams it; all that matters here is the end.
+                        _ = response.encoded()
+                        session.replySent()
                     case .send, .audit, .close:
                         break
                     }
@@ -68,6 +73,16 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         fuzzCheck(again == .success(request), "\(request) encodes to \(String(decoding: wire, as: UTF8.self)), which decodes to \(String(describing: again))")
     }
 
+    /// A log read's numbers select a range inside the file and the bound,
+    /// whatever the client sent (Int.min, Int.max, past the end).
+    static func checkRange(offset: Int, length: Int, n: Int) {
+        for size: Int64 in [0, 6, Int64(n) * 4099, 1 << 40] {
+            guard let r = try? LogReadRange.clamp(offset: offset, length: length, size: size, limit: 1 << 20) else { continue }
+            fuzzCheck(r.start >= 0 && r.count >= 0 && r.count <= 1 << 20 && r.start <= size && r.count <= size - r.start,
+                      "readlog \(offset) \(length) on \(size) bytes gives \(r)")
+        }
+    }
+
     /// What the daemon would answer, from the names in the request.
     static func answer(_ request: ControlRequest, _ n: Int) -> ControlResponse {
         switch request {
@@ -76,9 +91,13 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         case .start(let names, _), .stop(let names), .signal(_, let names), .clear(let names):
             let selected = n % 2 == 0 ? NameResolution.select(names, from: table) : NameResolution.selectProcesses(names, from: table)
             return .ok(selected.isEmpty ? [] : [.pid(selected.count)])
-        case .readLog(let name, _, _, _):
+        case .readLog(let name, _, let offset, let length):
             _ = NameResolution.process(name, in: table)
+            checkRange(offset: offset, length: length, n: n)
             return .ok([.log(Array(name.utf8))])
+        case .readMainLog(let offset, let length):
+            checkRange(offset: offset, length: length, n: n)
+            return .done
         default:
             return n % 3 == 0 ? .fault(ControlFault(.failed, "fuzz")) : .done
         }
