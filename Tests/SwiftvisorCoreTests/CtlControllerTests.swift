@@ -270,6 +270,16 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(run("tail -x web", d).exit, 1)
     }
 
+    /// The request's offset is minus the byte count: the one count without a
+    /// negation is refused, never a trap in the client.
+    func test_tailAndMaintail_countWithoutANegation_isABadArgument() {
+        let d = daemon { _ in .ok([.log(Array("x".utf8))]) }
+        XCTAssertEqual(run("tail --9223372036854775808 web", d).out, "Error: bad argument --9223372036854775808\n")
+        XCTAssertEqual(run("maintail --9223372036854775808", d).out, "Error: bad argument --9223372036854775808\n")
+        let r = run("tail --9223372036854775807 web", d)
+        XCTAssertEqual(r.transport.requests.last, .readLog(name: "web", channel: .stdout, offset: 9223372036854775807, length: 0))
+    }
+
     /// supervisorctl 4.3.0 do_tail: after `-f` is taken as the modifier, two
     /// more words are NAME CHANNEL and the channel is checked; more than three
     /// words in all is too many. Nothing is followed, exit 1.

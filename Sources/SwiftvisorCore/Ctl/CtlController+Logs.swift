@@ -48,21 +48,34 @@ extension CtlController {
         }
         var bytes = 1600
         if let modifier {
-            let what = String(modifier.dropFirst())
-            if what == "f" {
+            switch tailModifier(modifier) {
+            case nil: return
+            case .follow:
                 try followOne(.process(name: name, channel: LogChannel(rawValue: channel)!),
                               path: "/logtail/\(name)/\(channel)")
                 return
+            case .bytes(let n): bytes = n
             }
-            guard let n = Int(pythonInt: what) else {
-                output("Error: bad argument \(modifier)")
-                exitStatus = CtlExitStatus.generic
-                return
-            }
-            bytes = n
         }
         try printLog(.readLog(name: name, channel: LogChannel(rawValue: channel)!, offset: -bytes, length: 0), name: name,
                      badName: "no such process name")
+    }
+
+    /// What follows the dash of tail's and maintail's `-f` / `-N` (supervisorctl
+    /// do_tail and do_maintail); nil once supervisorctl's "bad argument" is
+    /// printed. The request asks for offset `-N`, and Int.min has no negation,
+    /// so `--9223372036854775808` is a bad argument rather than a trap.
+    enum TailModifier: Equatable { case follow, bytes(Int) }
+
+    func tailModifier(_ modifier: String) -> TailModifier? {
+        let what = String(modifier.dropFirst())
+        if what == "f" { return .follow }
+        guard let n = Int(pythonInt: what), n != Int.min else {
+            output("Error: bad argument \(modifier)")
+            exitStatus = CtlExitStatus.generic
+            return nil
+        }
+        return .bytes(n)
     }
 
     /// tail/maintail without -f: the bytes and supervisorctl's extra newline, or
@@ -116,17 +129,13 @@ extension CtlController {
                 exitStatus = CtlExitStatus.generic
                 return
             }
-            let what = String(args[0].dropFirst())
-            if what == "f" {
+            switch tailModifier(args[0]) {
+            case nil: return
+            case .follow:
                 try followOne(.mainLog, path: "/mainlogtail")
                 return
+            case .bytes(let n): bytes = n
             }
-            guard let n = Int(pythonInt: what) else {
-                output("Error: bad argument \(args[0])")
-                exitStatus = CtlExitStatus.generic
-                return
-            }
-            bytes = n
         }
         try printLog(.readMainLog(offset: -bytes, length: 0), name: "supervisord", badName: nil)
     }
