@@ -21,6 +21,8 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     ConfigReaderFuzzTarget.self,
     ControlSessionFuzzTarget.self,
     CtlReplyFuzzTarget.self,
+    HTTPRequestFuzzTarget.self,
+    XMLRPCDecoderFuzzTarget.self,
 ]
 
 nonisolated(unsafe) let selectedTarget: any FuzzTarget.Type = {
