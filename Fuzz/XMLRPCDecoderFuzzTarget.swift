@@ -1,11 +1,12 @@
 // Fuzz target "xmlrpc": XMLRPCRequestDecoder and the XML tokenizer under it
 // (docs/protocol.md §9.5), on a request body. What it accepts must survive
 // our own encoding (decode ∘ encode is the identity), except doubles (NaN is
-// not equal to itself) and text holding a CR or a character XML forbids
+// not equal to itself), ints beyond 32 bits (the encoder clamps them, as
+// supervisord's capped_int) and text holding a CR or a character XML forbids
 // (from `&#13;` or `<base64>`: the encoder sends U+FFFD for the latter and a
-// raw CR reads back as LF) and ints beyond 32 bits (clamped), and the decoded call goes through what the server
-// does next: name resolution, the introspection methods, multicall shaping
-// and the encoding of an answer.
+// raw CR reads back as LF). The decoded call then goes through what the
+// server does next: name resolution, the introspection methods, multicall
+// shaping and the encoding of an answer.
 //
 // Input: the request body.
 
