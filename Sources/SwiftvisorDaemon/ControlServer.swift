@@ -17,6 +17,9 @@ public final class ControlServer {
     private var connections: [Int32: ControlConnection] = [:]
     /// Followed path → connections following it (by fd).
     private var followers: [String: Set<Int32>] = [:]
+    /// Files open for follow streams, over every connection (bounded by
+    /// `ControlProtocol.maxFollowedFiles`).
+    private var followedFiles = 0
     /// A descriptor held back for the moment the process runs out: closed to
     /// accept one waiting connection and close it at once, then taken back,
     /// so a full descriptor table never leaves the listener readable forever
@@ -341,6 +344,11 @@ public final class ControlServer {
             for f in files { Sys.close(f.fd) }
             perform(c.session.followRefused(fault), on: c)
         }
+        // Checked before anything is opened: the request's own size, then the
+        // budget shared by every connection (docs/protocol.md §7).
+        guard targets.count <= ControlProtocol.maxFollowedFiles - followedFiles else {
+            return fail(ControlFault(.failed, "too many followed log files (at most \(ControlProtocol.maxFollowedFiles) at once)"))
+        }
         for (index, target) in targets.enumerated() {
             let path: String
             switch handler.followTarget(target) {
@@ -356,6 +364,7 @@ public final class ControlServer {
             files.append(file)
         }
         c.follow = files
+        followedFiles += files.count
         for f in files { followers[f.path, default: []].insert(c.fd) }
         perform(c.session.followStarted(), on: c)
         pump(c)
@@ -461,6 +470,7 @@ public final class ControlServer {
         if let timer = c.deadlineTimer { loop.cancel(timer) }
         if let timer = c.resumeTimer { loop.cancel(timer) }
         c.reply = nil  // a log being read is closed with it
+        followedFiles -= c.follow?.count ?? 0
         for f in c.follow ?? [] {
             Sys.close(f.fd)
             followers[f.path]?.remove(fd)

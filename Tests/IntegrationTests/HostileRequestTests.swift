@@ -149,6 +149,52 @@ final class HostileRequestTests: XCTestCase {
         XCTAssertLessThan(rssKiB(dpid) - rss0, 20 * 1024, "memory grew")
     }
 
+    /// `follow` with thousands of `NAME CHANNEL` pairs on one line, and several
+    /// such clients: every target held a descriptor (one line took 7,000; a
+    /// few clients the whole table, and spawns failed with EMFILE) and was
+    /// read on every append. Now the files followed at once over all
+    /// connections are bounded: a follow past the bound is refused, the
+    /// daemon's descriptors stay bounded, a child can still be started, and
+    /// the budget comes back when the streams end.
+    func test_followWithThousandsOfTargets_isBounded_andSpawnsStillWork() throws {
+        let (daemon, child) = try startWithSleeper(extra: """
+        [program:other]
+        command=/bin/sleep 1000
+        autostart=false
+        """)
+        let dpid = daemon.processIdentifier
+        let baseline = settledFDCount(dpid)
+        let bound = ControlProtocol.maxFollowedFiles
+        // One line past the bound: refused before anything is opened.
+        guard let big = ControlClient(path: sandbox.socketPath) else { return XCTFail("connect") }
+        XCTAssertTrue(big.send("follow" + String(repeating: " web stdout", count: bound + 1) + "\n"))
+        XCTAssertEqual(big.readLine(timeout: 5).map { String($0.prefix(12)) }, "SWV1 ERR 30 ")
+        assertStatusFast(daemon, child: child, "after a refused follow")
+        // Clients that together ask for more than the bound: the last is refused.
+        let share = bound / 2
+        var streams: [ControlClient] = []
+        for i in 0..<3 {
+            guard let c = ControlClient(path: sandbox.socketPath) else { return XCTFail("connect \(i)") }
+            XCTAssertTrue(c.send("follow" + String(repeating: " web stdout", count: share) + "\n"))
+            let first = c.readLine(timeout: 5) ?? ""
+            XCTAssertEqual(first.hasPrefix("SWV1 STREAM"), i < 2, "client \(i): \(first)")
+            streams.append(c)
+        }
+        XCTAssertLessThan(settledFDCount(dpid), baseline + bound + 16, "descriptors not bounded")
+        assertStatusFast(daemon, child: child, limit: Self.statusLimitUnderLoad, "while streams hold the budget")
+        guard let op = ControlClient(path: sandbox.socketPath) else { return XCTFail("connect") }
+        guard case .ok(let started) = op.request("start other", timeout: 10) else { return XCTFail("start other") }
+        XCTAssertTrue(started.first?.contains("code=80") == true, "\(started)")
+        guard case .ok = op.request("stop other", timeout: 10) else { return XCTFail("stop other") }
+        // Streams gone: their descriptors close and the budget is free again.
+        let held = settledFDCount(dpid)
+        streams.removeAll()
+        waitUntil("descriptors back") { settledFDCount(dpid) <= held - 2 * share }
+        guard let again = ControlClient(path: sandbox.socketPath) else { return XCTFail("connect") }
+        XCTAssertTrue(again.send("follow" + String(repeating: " web stdout", count: share) + "\n"))
+        XCTAssertEqual(again.readLine(timeout: 5).map { String($0.prefix(11)) }, "SWV1 STREAM")
+    }
+
     /// A log larger than the read bound: a tail read returns the newest
     /// `maxLogRead` bytes, a forward read the first ones (the client pages on).
     func test_readlog_ofALargeLog_isClampedToTheDocumentedBound() throws {

@@ -78,6 +78,14 @@ public enum ControlProtocol {
     /// (`tail -f`, `fg`), which last while the stream does.
     public static let clientReplyTimeout: Double = 30
 
+    /// Log files open for `follow` streams at once, over every connection.
+    /// Each target holds a descriptor and is read on every append to its
+    /// file, so without a bound one request line of thousands of
+    /// `NAME CHANNEL` pairs (or a few such clients) took every descriptor
+    /// (spawns then failed with EMFILE) and made each child write cost
+    /// thousands of reads. A follow that would pass it is refused (`ERR 30`).
+    public static let maxFollowedFiles = 1024
+
     /// Bytes of an existing file sent when a follow starts (supervisord's
     /// tail_f_producer sends the last 1024 bytes).
     public static let followBacklog = 1024
