@@ -139,6 +139,20 @@ final class ConfigLimitsTests: XCTestCase {
                        "/etc/sv.conf:2: [supervisord] logfile_backups: \"5000\" is above the limit of 1000 (write a number of backups from 0 to 1000, e.g. logfile_backups=10)")
     }
 
+    /// The range the error message names is the range read: Int.min itself
+    /// was refused as "out of range (… from -9223372036854775808 …)" because
+    /// the magnitude was built positive and overflowed before the sign.
+    func test_intMin_isRead_andOneBelowIsOutOfRange() throws {
+        let c = try load(mainConfig("[program:a]\ncommand=/bin/cat\npriority=-9223372036854775808\nstartsecs=-9223372036854775808\n"))
+        XCTAssertEqual(c.groups[0].processes[0].priority, Int.min)
+        XCTAssertEqual(c.groups[0].processes[0].startsecs, Int.min)
+        XCTAssertEqual(rejection(mainConfig("[program:a]\ncommand=/bin/cat\npriority=-9223372036854775809\n")),
+                       "/etc/sv.conf:6: [program:a] priority: \"-9223372036854775809\" is out of range (write a whole number from -9223372036854775808 to 9223372036854775807, e.g. priority=999)")
+        XCTAssertEqual(PythonSyntax.int("-0o_17", radix: 8), -15)
+        XCTAssertEqual(PythonSyntax.int("-99999999999999999999", saturating: true), Int.min)
+        XCTAssertEqual(PythonSyntax.int("-9_223_372_036_854_775_807"), -Int.max)
+    }
+
     func test_negativeBackups_keepNone_asSupervisordDoes() throws {
         let c = try load(mainConfig("[program:a]\ncommand=/bin/cat\nstdout_logfile_backups=-3\n"))
         XCTAssertEqual(c.groups[0].processes[0].stdout.backups, -3)

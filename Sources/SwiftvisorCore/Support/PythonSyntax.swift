@@ -61,18 +61,20 @@ enum PythonSyntax {
                 continue
             }
             guard c.isASCII, let d = Int(String(c), radix: radix) else { return nil }
+            // A negative number is built below zero, so Int.min itself
+            // (-9223372036854775808, one past -Int.max) is read, not refused.
             let (m, o1) = value.multipliedReportingOverflow(by: radix)
-            let (a, o2) = m.addingReportingOverflow(d)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(d) : m.addingReportingOverflow(d)
             if o1 || o2 {
                 guard saturating else { return nil }
-                value = Int.max
+                value = negative ? Int.min : Int.max
             } else {
                 value = a
             }
             previousWasDigit = true
         }
         guard previousWasDigit else { return nil }  // trailing underscore
-        return negative ? -value : value
+        return value
     }
 
     /// `posixpath.dirname`.
