@@ -27,7 +27,11 @@ public enum SystemdNotify {
         let message = Array(state.utf8)
         _ = withUnsafePointer(to: &addr) { ptr in
             ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL), sa, length) }
+                // MSG_DONTWAIT: a socket nobody reads fills after
+                // net.unix.max_dgram_qlen datagrams (10 by default), and a
+                // blocking send would then hang the whole daemon; a dropped
+                // notification costs nothing of what it supervises.
+                message.withUnsafeBytes { sendto(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT), sa, length) }
             }
         }
     }

@@ -98,6 +98,30 @@ final class OpsSystemdTests: XCTestCase {
         XCTAssertEqual(d.wait(timeout: 20), 0)
     }
 
+    /// NOTIFY_SOCKET naming a socket nobody reads (a leftover variable, a
+    /// stopped manager): the kernel queues a few datagrams
+    /// (net.unix.max_dgram_qlen, 10 by default), then a blocking send waited
+    /// for a reader forever and the whole daemon hung in the next reload's
+    /// RELOADING=1. A notification is never worth a stall: it is dropped.
+    func test_notifySocketNobodyReads_reloadsNeverHangTheDaemon() throws {
+        try sandbox.writeConfig("""
+        [program:sleeper]
+        command=/bin/sleep 1000
+        startsecs=0
+        """)
+        let listener = try NotifyListener(path: sandbox.dir + "/notify.sock")
+        defer { listener.close() }
+        let d = try OpsProcess([Binaries.swiftvisord, "-n", "-c", sandbox.configPath], environment: ["NOTIFY_SOCKET": listener.path])
+        daemon = d
+        waitUntil("daemon serving", timeout: 15) { sandbox.controlClient() != nil }
+        // READY=1, then RELOADING=1 and READY=1 per reload: past any queue length.
+        for round in 0..<20 {
+            guard let c = sandbox.controlClient() else { return XCTFail("round \(round): cannot connect") }
+            XCTAssertEqual(c.request("reload", timeout: 5), .ok([]), "round \(round)")
+            guard waitUntil("round \(round): served after the reload", timeout: 10, { sandbox.controlClient() != nil }) else { return }
+        }
+    }
+
     func test_unitExecReloadCheck_withABrokenConfig_failsWithFileAndLine() throws {
         try sandbox.writeConfig("""
         [program:sleeper]
