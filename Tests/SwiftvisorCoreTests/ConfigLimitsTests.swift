@@ -153,6 +153,17 @@ final class ConfigLimitsTests: XCTestCase {
         XCTAssertEqual(PythonSyntax.int("-9_223_372_036_854_775_807"), -Int.max)
     }
 
+    /// A NUL byte was read on and cut every C string at it: the command ran
+    /// truncated, and `[program:z<NUL>q]` sent both of its AUTO logs to `z`.
+    func test_nulByte_isRefusedWithItsLine() {
+        XCTAssertEqual(rejection(mainConfig("[program:a]\ncommand=/bin/echo a\u{0}b\n")),
+                       "/etc/sv.conf:5: the line holds a NUL byte (remove it: no name, path, command or value can hold a NUL byte)")
+        XCTAssertEqual(rejection(mainConfig("[program:z\u{0}q]\r\ncommand=/bin/cat\n")),
+                       "/etc/sv.conf:4: the line holds a NUL byte (remove it: no name, path, command or value can hold a NUL byte)")
+        XCTAssertEqual(rejection(mainConfig("[program:a]\rcommand=/bin/cat\renvironment=A=\u{0}\n")),
+                       "/etc/sv.conf:6: the line holds a NUL byte (remove it: no name, path, command or value can hold a NUL byte)")
+    }
+
     func test_negativeBackups_keepNone_asSupervisordDoes() throws {
         let c = try load(mainConfig("[program:a]\ncommand=/bin/cat\nstdout_logfile_backups=-3\n"))
         XCTAssertEqual(c.groups[0].processes[0].stdout.backups, -3)

@@ -101,6 +101,14 @@ struct ConfigReader {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw ConfigError(file: file, line: Self.firstInvalidUTF8Line(bytes), reason: "the line is not valid UTF-8", hint: "save the file as UTF-8")
         }
+        // A NUL cannot travel in a path, an argument, an environment entry or
+        // a name (C strings end at it): read on, it cut `command=/bin/echo a<NUL>b`
+        // to `/bin/echo a` and sent both logs of `[program:z<NUL>q]` to the
+        // file `z`. supervisord fails later (Python's "embedded null byte").
+        if let nul = bytes.firstIndex(of: 0) {
+            throw ConfigError(file: file, line: Self.lineNumber(ofByte: nul, in: bytes), reason: "the line holds a NUL byte",
+                              hint: "remove it: no name, path, command or value can hold a NUL byte")
+        }
         try doc.read(text, file: file)
         config.filesRead.append(file)
     }
@@ -287,6 +295,18 @@ struct ConfigReader {
         do { return try body(v) } catch {
             throw ConfigError(at: loc, section: section, option: option, reason: error.reason, hint: error.hint)
         }
+    }
+
+    /// The 1-based line (ended by LF, CR LF or CR, as the INI reader counts)
+    /// that holds the byte at `index`.
+    static func lineNumber(ofByte index: Int, in bytes: [UInt8]) -> Int {
+        var line = 1
+        var i = 0
+        while i < index {
+            if bytes[i] == 0x0A || (bytes[i] == 0x0D && !(i + 1 < bytes.count && bytes[i + 1] == 0x0A)) { line += 1 }
+            i += 1
+        }
+        return line
     }
 
     /// The 1-based line (ended by LF, CR LF or CR, as the INI reader counts)
