@@ -122,10 +122,14 @@ final class CgroupStopTests: XCTestCase {
         try startDaemonInTestCgroup()
         let leader = try sandbox.spawnedPid("escaper")
         let cg = daemonSubtree + "/escaper:escaper"
-        waitUntil("the grandchild joined the cgroup") { Self.pids(in: cg).count == 2 }
+        // `setsid -f` forks: until its child has called setsid(), the cgroup's
+        // second member is still in the leader's session and group.
+        waitUntil("the grandchild joined the cgroup and left the session") {
+            Self.pids(in: cg).contains { $0 != leader && getsid($0) == $0 }
+        }
         let members = Self.pids(in: cg)
         XCTAssertTrue(members.contains(leader), "the leader runs in its cgroup: \(members)")
-        let grandchild = try XCTUnwrap(members.first { $0 != leader })
+        let grandchild = try XCTUnwrap(members.first { $0 != leader && getsid($0) == $0 })
         sandbox.track(pid: grandchild)
         XCTAssertEqual(getsid(grandchild), grandchild, "the grandchild left the session and the process group")
         XCTAssertNotEqual(getpgid(grandchild), leader)
@@ -207,24 +211,23 @@ final class CgroupStopTests: XCTestCase {
         """)
         let d = try startDaemonInTestCgroup()
         let pid = d.processIdentifier
-        func fds() -> Int { ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []).count }
         func wakeups() -> Int {
             let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
             return status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
                 .flatMap { Int($0.split(separator: "\t").last?.trimmingCharacters(in: .whitespaces) ?? "") } ?? -1
         }
         // One cycle first, so lazily created state (the cgroup subtree) exists before counting.
-        for round in 0..<6 {
-            if round == 1 { _ = fds() }
+        for _ in 0..<6 {
             XCTAssertEqual(try sandbox.ctl("start", "tree", "group").stdout, "tree: started\ngroup: started\n")
             XCTAssertEqual(try sandbox.ctl("stop", "tree", "group").stdout, "tree: stopped\ngroup: stopped\n")
         }
-        let before = fds()
+        // Settled counts: the daemon closes a connection just after its client does.
+        let before = settledFDCount(pid)
         for _ in 0..<5 {
             _ = try sandbox.ctl("start", "tree", "group")
             _ = try sandbox.ctl("stop", "tree", "group")
         }
-        XCTAssertEqual(fds(), before, "descriptors leaked by cgroup or group stops")
+        XCTAssertEqual(settledFDCount(pid), before, "descriptors leaked by cgroup or group stops")
         XCTAssertEqual(descendants(of: pid), [], "nothing survives the stops")
         // Idle: no timer or watch is left from the stops. First the last
         // stop settles: the children state file is rewritten 1 s after a change.
