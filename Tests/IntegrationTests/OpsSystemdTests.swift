@@ -61,13 +61,18 @@ final class OpsSystemdTests: XCTestCase {
         XCTAssertEqual(complaints, [], r.stderr)
     }
 
-    func test_unitExecStart_withNotifySocket_sendsReadyReloadingAndStopping() throws {
+    /// A config with one sleeper, and the socket the daemon's NOTIFY_SOCKET names.
+    private func sleeperConfigAndNotifyListener() throws -> NotifyListener {
         try sandbox.writeConfig("""
         [program:sleeper]
         command=/bin/sleep 1000
         startsecs=0
         """)
-        let listener = try NotifyListener(path: sandbox.dir + "/notify.sock")
+        return try NotifyListener(path: sandbox.dir + "/notify.sock")
+    }
+
+    func test_unitExecStart_withNotifySocket_sendsReadyReloadingAndStopping() throws {
+        let listener = try sleeperConfigAndNotifyListener()
         defer { listener.close() }
         let command = localCommand(try XCTUnwrap(unitValues("ExecStart").first))
         let d = try OpsProcess(command, environment: ["NOTIFY_SOCKET": listener.path])
@@ -104,12 +109,7 @@ final class OpsSystemdTests: XCTestCase {
     /// for a reader forever and the whole daemon hung in the next reload's
     /// RELOADING=1. A notification is never worth a stall: it is dropped.
     func test_notifySocketNobodyReads_reloadsNeverHangTheDaemon() throws {
-        try sandbox.writeConfig("""
-        [program:sleeper]
-        command=/bin/sleep 1000
-        startsecs=0
-        """)
-        let listener = try NotifyListener(path: sandbox.dir + "/notify.sock")
+        let listener = try sleeperConfigAndNotifyListener()
         defer { listener.close() }
         let d = try OpsProcess([Binaries.swiftvisord, "-n", "-c", sandbox.configPath], environment: ["NOTIFY_SOCKET": listener.path])
         daemon = d
