@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import xmlrpc.client
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, ".build-bench")
@@ -209,8 +210,9 @@ class Run:
         self.problems = []
 
     # config ----------------------------------------------------------
-    def write_config(self, programs):
-        """programs: list of (name, command, {option: value})."""
+    def write_config(self, programs, inet=False):
+        """programs: list of (name, command, {option: value}); with `inet`, an
+        [inet_http_server] on a free loopback port (self.port) as well."""
         d = self.dir
         # Each child holds a stdin pipe end in the daemon, and supervisord also
         # keeps stdout/stderr pipes: 3 descriptors per program, plus room, but
@@ -236,6 +238,9 @@ serverurl=unix://{self.sock}
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 """
+        if inet:
+            self.port = free_port()
+            text += f"[inet_http_server]\nport=127.0.0.1:{self.port}\n"
         for name, command, opts in programs:
             text += f"[program:{name}]\ncommand={command}\n"
             for k, v in opts.items():
@@ -317,6 +322,36 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
                     pass
         PROBLEMS.extend(self.problems)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def free_port():
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def rpc(r):
+    """Python's own XML-RPC client on the run's loopback port: what deploy
+    scripts, dashboards and superlance use."""
+    return xmlrpc.client.ServerProxy(f"http://127.0.0.1:{r.port}/RPC2")
+
+
+def http_available(tools):
+    """swiftvisord answers XML-RPC (its HTTP side has landed)."""
+    r = Run(tools, "swiftvisor", "httpprobe")
+    try:
+        r.write_config(r.marker_programs(1), inet=True)
+        r.launch()
+        try:
+            r.wait_socket(timeout=5)
+            return rpc(r).supervisor.getPID() == r.proc.pid
+        except Exception:
+            return False
+    finally:
+        r.close()
 
 
 def ctl_available(tools):
@@ -499,6 +534,139 @@ def sc_scale(tools, impl, n):
         r.close()
 
 
+def wait_rpc(r, timeout=30):
+    def ready():
+        if r.proc.poll() is not None:
+            raise RuntimeError(f"{r.impl} daemon exited: {r.stderr()}")
+        try:
+            rpc(r).supervisor.getState()
+            return True
+        except (OSError, xmlrpc.client.Error):
+            return False
+    wait_for("XML-RPC port", ready, timeout, 0.005)
+
+
+def sc_rpc_info(tools, impl, n, calls=10):
+    """supervisor.getAllProcessInfo() over HTTP on loopback, n processes
+    running: median wall time of one call, with Python's xmlrpc.client (one
+    connection per call, as ServerProxy makes)."""
+    r = Run(tools, impl, f"rpcinfo{n}")
+    try:
+        r.write_config(r.marker_programs(n), inet=True)
+        r.launch()
+        wait_markers(r.markers, n, 120 + n * 0.05, r.proc)
+        wait_rpc(r)
+        proxy = rpc(r)
+        info = proxy.supervisor.getAllProcessInfo()
+        running = sum(1 for p in info if p["statename"] == "RUNNING")
+        if running != n:
+            r.problems.append(f"{impl}: getAllProcessInfo shows {running} RUNNING of {n}")
+        samples = []
+        for _ in range(calls):
+            t0 = time.monotonic()
+            proxy.supervisor.getAllProcessInfo()
+            samples.append(time.monotonic() - t0)
+        return {f"rpc_info{n}": statistics.median(samples)}
+    finally:
+        r.close()
+
+
+def sc_rpc_startgroup(tools, impl, n=100):
+    """supervisor.startProcessGroup(g, True): one group of n (numprocs),
+    startsecs=0, from the call until its answer (every process RUNNING)."""
+    r = Run(tools, impl, f"rpcgroup{n}")
+    try:
+        opts = {"numprocs": n, "process_name": "%(program_name)s_%(process_num)03d", "startsecs": 0,
+                "autostart": "false", "autorestart": "false", "stdout_logfile": "NONE",
+                "redirect_stderr": "true", "stopwaitsecs": 10}
+        r.write_config([("g", f"{tools.exe('marker')} {r.markers}", opts)], inet=True)
+        r.launch()
+        wait_rpc(r)
+        t0 = time.monotonic()
+        results = rpc(r).supervisor.startProcessGroup("g", True)
+        dt = time.monotonic() - t0
+        ok = sum(1 for x in results if x["status"] == 80)
+        if ok != n:
+            r.problems.append(f"{impl}: startProcessGroup succeeded for {ok} of {n}")
+        wait_markers(r.markers, n, 60, r.proc)
+        return {f"rpc_startgroup{n}": dt}
+    finally:
+        r.close()
+
+
+def sc_supervisorctl_status(tools, impl, calls=20):
+    """Real supervisorctl 4.3.0 `status` (10 programs) against either daemon
+    over the Unix socket: the whole command, as an operator runs it."""
+    r = Run(tools, impl, "supctl")
+    try:
+        r.write_config(r.marker_programs(10))
+        r.launch()
+        r.wait_socket()
+        wait_markers(r.markers, 10)
+        argv = [tools.supervisorctl, "-c", r.conf, "status"]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        if out.stdout.count(" RUNNING ") != 10:
+            r.problems.append(f"{impl}: supervisorctl status shows {out.stdout.count(' RUNNING ')} RUNNING of 10")
+        samples = []
+        for _ in range(calls):
+            dt, rc = timed_spawn(argv)
+            if rc != 0:
+                raise RuntimeError(f"supervisorctl status exited {rc}")
+            samples.append(dt)
+        return {"supctl_status10": statistics.median(samples)}
+    finally:
+        r.close()
+
+
+def sc_logtail(tools, impl, mib):
+    """GET /logtail/blast (HTTP/1.0, raw stream until close) while the child
+    writes `mib` MiB: throughput from the child's first write to the stream's
+    last byte, and whether every byte arrived in order."""
+    r = Run(tools, impl, "logtail")
+    logfile = os.path.join(r.dir, "blast.log")
+    sock = None
+    try:
+        r.write_config([("blast", f"{tools.exe('blast')} {r.markers} {mib}", {
+            "startsecs": 0, "autorestart": "false", "stdout_logfile": logfile,
+            "stdout_logfile_maxbytes": 0, "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})], inet=True)
+        r.launch()
+        wait_rpc(r)
+        wait_for("blast ready", lambda: os.path.exists(r.markers), 30)
+        sock = socket.create_connection(("127.0.0.1", r.port), timeout=120)
+        sock.sendall(b"GET /logtail/blast HTTP/1.0\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise RuntimeError(f"{impl}: /logtail closed before its headers: {head[:200]!r}")
+            head += chunk
+        head, body = head.split(b"\r\n\r\n", 1)
+        if not head.startswith(b"HTTP/1.0 200"):
+            raise RuntimeError(f"{impl}: /logtail answered {head.splitlines()[0]!r}")
+        total = mib * MIB
+        got = len(body)
+        first = body[:16]
+        deadline = time.monotonic() + 120
+        while got < total:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{impl}: /logtail delivered {got} of {total} bytes in 120 s")
+            chunk = sock.recv(1 << 20)
+            if not chunk:
+                break
+            got += len(chunk)
+        t_end = time.monotonic()
+        wait_for("blast done", lambda: any(l.startswith("blast ") for l in open(r.markers)), 60)
+        with open(r.markers) as f:
+            t0 = next(int(l.split()[1]) / 1e9 for l in f if l.startswith("blast "))
+        if got != total or first != b"000000000000000\n":
+            r.problems.append(f"{impl}: /logtail delivered {got} bytes of {total}, starting {first!r}")
+        return {"logtail_mibps": mib / (t_end - t0)}
+    finally:
+        if sock:
+            sock.close()
+        r.close()
+
+
 def sc_crashloop(tools, impl, programs=4):
     """startretries=3, startsecs=1, a child that exits 1 at once: count spawns
     and time FATAL from the first spawn, for `programs` programs at once."""
@@ -657,7 +825,15 @@ METRICS = [
     ("anon0", "… of which anonymous (RssAnon), 0 children", "MiB", "info", None),
     ("anon100", "… of which anonymous (RssAnon), 100 children", "MiB", "info", None),
     ("anon1000", "… of which anonymous (RssAnon), 1000 children", "MiB", "info", None),
+    ("rpc_info100", "XML-RPC `getAllProcessInfo`, 100 processes (one call, xmlrpc.client)", "ms", "info", None),
+    ("rpc_info1000", "XML-RPC `getAllProcessInfo`, 1000 processes", "ms", "sup", 0.05),
+    ("rpc_startgroup100", "XML-RPC `startProcessGroup(g, wait)`, 100 processes", "ms", "info", None),
+    ("supctl_status10", "real supervisorctl 4.3.0 `status`, 10 programs", "ms", "sup", 1),
+    ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
 ]
+# The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
+HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
+                "rpcgroup100": ["rpc_startgroup100"], "supctl": ["supctl_status10"], "logtail": ["logtail_mibps"]}
 TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
                "info": "(no target)", "all": "every run"}
 
@@ -701,7 +877,7 @@ def table(results, pending):
             unit_fmt = lambda v, u=unit: fmt(v, u)
         target = TARGET_TEXT[kind].format(limit)
         if key in pending:
-            rows.append(f"| {label} | {unit_fmt(sup)} | {unit_fmt(flo)} | pending (needs swiftvisorctl) | | | {target} | pending |")
+            rows.append(f"| {label} | {unit_fmt(sup)} | {unit_fmt(flo)} | pending (needs {'swiftvisord HTTP' if key in sum(HTTP_METRICS.values(), []) else 'swiftvisorctl'}) | | | {target} | pending |")
             continue
         r_floor = f"{swv / flo:.2f}×" if swv is not None and flo else "–"
         r_sup = f"{swv / sup:.2f}×" if swv is not None and sup else "–"
@@ -840,6 +1016,7 @@ def main():
     ap.add_argument("--sup-scale-max", type=int, default=1000,
                     help="largest scale supervisord is run at (at 10,000 its launch and stop alone take minutes)")
     ap.add_argument("--log-mib", type=int, default=256)
+    ap.add_argument("--logtail-mib", type=int, default=64, help="MiB streamed through /logtail")
     ap.add_argument("--idle-window", type=float, default=5.0)
     ap.add_argument("--json", default=os.path.join(WORK, "results.json"))
     ap.add_argument("--write-docs", action="store_true", help="replace the results section of docs/benchmarks.md")
@@ -858,6 +1035,9 @@ def main():
         build_swiftvisor(tools)
     build_floor(tools)
     have_ctl = ctl_available(tools)
+    have_http = http_available(tools)
+    if not have_http:
+        log("swiftvisord does not answer XML-RPC yet: the HTTP scenarios are measured for supervisor only")
     if not have_ctl:
         log("swiftvisorctl cannot talk to swiftvisord yet: ctl scenarios are measured for supervisor and the floor only")
 
@@ -877,6 +1057,12 @@ def main():
         ("scale100", lambda i: sc_scale(tools, i, 100), args.scale_reps, True),
         ("scale1000", lambda i: sc_scale(tools, i, 1000), args.scale_reps, True),
         ("scale10000", lambda i: sc_scale(tools, i, 10000), args.scale_reps, True),
+        # supervisord's HTTP interface, driven by Python's xmlrpc.client and real supervisorctl.
+        ("rpcinfo100", lambda i: sc_rpc_info(tools, i, 100), reps, "http"),
+        ("rpcinfo1000", lambda i: sc_rpc_info(tools, i, 1000), reps, "http"),
+        ("rpcgroup100", lambda i: sc_rpc_startgroup(tools, i, 100), reps, "http"),
+        ("supctl", lambda i: sc_supervisorctl_status(tools, i), reps, "http"),
+        ("logtail", lambda i: sc_logtail(tools, i, args.logtail_mib), heavy, "http"),
     ]
     if args.only:
         wanted = set(args.only.split(","))
@@ -901,7 +1087,12 @@ def main():
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
                     sup_skipped.add(int(name[5:]))
                     continue
-                if needs_ctl and impl == "swiftvisor" and not have_ctl:
+                if needs_ctl == "http" and impl == "floor":
+                    continue  # no C floor for an HTTP interface: compared with supervisord only
+                if needs_ctl == "http" and impl == "swiftvisor" and not have_http:
+                    pending.update(HTTP_METRICS[name])
+                    continue
+                if needs_ctl is True and impl == "swiftvisor" and not have_ctl:
                     pending.update(["status10"] if name == "status" else [f"start{name[9:]}", f"stop{name[9:]}"])
                     continue
                 log(f"[{time.monotonic() - started:6.1f}s] rep {rep + 1} {name} {impl}")
