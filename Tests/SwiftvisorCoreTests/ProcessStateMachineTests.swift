@@ -948,3 +948,57 @@ final class ProcessStateMachineTests: XCTestCase {
         XCTAssertEqual(Moment(monotonic: 1, wall: 2).adding(3), Moment(monotonic: 4, wall: 5))
     }
 }
+
+/// What PROCESS_STATE events capture: supervisord's values at each change.
+final class ProcessStateTransitionRecordTests: XCTestCase {
+    func test_transitions_carryTriesExpectedAndTheReapedPid() {
+        var pc = ProcessConfig(name: "crash", programName: "crash", groupName: "crash", command: "/bin/false")
+        pc.startsecs = 1
+        pc.startretries = 2
+        var m = ProcessStateMachine(config: pc)
+        var t = 0.0
+        func at() -> Moment { Moment(monotonic: t, wall: t) }
+        var seen: [StateTransition] = []
+        func step(_ e: ProcessEvent) { _ = m.handle(e, now: at()); seen += m.transitions }
+        step(.start)
+        step(.spawned(pid: 10)); t += 0.1
+        step(.exited(.exited(code: 1))); t += 1
+        step(.timer)
+        step(.spawned(pid: 11)); t += 0.1
+        step(.exited(.exited(code: 1))); t += 2
+        step(.timer)
+        step(.spawned(pid: 12)); t += 0.1
+        step(.exited(.exited(code: 1)))
+        XCTAssertEqual(seen.map { "\($0.to.name):\($0.tries)" },
+                       ["STARTING:0", "BACKOFF:1", "STARTING:1", "BACKOFF:2", "STARTING:2", "BACKOFF:3", "FATAL:0"])
+
+        var q = ProcessStateMachine(config: pc)
+        _ = q.handle(.start, now: at())
+        _ = q.handle(.spawned(pid: 42), now: at()); t += 2
+        _ = q.handle(.timer, now: at())
+        XCTAssertEqual(q.transitions, [StateTransition(from: .starting, to: .running, tries: 0, expected: true, pid: 42)])
+        _ = q.handle(.stop, now: at())
+        XCTAssertEqual(q.transitions.map(\.pid), [42])
+        _ = q.handle(.exited(.signaled(signal: 15, coreDumped: false)), now: at())
+        XCTAssertEqual(q.transitions, [StateTransition(from: .stopping, to: .stopped, tries: 0, expected: false, pid: 42)], "STOPPED carries the old pid")
+    }
+
+    func test_exitedExpected_andBackoffStop_hasPidZero() {
+        var pc = ProcessConfig(name: "q", programName: "q", groupName: "q", command: "/bin/true")
+        pc.startsecs = 0
+        pc.autorestart = .never
+        var m = ProcessStateMachine(config: pc)
+        _ = m.handle(.start, now: Moment(monotonic: 0, wall: 0))
+        _ = m.handle(.spawned(pid: 823), now: Moment(monotonic: 0, wall: 0))
+        _ = m.handle(.exited(.exited(code: 0)), now: Moment(monotonic: 5, wall: 5))
+        XCTAssertEqual(m.transitions, [StateTransition(from: .running, to: .exited, tries: 0, expected: true, pid: 823)])
+
+        var b = ProcessStateMachine(config: pc)
+        b.config.startsecs = 5
+        _ = b.handle(.start, now: Moment(monotonic: 0, wall: 0))
+        _ = b.handle(.spawned(pid: 9), now: Moment(monotonic: 0, wall: 0))
+        _ = b.handle(.exited(.exited(code: 0)), now: Moment(monotonic: 0.1, wall: 0.1))
+        _ = b.handle(.stop, now: Moment(monotonic: 0.2, wall: 0.2))
+        XCTAssertEqual(b.transitions, [StateTransition(from: .backoff, to: .stopped, tries: 1, expected: true, pid: 0)])
+    }
+}

@@ -12,7 +12,6 @@ public struct ConfigLoader: Sendable {
 
     /// The factory `[rpcinterface:supervisor]` must name; the only one swiftvisord implements.
     public static let mainRPCInterfaceFactory = "supervisor.rpcinterface:make_main_rpcinterface"
-    static let defaultResultHandler = "supervisor.dispatchers:default_handler"
 
     /// supervisord's search list when `-c` is not given (options.py:102-112).
     public static func defaultSearchPaths(argv0: String) -> [String] {

@@ -94,13 +94,14 @@ extension ConfigReader {
             throw ConfigError(at: doc.get(s, "buffer_size")?.location, section: s, option: "buffer_size",
                               reason: "\"\(bufferSize)\" is not a valid buffer size", hint: "write a number of at least 1, e.g. buffer_size=10")
         }
-        var resultHandler = ConfigLoader.defaultResultHandler
+        var resultHandler = ResultHandler.defaultSpec
         if let e = doc.get(s, "result_handler") {
             resultHandler = try expand(e, names: common, section: s, option: "result_handler")
-            guard resultHandler == ConfigLoader.defaultResultHandler else {
-                throw ConfigError(at: e.location, section: s, option: "result_handler",
-                                  reason: "\"\(resultHandler)\" cannot be resolved: swiftvisord implements only the default handler",
-                                  hint: "remove result_handler or write result_handler=\(ConfigLoader.defaultResultHandler)")
+            if ResultHandler(spec: resultHandler) == nil {
+                // supervisord imports a Python callable here; old configs must
+                // still load, so say what happens instead and go on.
+                config.warnings.append(ConfigWarning(location: e.location,
+                    message: "[\(s)] result_handler: \"\(resultHandler)\" is Python code swiftvisord cannot run; the default handler is used (only a RESULT body of OK is success)"))
             }
         }
         let eventsEntry = doc.get(s, "events")
@@ -114,10 +115,10 @@ extension ConfigReader {
                               reason: "an event listener needs an events line",
                               hint: "list event types, e.g. events=PROCESS_STATE,TICK_60")
         }
-        for name in events where !EventTypeNames.all.contains(name) {
+        for name in events where !EventType.allNames.contains(name) {
             throw ConfigError(at: eventsEntry?.location, section: s, option: "events",
                               reason: "\"\(name)\" is not an event type",
-                              hint: "use one of \(EventTypeNames.all.sorted().joined(separator: ", "))")
+                              hint: "use one of \(EventType.allNames.sorted().joined(separator: ", "))")
         }
         if let e = doc.get(s, "redirect_stderr") {
             let v = try expand(e, names: common, section: s, option: "redirect_stderr")
@@ -219,16 +220,4 @@ extension ConfigReader {
         g.location = section.location
         return g
     }
-}
-
-/// Event type names supervisord knows (supervisor/events.py EventTypes).
-enum EventTypeNames {
-    static let all: Set<String> = [
-        "EVENT", "PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDERR", "PROCESS_COMMUNICATION_STDOUT",
-        "PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED", "PROCESS_LOG", "PROCESS_LOG_STDERR",
-        "PROCESS_LOG_STDOUT", "PROCESS_STATE", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_EXITED",
-        "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING", "PROCESS_STATE_STARTING", "PROCESS_STATE_STOPPED",
-        "PROCESS_STATE_STOPPING", "PROCESS_STATE_UNKNOWN", "REMOTE_COMMUNICATION", "SUPERVISOR_STATE_CHANGE",
-        "SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING", "TICK", "TICK_3600", "TICK_5", "TICK_60",
-    ]
 }

@@ -55,6 +55,13 @@ public struct ProcessStateMachine: Sendable {
     /// False while the daemon shuts down or reloads: no autorestart, no BACKOFF
     /// retry, and `stop` in BACKOFF gives up (FATAL), as supervisord's `stop_all`.
     public var restartsAllowed: Bool = true
+    /// The state changes of the last `handle` call, with what supervisord's
+    /// PROCESS_STATE events capture at each (the daemon turns them into events
+    /// only when a listener subscribes).
+    public private(set) var transitions: [StateTransition] = []
+    /// The pid reaped by the event being handled: supervisord's `finish()`
+    /// clears `pid` after its state change, so those events carry it.
+    private var reapedPid: Int32 = 0
 
     /// The deadline of the armed timer, nil when none is armed. Kept so the
     /// machine can drop stale timers and cancel only what it armed.
@@ -86,6 +93,8 @@ public struct ProcessStateMachine: Sendable {
     /// timer, a second `start`) return no actions and change nothing.
     public mutating func handle(_ event: ProcessEvent, now: Moment) -> [ProcessAction] {
         var out: [ProcessAction] = []
+        transitions.removeAll(keepingCapacity: true)
+        reapedPid = 0
         switch event {
         case .start: start(now, &out)
         case .stop: stop(now, &out)
@@ -171,6 +180,7 @@ public struct ProcessStateMachine: Sendable {
 
     private mutating func childExited(_ status: ExitStatus, _ now: Moment, _ out: inout [ProcessAction]) {
         guard pid != 0 else { return }
+        reapedPid = pid
         pid = 0
         laststop = now
         let expected = config.exitcodes.contains(status.supervisorCode)
@@ -260,6 +270,7 @@ public struct ProcessStateMachine: Sendable {
     /// the leader's reap: the stop is done, with the leader's exit status.
     private mutating func groupExited(_ out: inout [ProcessAction]) {
         guard awaitingGroup, pid == 0, let status = exitStatus else { return }
+        reapedPid = processGroup  // the leader's pid
         awaitingGroup = false
         signalledGroup = false
         processGroup = 0
@@ -427,6 +438,9 @@ public struct ProcessStateMachine: Sendable {
         // supervisord's change_state() is a no-op for the same state (no event).
         guard newState != state else { return }
         out.append(.stateChanged(from: state, to: newState))
+        let expected = exitStatus.map { config.exitcodes.contains($0.supervisorCode) } ?? true
+        transitions.append(StateTransition(from: state, to: newState, tries: backoff, expected: expected,
+                                           pid: pid != 0 ? pid : reapedPid))
         state = newState
     }
 

@@ -1,0 +1,75 @@
+/// One event as supervisord builds it: its type and its payload text
+/// (events.py, the `payload()` of each class). Values that change later (a
+/// pid, the backoff counter) are taken when the event happens, as
+/// `ProcessStateEvent` renders `extra_values` eagerly.
+public struct SupervisorEvent: Sendable, Equatable {
+    public let type: EventType
+    /// The payload after the header line. `len:` counts its Unicode scalars.
+    public let payload: String
+
+    public init(type: EventType, payload: String) {
+        self.type = type
+        self.payload = payload
+    }
+
+    // MARK: - PROCESS_STATE_*
+
+    /// `processname:P groupname:G from_state:S` and the extra keys of the
+    /// target state: `tries` (STARTING, BACKOFF), `expected` then `pid`
+    /// (EXITED), `pid` (RUNNING, STOPPING, STOPPED), none (FATAL, UNKNOWN).
+    public static func processState(_ t: StateTransition, processName: String, groupName: String) -> SupervisorEvent {
+        var s = "processname:\(processName) groupname:\(groupName) from_state:\(t.from.name)"
+        switch t.to {
+        case .starting, .backoff: s += " tries:\(t.tries)"
+        case .exited: s += " expected:\(t.expected ? 1 : 0) pid:\(t.pid)"
+        case .running, .stopping, .stopped: s += " pid:\(t.pid)"
+        case .fatal, .unknown: break
+        }
+        return SupervisorEvent(type: .processState(t.to), payload: s)
+    }
+
+    // MARK: - Output
+
+    /// PROCESS_LOG_STDOUT/STDERR: one chunk read from the child, as read.
+    public static func processLog(channel: String, processName: String, groupName: String, pid: Int32, data: [UInt8]) -> SupervisorEvent {
+        SupervisorEvent(type: channel == "stderr" ? .processLogStderr : .processLogStdout,
+                        payload: "processname:\(processName) groupname:\(groupName) pid:\(pid) channel:\(channel)\n\(text(of: data))")
+    }
+
+    /// PROCESS_COMMUNICATION_STDOUT/STDERR: what a child wrote between the
+    /// capture tokens.
+    public static func processCommunication(channel: String, processName: String, groupName: String, pid: Int32, data: [UInt8]) -> SupervisorEvent {
+        SupervisorEvent(type: channel == "stderr" ? .processCommunicationStderr : .processCommunicationStdout,
+                        payload: "processname:\(processName) groupname:\(groupName) pid:\(pid)\n\(text(of: data))")
+    }
+
+    /// Child bytes as supervisord puts them in a payload: strict UTF-8, or
+    /// Python's repr of the bytes after `Undecodable: ` (events.py `ProcessLogEvent.payload`).
+    public static func text(of data: [UInt8]) -> String {
+        if let s = String(validating: data, as: UTF8.self) { return s }
+        return "Undecodable: " + ChildOutputText.bytesRepr(data)
+    }
+
+    // MARK: - The others
+
+    /// REMOTE_COMMUNICATION (`sendRemoteCommEvent`): `type:T\nDATA`.
+    public static func remoteCommunication(type: String, data: String) -> SupervisorEvent {
+        SupervisorEvent(type: .remoteCommunication, payload: "type:\(type)\n\(data)")
+    }
+
+    /// SUPERVISOR_STATE_CHANGE_RUNNING / _STOPPING: an empty payload.
+    public static func supervisorState(running: Bool) -> SupervisorEvent {
+        SupervisorEvent(type: running ? .supervisorStateChangeRunning : .supervisorStateChangeStopping, payload: "")
+    }
+
+    /// PROCESS_GROUP_ADDED / _REMOVED: `groupname:G\n`, the newline included
+    /// (and counted in `len`) as supervisord sends it.
+    public static func processGroup(_ name: String, added: Bool) -> SupervisorEvent {
+        SupervisorEvent(type: added ? .processGroupAdded : .processGroupRemoved, payload: "groupname:\(name)\n")
+    }
+
+    /// TICK_5/60/3600: `when:` the aligned start of the period just entered.
+    public static func tick(_ type: EventType, when: Int) -> SupervisorEvent {
+        SupervisorEvent(type: type, payload: "when:\(when)")
+    }
+}

@@ -1,0 +1,81 @@
+import XCTest
+@testable import SwiftvisorCore
+
+/// Payloads and envelopes as supervisord 4.3.0 writes them (events.py,
+/// process.py `_eventEnvelope`); samples from a recording listener.
+final class EventPayloadTests: XCTestCase {
+    func t(_ from: ProcessState, _ to: ProcessState, tries: Int = 0, expected: Bool = true, pid: Int32 = 0) -> StateTransition {
+        StateTransition(from: from, to: to, tries: tries, expected: expected, pid: pid)
+    }
+
+    func test_processState_keysAndOrder_perTargetState() {
+        func p(_ tr: StateTransition) -> String { SupervisorEvent.processState(tr, processName: "ga", groupName: "grp").payload }
+        XCTAssertEqual(p(t(.stopped, .starting, tries: 0)), "processname:ga groupname:grp from_state:STOPPED tries:0")
+        XCTAssertEqual(p(t(.starting, .running, pid: 523)), "processname:ga groupname:grp from_state:STARTING pid:523")
+        XCTAssertEqual(p(t(.starting, .backoff, tries: 3)), "processname:ga groupname:grp from_state:STARTING tries:3")
+        XCTAssertEqual(p(t(.running, .stopping, pid: 524)), "processname:ga groupname:grp from_state:RUNNING pid:524")
+        XCTAssertEqual(p(t(.running, .exited, expected: false, pid: 823)), "processname:ga groupname:grp from_state:RUNNING expected:0 pid:823")
+        XCTAssertEqual(p(t(.running, .exited, expected: true, pid: 823)), "processname:ga groupname:grp from_state:RUNNING expected:1 pid:823")
+        XCTAssertEqual(p(t(.stopping, .stopped, pid: 524)), "processname:ga groupname:grp from_state:STOPPING pid:524")
+        XCTAssertEqual(p(t(.backoff, .fatal, tries: 3)), "processname:ga groupname:grp from_state:BACKOFF")
+        XCTAssertEqual(p(t(.running, .unknown, pid: 5)), "processname:ga groupname:grp from_state:RUNNING")
+        XCTAssertEqual(SupervisorEvent.processState(t(.running, .exited), processName: "a", groupName: "b").type, .processStateExited)
+    }
+
+    func test_otherPayloads_exactText() {
+        XCTAssertEqual(SupervisorEvent.processLog(channel: "stdout", processName: "talker", groupName: "talker", pid: 526, data: Array("hi\n".utf8)).payload,
+                       "processname:talker groupname:talker pid:526 channel:stdout\nhi\n")
+        XCTAssertEqual(SupervisorEvent.processLog(channel: "stderr", processName: "t", groupName: "g", pid: 1, data: []).type, .processLogStderr)
+        XCTAssertEqual(SupervisorEvent.processCommunication(channel: "stdout", processName: "talker", groupName: "talker", pid: 526, data: Array("captured".utf8)).payload,
+                       "processname:talker groupname:talker pid:526\ncaptured")
+        XCTAssertEqual(SupervisorEvent.remoteCommunication(type: "mytype", data: "my data é").payload, "type:mytype\nmy data é")
+        XCTAssertEqual(SupervisorEvent.supervisorState(running: true).payload, "")
+        XCTAssertEqual(SupervisorEvent.supervisorState(running: false).type, .supervisorStateChangeStopping)
+        XCTAssertEqual(SupervisorEvent.processGroup("grp", added: true).payload, "groupname:grp\n")
+        XCTAssertEqual(SupervisorEvent.processGroup("quick", added: false).type, .processGroupRemoved)
+        XCTAssertEqual(SupervisorEvent.tick(.tick60, when: 1796178600).payload, "when:1796178600")
+    }
+
+    func test_undecodableOutput_isPythonBytesRepr() {
+        XCTAssertEqual(SupervisorEvent.text(of: [0x61, 0xC3]), "Undecodable: b'a\\xc3'")
+        XCTAssertEqual(SupervisorEvent.text(of: Array("é".utf8)), "é")
+    }
+
+    func test_envelope_lenCountsCodePoints_notBytes() {
+        let e = SupervisorEvent.remoteCommunication(type: "x", data: "é👍🏽")
+        let header = EventEnvelope.header(identifier: "supervisor", serial: 7, pool: "rec", poolSerial: 2, event: e)
+        // "type:x\n" is 7 scalars, é 1, 👍🏽 2 (two scalars, one grapheme).
+        XCTAssertEqual(header, "ver:3.0 server:supervisor serial:7 pool:rec poolserial:2 eventname:REMOTE_COMMUNICATION len:10\n")
+        XCTAssertEqual(EventEnvelope.encode(identifier: "supervisor", serial: 7, pool: "rec", poolSerial: 2, event: e),
+                       Array(header.utf8) + Array("type:x\né👍🏽".utf8))
+    }
+
+    func test_subscription_followsSupervisordHierarchy_andCountsOverlapOnce() {
+        let s = EventSubscription(names: ["PROCESS_STATE", "PROCESS_STATE_RUNNING", "TICK_60"])
+        XCTAssertTrue(s.accepts(.processStateRunning))
+        XCTAssertTrue(s.accepts(.processStateFatal))
+        XCTAssertTrue(s.accepts(.tick60))
+        XCTAssertFalse(s.accepts(.tick5))
+        XCTAssertFalse(s.accepts(.processLogStdout))
+        XCTAssertEqual(EventSubscription(names: ["EVENT"]).types, Set(EventType.allCases))
+        XCTAssertEqual(EventSubscription(names: ["PROCESS_LOG"]).types, [.processLogStdout, .processLogStderr])
+        XCTAssertEqual(EventSubscription(names: ["SUPERVISOR_STATE_CHANGE"]).types, [.supervisorStateChangeRunning, .supervisorStateChangeStopping])
+        XCTAssertEqual(EventSubscription(names: ["PROCESS_GROUP"]).types, [.processGroupAdded, .processGroupRemoved])
+        XCTAssertEqual(EventSubscription(names: ["PROCESS_COMMUNICATION"]).types, [.processCommunicationStdout, .processCommunicationStderr])
+        XCTAssertEqual(EventType.allNames.count, 27)
+    }
+
+    func test_ticks_firstLookSilent_alignedWhen_orderedBySize() {
+        var ticks = TickSchedule(types: [.tick3600, .tick5, .tick60])
+        ticks.start(now: 3599.5)
+        XCTAssertEqual(ticks.nextDeadline(after: 3599.5), 3600)
+        XCTAssertEqual(ticks.due(now: 3599.9), [])
+        XCTAssertEqual(ticks.due(now: 3601.2).map(\.payload), ["when:3600", "when:3600", "when:3600"])
+        XCTAssertEqual(ticks.due(now: 3601.2).map(\.type), [])
+        XCTAssertEqual(ticks.due(now: 3605).map(\.type), [.tick5])
+        // A stall over many boundaries: one tick per type.
+        XCTAssertEqual(ticks.due(now: 3725.3).map(\.payload), ["when:3725", "when:3720"])
+        XCTAssertNil(TickSchedule(types: [.processStateRunning]).nextDeadline(after: 0))
+        XCTAssertEqual(TickSchedule(types: [.tick3600]).nextDeadline(after: 7199), 7200)
+    }
+}
