@@ -22,6 +22,7 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     ControlSessionFuzzTarget.self,
     CtlReplyFuzzTarget.self,
     HTTPRequestFuzzTarget.self,
+    ListenerProtocolFuzzTarget.self,
     XMLRPCDecoderFuzzTarget.self,
 ]
 

@@ -26,6 +26,9 @@ public final class Daemon {
     let host: any ProcessHost
     var log: MainLog
     var supervisor: Supervisor
+    /// Event listener pools: one hub for the daemon's life, so the event
+    /// serial survives reloads as supervisord's does.
+    let events: EventHub
     /// The line protocol's front end over this daemon's supervision API.
     private(set) lazy var controlService = ControlService(supervision: self, audit: { [unowned self] in self.log.info($0) })
     /// Set by the control layer: told about log appends and asked to close at exit.
@@ -70,9 +73,12 @@ public final class Daemon {
         self.host = host
         self.pid = PidFile.currentPID
         self.recovery = LeftoverRecovery(loop: loop, log: log)
+        let events = EventHub(loop: self.scheduler, log: log)
+        events.identifier = config.supervisord.identifier
+        self.events = events
         self.supervisor = Supervisor(loop: self.scheduler, host: host, config: config, log: log,
                                      daemonEnvironment: Daemon.environment(),
-                                     reloadConfig: launch.loadConfig)
+                                     reloadConfig: launch.loadConfig, events: events)
     }
 
     static func environment() -> [(String, String)] {
@@ -87,8 +93,6 @@ public final class Daemon {
         // operators look, instead of letting them find out the hard way.
         for g in config.groups {
             switch g.kind {
-            case .eventListener:
-                log.warn("[eventlistener:\(g.name)] runs as a plain program: swiftvisord does not send events to listeners yet")
             case .fcgiProgram:
                 log.warn("[fcgi-program:\(g.name)] runs without its socket: swiftvisord does not create FastCGI sockets yet")
             default:
@@ -123,6 +127,7 @@ public final class Daemon {
         wireSupervisor()
         supervisor.addGroups(config.groups)
         log.info("supervisord started with pid \(pid)")
+        supervisor.announceRunning()
         supervisor.autostart()
     }
 
@@ -254,6 +259,7 @@ public final class Daemon {
     /// unless nocleanup, main log reopened (its settings may have changed).
     private func restart(with newConfig: Configuration) {
         for p in supervisor.processes { supervisor.removeProcess(p) }
+        events.removeAllPools()
         let old = config.supervisord
         config = newConfig
         available = newConfig
@@ -265,13 +271,15 @@ public final class Daemon {
         Daemon.logParseMessages(newConfig, to: log)
         if let note = Daemon.setUIDNote(newConfig) { log.info(note) }
         log.threshold = LogLevel.named(newConfig.supervisord.loglevel) ?? .info
+        events.identifier = newConfig.supervisord.identifier
         supervisor = Supervisor(loop: scheduler, host: host, config: newConfig, log: log,
                                 daemonEnvironment: supervisor.daemonEnvironment,
-                                reloadConfig: launch.loadConfig)
+                                reloadConfig: launch.loadConfig, events: events)
         wireSupervisor()
         supervisor.addGroups(newConfig.groups)
         control?.configurationChanged()
         log.info("supervisord started with pid \(pid)")
+        supervisor.announceRunning()
         supervisor.autostart()
         log.flushBatch()  // as at start-up: ready only once the log tells it
         SystemdNotify.send("READY=1")

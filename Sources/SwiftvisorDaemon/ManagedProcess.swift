@@ -27,6 +27,9 @@ final class ManagedProcess {
     var signalFailure: String?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
+    /// The pool of an `[eventlistener:x]` process: its stdin and stdout are the
+    /// listener protocol's channel (EventHub).
+    var listenerPool: String?
 
     init(config: ProcessConfig) {
         machine = ProcessStateMachine(config: config)

@@ -14,6 +14,12 @@ final class OutputRelay {
     let lossReporter = LogLossReporter()
     /// Reused buffer for output that passes through memory (`NONE`, strip_ansi, debug echo).
     private var discard = [UInt8](repeating: 0, count: 65536)
+    /// Whether a channel's bytes must also go somewhere besides the log (an
+    /// event listener's protocol, PROCESS_LOG events); asked per wakeup, so
+    /// output nobody listens to keeps the splice path.
+    var wantsOutput: (ManagedProcess, OutputChannel) -> Bool = { _, _ in false }
+    /// Those bytes, as read (before strip_ansi), after they reached the log.
+    var onOutput: (ManagedProcess, OutputChannel, [UInt8]) -> Void = { _, _, _ in }
 
     init(loop: any EventScheduling, log: MainLog, stripAnsi: Bool, onLogWritten: @escaping (String) -> Void) {
         self.loop = loop
@@ -49,11 +55,12 @@ final class OutputRelay {
         let file = pipe.channel == .stdout ? p.stdoutLog : (p.stderrLog ?? (p.config.redirectStderr ? p.stdoutLog : nil))
         var wrote = false
         var chunks = 0
+        let tapped = wantsOutput(p, pipe.channel)
         while chunks < limit {
             chunks += 1
             let result: RelayResult
-            if needsCopy {
-                result = copy(pipe, of: p, into: file)
+            if needsCopy || tapped {
+                result = copy(pipe, of: p, into: file, tapped: tapped)
             } else if let file {
                 result = file.relay(fromPipe: pipe.fd)
             } else {
@@ -125,7 +132,7 @@ final class OutputRelay {
         stripAnsi || log.threshold.rawValue <= LogLevel.debug.rawValue
     }
 
-    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?) -> RelayResult {
+    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?, tapped: Bool) -> RelayResult {
         if let file, file.isBlocked { return .blocked }
         let n: Int
         switch discard.withUnsafeMutableBytes({ Sys.readNonBlocking(pipe.fd, into: $0) }) {
@@ -133,12 +140,13 @@ final class OutputRelay {
         case .wouldBlock: return .wouldBlock
         case .eof, .failed: return .eof
         }
-        var data = Array(discard[0..<n])
-        if stripAnsi { data = ChildOutputText.stripANSI(data) }
+        let raw = Array(discard[0..<n])
+        let data = stripAnsi ? ChildOutputText.stripANSI(raw) : raw
         file?.write(data)
         if log.threshold.rawValue <= LogLevel.debug.rawValue {
             log.debug(ChildOutputText.mainLogEcho(processName: p.name, channel: pipe.channel.rawValue, data: data))
         }
+        if tapped { onOutput(p, pipe.channel, raw) }
         return .moved(n)
     }
 

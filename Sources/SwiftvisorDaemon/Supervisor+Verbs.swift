@@ -293,6 +293,8 @@ extension Supervisor {
             removeProcess(p)
         }
         config.groups.removeAll { $0.name == name }
+        events.removePool(name)
+        if events.wants(.processGroupRemoved) { events.publish(.processGroup(name, added: false)) }
         return NameResult(group: name, name: nil, code: .success)
     }
 }

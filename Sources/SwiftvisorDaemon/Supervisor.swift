@@ -35,12 +35,20 @@ public final class Supervisor {
     /// Child log writers, one per path, shared by the processes that name it.
     let logFiles = SharedLogFiles()
     /// Moves children's output into their log files (OutputRelay.swift).
-    lazy var output = OutputRelay(loop: loop, log: log, stripAnsi: config.supervisord.stripAnsi,
-                                  onLogWritten: { [weak self] path in self?.onLogWritten?(path) })
+    lazy var output: OutputRelay = {
+        let relay = OutputRelay(loop: loop, log: log, stripAnsi: config.supervisord.stripAnsi,
+                                onLogWritten: { [weak self] path in self?.onLogWritten?(path) })
+        relay.wantsOutput = { [unowned self] p, channel in self.wantsOutput(p, channel) }
+        relay.onOutput = { [unowned self] p, channel, bytes in self.childOutput(p, channel, bytes) }
+        return relay
+    }()
+    /// Event listener pools and event delivery (kept by the daemon across reloads).
+    var events: EventHub
 
     init(loop: any EventScheduling, host: any ProcessHost, config: Configuration, log: MainLog, daemonEnvironment: [(String, String)],
-         reloadConfig: @escaping () -> Result<Configuration, ConfigError>) {
+         reloadConfig: @escaping () -> Result<Configuration, ConfigError>, events: EventHub? = nil) {
         self.loop = loop
+        self.events = events ?? EventHub(loop: loop, log: log)
         self.host = host
         self.config = config
         self.log = log
@@ -57,6 +65,12 @@ public final class Supervisor {
             for pc in group.processes {
                 addProcess(pc)
             }
+            // A pool subscribes when it is created, so it hears its own
+            // group's ADDED and every later one (supervisord's add_process_group).
+            if group.kind == .eventListener {
+                events.addPool(group, processes: group.processes.compactMap { byNamespec[$0.namespec] })
+            }
+            if events.wants(.processGroupAdded) { events.publish(.processGroup(group.name, added: true)) }
         }
     }
 
@@ -137,6 +151,7 @@ public final class Supervisor {
         // hears of it once every action of this step is performed, so what it
         // does next (a reply, "supervisord started") comes after those lines.
         var entered: [ProcessState] = []
+        var transition = 0
         for action in actions {
             switch action {
             case .spawn:
@@ -163,9 +178,21 @@ public final class Supervisor {
             case .stateChanged(_, let to):
                 if to.isStopped { releaseCgroup(p) }
                 entered.append(to)
+                // The machine recorded each change with its values; the
+                // event is built only if some pool subscribes to it.
+                if transition < p.machine.transitions.count {
+                    let t = p.machine.transitions[transition]
+                    if events.wants(EventType.processState(t.to)) {
+                        events.publish(.processState(t, processName: p.name, groupName: p.groupName))
+                    }
+                }
+                transition += 1
             }
         }
         for state in entered {
+            // After the step's lines ("success: ... RUNNING"), as supervisord
+            // dispatches on its next loop pass.
+            if p.listenerPool != nil { events.listenerStateChanged(p, to: state) }
             if !p.stateObservers.isEmpty {
                 p.stateObservers = p.stateObservers.filter { !$0(state) }
             }
@@ -197,7 +224,8 @@ public final class Supervisor {
         var request = SpawnRequest(
             argv: resolved.argv, executable: resolved.executable, environment: environment,
             directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
-            discardStdout: p.stdoutLog == nil && !echoed, discardStderr: p.stderrLog == nil && !echoed)
+            discardStdout: p.stdoutLog == nil && !echoed && !mayTap(p, .stdout),
+            discardStderr: p.stderrLog == nil && !echoed && !mayTap(p, .stderr))
         guard attachCgroup(p, to: &request) else { return }
         defer { if let fd = request.cgroupProcsFD { Sys.close(fd) } }
         let child: SpawnedChild
@@ -215,6 +243,7 @@ public final class Supervisor {
         }
         if p.stdinFD >= 0 { Sys.close(p.stdinFD) }
         p.stdinFD = child.stdin
+        if p.listenerPool != nil { events.listenerSpawned(p) }
         if let out = child.stdout { output.watch(p, fd: out, channel: .stdout) }
         if let err = child.stderr { output.watch(p, fd: err, channel: .stderr) }
         byPid[child.pid] = p
@@ -238,6 +267,7 @@ public final class Supervisor {
             if let p = byPid.removeValue(forKey: pid) {
                 childState?.recordExit(pid: pid)
                 output.drainAll(p)
+                if p.listenerPool != nil { events.listenerExited(p) }
                 if p.stdinFD >= 0 { Sys.close(p.stdinFD); p.stdinFD = -1 }
                 feed(p, .exited(status))
             } else {
@@ -274,6 +304,7 @@ public final class Supervisor {
 
     /// No process restarts by itself any more (supervisord's mood below RUNNING).
     func disableAutorestart() {
+        if !stoppingAll, events.wants(.supervisorStateChangeStopping) { events.publish(.supervisorState(running: false)) }
         stoppingAll = true
         for p in processes { p.machine.restartsAllowed = false }
     }
@@ -300,6 +331,42 @@ public final class Supervisor {
             output.closeAll(p)
             if p.stdinFD >= 0 { Sys.close(p.stdinFD); p.stdinFD = -1 }
         }
+    }
+
+    // MARK: - Events
+
+    /// SUPERVISOR_STATE_CHANGE_RUNNING: after every group is added, before any spawn.
+    func announceRunning() {
+        if events.wants(.supervisorStateChangeRunning) { events.publish(.supervisorState(running: true)) }
+    }
+
+    /// Whether a channel's output may ever be wanted beyond its log: a
+    /// listener's stdout (the protocol), `*_events_enabled`.
+    func mayTap(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
+        switch channel {
+        case .stdout: return p.listenerPool != nil || p.config.stdout.eventsEnabled
+        case .stderr: return p.config.stderr.eventsEnabled
+        }
+    }
+
+    private func wantsOutput(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
+        switch channel {
+        case .stdout: return p.listenerPool != nil || (p.config.stdout.eventsEnabled && events.wants(.processLogStdout))
+        case .stderr: return p.config.stderr.eventsEnabled && events.wants(.processLogStderr)
+        }
+    }
+
+    /// Output read for a listener's protocol or a PROCESS_LOG event
+    /// (supervisord emits one per chunk read, after strip_ansi).
+    private func childOutput(_ p: ManagedProcess, _ channel: OutputChannel, _ bytes: [UInt8]) {
+        if channel == .stdout, p.listenerPool != nil {
+            events.listenerOutput(p, bytes)
+            return
+        }
+        let type: EventType = channel == .stdout ? .processLogStdout : .processLogStderr
+        guard events.wants(type) else { return }
+        let data = config.supervisord.stripAnsi ? ChildOutputText.stripANSI(bytes) : bytes
+        events.publish(.processLog(channel: channel.rawValue, processName: p.name, groupName: p.groupName, pid: p.machine.pid, data: data))
     }
 
     // MARK: - Logs

@@ -1,0 +1,224 @@
+// Event listeners in the daemon: performs what the pure `EventBus` and its
+// `EventPool`s decide (Sources/SwiftvisorCore/Events, docs/events.md).
+// Events come from the supervisor (state changes, output, groups, the
+// daemon's own state) and from a wall-clock tick timer; they are built only
+// when a pool subscribes to their type, so with no listener configured none
+// of this does any work and no tick timer exists.
+//
+// A listener can never block the loop: envelopes go to its stdin pipe
+// non-blocking (what does not fit waits for a writable watch, and a busy
+// listener gets nothing more, so at most one envelope is pending per
+// listener); its stdout is read like any child output, bounded per wakeup.
+import SwiftvisorCore
+import SwiftvisorOS
+
+final class EventHub {
+    private let loop: any EventScheduling
+    private let log: MainLog
+    /// `[supervisord] identifier`: the envelope's `server:`.
+    var identifier = "supervisor"
+    private(set) var bus = EventBus()
+    /// Listener processes by pool, in the pool's process order.
+    private var members: [String: [ManagedProcess]] = [:]
+    /// What is left to write of an envelope, per listener stdin fd.
+    private var pendingWrites: [Int32: [UInt8]] = [:]
+    private var ticks: TickSchedule?
+    private var tickTimer: EventLoop.TimerID?
+    /// Where the supervisor_stdout result handler prints (the daemon's stdout).
+    var printOutput: ([UInt8]) -> Void = { bytes in bytes.withUnsafeBytes { Sys.writeAll(1, $0) } }
+
+    init(loop: any EventScheduling, log: MainLog) {
+        self.loop = loop
+        self.log = log
+    }
+
+    @inline(__always)
+    func wants(_ type: EventType) -> Bool { bus.wants(type) }
+
+    // MARK: - Pools
+
+    func addPool(_ group: GroupConfig, processes: [ManagedProcess]) {
+        guard let l = group.eventListener else { return }
+        let handler = ResultHandler(spec: l.resultHandler) ?? .standard
+        bus.addPool(EventPool(name: group.name, events: l.events, bufferSize: l.bufferSize, handler: handler,
+                              listenerNames: processes.map(\.name)))
+        members[group.name] = processes
+        for p in processes { p.listenerPool = group.name }
+        refreshTicks()
+    }
+
+    /// A removed group's pool; its queued events go with it (supervisord's `before_remove`).
+    func removePool(_ name: String) {
+        for p in members[name] ?? [] { dropPendingWrite(p) }
+        members[name] = nil
+        bus.removePool(name)
+        refreshTicks()
+    }
+
+    /// Reload: every pool goes; the global serial survives, as supervisord's does.
+    func removeAllPools() {
+        for name in bus.pools.map(\.name) { removePool(name) }
+    }
+
+    // MARK: - Publishing
+
+    func publish(_ event: SupervisorEvent) {
+        let (took, actions) = bus.publish(event)
+        perform(actions)
+        for i in took { dispatch(poolAt: i) }
+    }
+
+    private func perform(_ actions: [EventPool.Action]) {
+        for a in actions {
+            switch a {
+            case .log(let level, let line): log.log(level, line)
+            case .output(let bytes): printOutput(bytes)
+            }
+        }
+    }
+
+    private func dispatch(poolAt index: Int) {
+        guard bus.pools.indices.contains(index), bus.pools[index].canDispatch else { return }
+        let name = bus.pools[index].name
+        let procs = members[name] ?? []
+        let actions = bus.withPool(at: index) { pool in
+            pool.dispatch(identifier: identifier) { listener, bytes in
+                guard let p = procs.first(where: { $0.name == listener }) else { return .closed }
+                return self.write(bytes, to: p)
+            }
+        } ?? []
+        perform(actions)
+    }
+
+    private func dispatch(pool name: String) {
+        guard let i = bus.pools.firstIndex(where: { $0.name == name }) else { return }
+        dispatch(poolAt: i)
+    }
+
+    // MARK: - Listener processes
+
+    func listenerSpawned(_ p: ManagedProcess) {
+        guard let pool = p.listenerPool else { return }
+        dropPendingWrite(p)
+        _ = bus.withPool(pool) { $0.listenerSpawned(p.name) }
+    }
+
+    func listenerStateChanged(_ p: ManagedProcess, to state: ProcessState) {
+        guard let pool = p.listenerPool else { return }
+        _ = bus.withPool(pool) { $0.listenerRunning(p.name, state == .running) }
+        if state == .running { dispatch(pool: pool) }
+    }
+
+    /// Reaped: the event it held goes back to its pool's queue, for another
+    /// listener or for its own next run.
+    func listenerExited(_ p: ManagedProcess) {
+        guard let pool = p.listenerPool else { return }
+        dropPendingWrite(p)
+        perform(bus.withPool(pool) { $0.listenerExited(p.name) } ?? [])
+        dispatch(pool: pool)
+    }
+
+    /// Bytes the listener wrote on its stdout (already in its log file, if any).
+    func listenerOutput(_ p: ManagedProcess, _ bytes: [UInt8]) {
+        guard let pool = p.listenerPool else { return }
+        perform(bus.withPool(pool) { $0.received(p.name, bytes) } ?? [])
+        dispatch(pool: pool)
+    }
+
+    // MARK: - Writing envelopes
+
+    private func write(_ bytes: [UInt8], to p: ManagedProcess) -> EventPool.WriteOutcome {
+        let fd = p.stdinFD
+        guard fd >= 0 else { return .closed }
+        var written = 0
+        writing: while written < bytes.count {
+            switch Self.writeSome(fd, bytes[written...]) {
+            case .wrote(let n): written += n
+            case .wouldBlock: break writing
+            case .closed:
+                // EPIPE (the listener closed its stdin) or worse: nothing was
+                // delivered if nothing was written; try another listener.
+                // Half an envelope was delivered otherwise: the listener
+                // fails the protocol or exits, and the event comes back.
+                return written == 0 ? .closed : .written
+            }
+        }
+        if written < bytes.count {
+            pendingWrites[fd] = Array(bytes[written...])
+            loop.watchWritable(fd) { [weak self, weak p] in
+                guard let self, let p else { return }
+                self.flushPending(p, fd: fd)
+            }
+        }
+        return .written
+    }
+
+    private func flushPending(_ p: ManagedProcess, fd: Int32) {
+        guard var rest = pendingWrites[fd], p.stdinFD == fd else {
+            loop.unwatchWritable(fd)
+            pendingWrites[fd] = nil
+            return
+        }
+        writing: while !rest.isEmpty {
+            switch Self.writeSome(fd, rest[...]) {
+            case .wrote(let n): rest.removeFirst(n)
+            case .wouldBlock: break writing
+            case .closed: rest = []  // its exit returns the event to the queue
+            }
+        }
+        if rest.isEmpty {
+            loop.unwatchWritable(fd)
+            pendingWrites[fd] = nil
+        } else {
+            pendingWrites[fd] = rest
+        }
+    }
+
+    private enum WriteStep { case wrote(Int), wouldBlock, closed }
+
+    /// One non-blocking write(2) to a listener's stdin.
+    private static func writeSome(_ fd: Int32, _ bytes: ArraySlice<UInt8>) -> WriteStep {
+        let result: Result<Int, SystemError> = bytes.withUnsafeBytes { raw in
+            do throws(SystemError) { return .success(try Sys.write(fd, raw)) } catch { return .failure(error) }
+        }
+        switch result {
+        case .success(let n): return n > 0 ? .wrote(n) : .wouldBlock
+        case .failure(let e): return e.errno == Errno.EAGAIN || e.errno == Errno.EWOULDBLOCK ? .wouldBlock : .closed
+        }
+    }
+
+    /// Before the listener's stdin is closed (exit) or replaced (respawn).
+    private func dropPendingWrite(_ p: ManagedProcess) {
+        let fd = p.stdinFD
+        guard fd >= 0, pendingWrites.removeValue(forKey: fd) != nil else { return }
+        loop.unwatchWritable(fd)
+    }
+
+    // MARK: - Ticks
+
+    /// A timer exists only while some pool subscribes to a TICK type.
+    private func refreshTicks() {
+        let types = [EventType.tick5, .tick60, .tick3600].filter { bus.wants($0) }
+        if ticks?.types == types { return }
+        if let t = tickTimer { loop.cancel(t); tickTimer = nil }
+        guard !types.isEmpty else { ticks = nil; return }
+        var schedule = TickSchedule(types: types)
+        schedule.start(now: loop.wallNow())
+        ticks = schedule
+        armTick()
+    }
+
+    private func armTick() {
+        let wall = loop.wallNow()
+        guard let next = ticks?.nextDeadline(after: wall) else { return }
+        // The boundary is wall-clock time; the loop's timers are monotonic.
+        tickTimer = loop.schedule(at: loop.now() + max(0, next - wall)) { [weak self] in
+            guard let self else { return }
+            self.tickTimer = nil
+            let now = self.loop.wallNow()
+            let due = self.ticks?.due(now: now) ?? []
+            for e in due { self.publish(e) }
+            self.armTick()
+        }
+    }
+}
