@@ -24,18 +24,19 @@ enum ListenerProtocolFuzzTarget: FuzzTarget {
         var done = 0
         var rest = input.dropFirst(2)
         while !rest.isEmpty {
-            _ = pool.accept(.remoteCommunication(type: "t", data: "é\(accepted)"), serial: accepted)
+            var actions = pool.accept(.remoteCommunication(type: "t", data: "é\(accepted)"), serial: accepted)
             accepted += 1
-            var actions = pool.dispatch(identifier: "supervisor") { _, bytes in
+            actions += pool.dispatch(identifier: "supervisor") { _, bytes in
                 fuzzCheck(!bytes.isEmpty, "an empty envelope")
                 return .written
             }
             let wasHeld = pool.listeners[0].held != nil
-            actions += pool.received("l", rest.prefix(chunk))
+            let answer = pool.received("l", rest.prefix(chunk))
             rest = rest.dropFirst(chunk)
-            if wasHeld, pool.listeners[0].held == nil, !actions.contains(where: { if case .log(_, let l) = $0 { return l.hasPrefix("rebuffering") } else { return false } }) {
+            if wasHeld, pool.listeners[0].held == nil, !answer.contains(where: { if case .log(_, let l) = $0 { return l.hasPrefix("rebuffering") } else { return false } }) {
                 done += 1
             }
+            actions += answer
             for a in actions {
                 if case .log(_, let line) = a, line.hasPrefix("pool p event buffer overflowed") { dropped += 1 }
             }

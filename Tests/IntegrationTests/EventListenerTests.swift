@@ -1,0 +1,233 @@
+// Event listeners end to end: real daemon, real children, real listeners
+// (docs/events.md). The recording test runs the same scenario under
+// supervisord 4.3.0 (SWV_SUPERVISOR_VENV, else .ci/venv, else a visible skip)
+// and compares every envelope byte for byte, pids normalised.
+import Foundation
+import XCTest
+
+final class EventListenerTests: XCTestCase {
+    var sandboxes: [Sandbox] = []
+    override func tearDown() { for s in sandboxes { s.cleanup() } }
+
+    func sandbox(_ name: String = #function) throws -> Sandbox {
+        let s = try Sandbox(name: name)
+        sandboxes.append(s)
+        return s
+    }
+
+    static let fixtures = Paths.packageRoot + "/Tests/Fixtures/events"
+
+    func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+    /// The envelopes a recording listener wrote, split.
+    static func envelopes(_ text: String) -> [String] {
+        text.components(separatedBy: "\n---\n").filter { !$0.isEmpty }
+    }
+
+    /// pids vary between runs; so does the interleaving of different
+    /// processes' events (supervisord promotes on its 1 s loop), hence the
+    /// serials. Each envelope is kept whole otherwise, `len` included.
+    static func normalised(_ envelope: String) -> String {
+        // `len` is checked against the payload (in code points) before the
+        // pids in the payload are replaced, then marked checked.
+        var s = envelope
+        let parts = envelope.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+        if parts.count == 2, let lenText = parts[0].split(separator: "len:").last, let len = Int(lenText),
+           len == parts[1].unicodeScalars.count {
+            s = s.replacingOccurrences(of: "len:\(len)\n", with: "len:ok\n")
+        }
+        for key in ["pid", "serial", "poolserial"] {
+            s = s.replacingOccurrences(of: "\(key):[0-9]+", with: "\(key):N", options: .regularExpression)
+        }
+        return s
+    }
+
+    /// Envelopes by the process (or group) they are about, in order.
+    static func byProcess(_ envelopes: [String]) -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for e in envelopes {
+            let payload = e.split(separator: "\n", maxSplits: 1).dropFirst().first.map(String.init) ?? ""
+            let key = payload.split(separator: " ").first.map(String.init) ?? "(daemon)"
+            out[key, default: []].append(normalised(e))
+        }
+        return out
+    }
+
+    func scenario(_ dir: String, recording: String, python: String) -> String {
+        """
+        [eventlistener:rec]
+        command=\(python) -u \(Self.fixtures)/recording-listener.py \(recording)
+        events=PROCESS_STATE,PROCESS_GROUP,SUPERVISOR_STATE_CHANGE_RUNNING,PROCESS_LOG
+        buffer_size=100
+        startsecs=0
+        [program:crash]
+        command=/bin/sh -c "exit 3"
+        startsecs=1
+        startretries=1
+        [program:talker]
+        command=/bin/sh -c "sleep 0.3; printf 'hello \\303\\251 \\360\\237\\221\\215\\n'; exec sleep 1000"
+        startsecs=0
+        stdout_events_enabled=true
+
+        """
+    }
+
+    func test_recordingListener_receivesWhatSupervisord430Sends_byteForByte() throws {
+        let python = try Supervisor430.python()
+        let supervisord = (python as NSString).deletingLastPathComponent + "/supervisord"
+        var results: [[String]] = []
+        for useSupervisord in [true, false] {
+            let s = try sandbox()
+            let recording = s.dir + "/rec.out"
+            try s.writeConfig(scenario(s.dir, recording: recording, python: python))
+            if useSupervisord {
+                let p = Process()
+                p.executableURL = URL(fileURLWithPath: supervisord)
+                p.arguments = ["-n", "-c", s.configPath]
+                p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+                p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                try p.run()
+                s.track(pid: p.processIdentifier)
+                waitUntil("supervisord's listener got FATAL and the log line", timeout: 20) {
+                    read(recording).contains("PROCESS_STATE_FATAL") && read(recording).contains("PROCESS_LOG_STDOUT")
+                }
+                for child in descendants(of: p.processIdentifier) { s.track(pid: child) }
+                kill(p.processIdentifier, SIGTERM)
+                waitUntil("supervisord exit", timeout: 20) { !p.isRunning }
+            } else {
+                try s.startDaemon()
+                waitUntil("the listener got FATAL and the log line", timeout: 20) {
+                    read(recording).contains("PROCESS_STATE_FATAL") && read(recording).contains("PROCESS_LOG_STDOUT")
+                }
+                s.stopDaemon()
+            }
+            results.append(Self.envelopes(read(recording)))
+        }
+        let (theirs, ours) = (results[0], results[1])
+        // Events nobody could interleave differently: the start-up sequence.
+        XCTAssertEqual(Array(ours.prefix(4).map(Self.normalised)), Array(theirs.prefix(4).map(Self.normalised)))
+        XCTAssertEqual(ours.first, "ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_GROUP_ADDED len:14\ngroupname:rec\n")
+        // Up to each one's shutdown (whose stop order is timing), per process.
+        func untilShutdown(_ e: [String]) -> [String] { Array(e.prefix { !$0.contains("from_state:RUNNING pid") || !$0.contains("STOPPING") }) }
+        let theirsBy = Self.byProcess(untilShutdown(theirs)), oursBy = Self.byProcess(untilShutdown(ours))
+        for key in ["processname:crash", "processname:talker", "processname:rec", "groupname:rec", "groupname:crash", "groupname:talker"] {
+            XCTAssertEqual(oursBy[key], theirsBy[key], key)
+        }
+        XCTAssertNotNil(oursBy["processname:talker"]?.first { $0.contains("len:ok\nprocessname:talker groupname:talker pid:N channel:stdout\nhello é 👍\n") },
+                        "len counts code points: \(oursBy["processname:talker"] ?? [])")
+        // Serials: consecutive from 0, the same number in the pool.
+        for (i, e) in ours.enumerated() {
+            XCTAssertTrue(e.hasPrefix("ver:3.0 server:supervisor serial:\(i) pool:rec poolserial:\(i) "), e)
+        }
+    }
+
+    func test_fatalexitListener_shutsTheDaemonDown_whenAProgramGoesFatal() throws {
+        let s = try sandbox()
+        let listener = read(Self.fixtures + "/fatalexit.conf")
+        try s.writeConfig(listener + """
+
+        [program:crash]
+        command=/bin/sh -c "exit 1"
+        startsecs=1
+        startretries=0
+
+        """)
+        let daemon = try s.startDaemon()
+        waitUntil("the daemon exits", timeout: 20) { !daemon.isRunning }
+        XCTAssertEqual(s.logLines(containing: "gave up: crash entered FATAL state").count, 1, s.mainLog)
+        XCTAssertEqual(s.logLines(containing: "received SIGQUIT indicating exit request").count, 1, s.mainLog)
+        XCTAssertEqual(daemon.terminationStatus, 0)
+    }
+
+    func test_garbageListener_goesUnknown_withSupervisordLines_andItsEventIsNotLost() throws {
+        let s = try sandbox()
+        let got = s.dir + "/got"
+        // First run: answers an event with garbage, then exits. Later runs
+        // record what they receive and accept it.
+        let script = try s.write("""
+        #!/bin/sh
+        printf 'READY\\n'
+        read line
+        len=${line##*len:}
+        payload=$(head -c "$len")
+        if [ ! -e \(s.dir)/ran ]; then
+            : > \(s.dir)/ran
+            printf 'garbage\\n'
+            sleep 0.2
+            exit 1
+        fi
+        printf '%s|%s\\n' "$line" "$payload" >> \(got)
+        printf 'RESULT 2\\nOK'
+        exec sleep 1000
+
+        """, to: "listener.sh", executable: true)
+        try s.writeConfig("""
+        [eventlistener:pool]
+        command=\(script)
+        events=PROCESS_GROUP_ADDED
+        startsecs=0
+        autorestart=true
+
+        """, loglevel: "debug")
+        try s.startDaemon()
+        waitUntil("the event reaches the second run", timeout: 20) { read(got).contains("PROCESS_GROUP_ADDED") }
+        XCTAssertEqual(read(got), "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:PROCESS_GROUP_ADDED len:15|groupname:pool\n",
+                       "the same event (serial 0), delivered again")
+        XCTAssertEqual(s.logLines(containing: "WARN pool: bad result line: 'garbage'").count, 1, s.mainLog)
+        XCTAssertEqual(s.logLines(containing: "DEBG pool: BUSY -> UNKNOWN").count, 1)
+        XCTAssertEqual(s.logLines(containing: "WARN pool: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol").count, 1)
+        XCTAssertEqual(s.logLines(containing: "DEBG rebuffering event 0 for pool pool (buf size=0, max=10)").count, 1, s.mainLog)
+        s.stopDaemon()
+    }
+
+    func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
+        let s = try sandbox()
+        // Never READY: every event waits in the buffer of 2.
+        try s.writeConfig("""
+        [eventlistener:slow]
+        command=/bin/sleep 1000
+        events=PROCESS_GROUP_ADDED,SUPERVISOR_STATE_CHANGE_RUNNING,PROCESS_STATE_STARTING
+        buffer_size=2
+        [program:a]
+        command=/bin/sleep 1000
+
+        """)
+        try s.startDaemon()
+        waitUntil("overflow lines", timeout: 10) { s.logLines(containing: "event buffer overflowed").count >= 3 }
+        XCTAssertEqual(s.logLines(containing: "event buffer overflowed").map { $0.split(separator: " ", maxSplits: 2).last.map(String.init) ?? "" },
+                       ["ERRO pool slow event buffer overflowed, discarding event 0",
+                        "ERRO pool slow event buffer overflowed, discarding event 1",
+                        "ERRO pool slow event buffer overflowed, discarding event 2"])
+        s.stopDaemon()
+    }
+
+    func test_noListener_noTickTimer_daemonStaysAsleep() throws {
+        // With no pool subscribed to a tick, the daemon arms no periodic
+        // timer: over two seconds its main thread is not woken once (each
+        // epoll_wait return after a sleep is a voluntary context switch).
+        let s = try sandbox()
+        try s.writeConfig("""
+        [eventlistener:states]
+        command=/bin/sleep 1000
+        events=PROCESS_STATE
+        startsecs=0
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+
+        """)
+        let daemon = try s.startDaemon()
+        waitUntil("a and the listener running", timeout: 10) { s.logLines(containing: "entered RUNNING").count == 2 }
+        Thread.sleep(forTimeInterval: 0.3)  // let start-up settle before measuring
+        let before = try wakeups(daemon.processIdentifier)
+        Thread.sleep(forTimeInterval: 2)  // measuring idleness: nothing to wait for
+        XCTAssertEqual(try wakeups(daemon.processIdentifier), before)
+        s.stopDaemon()
+    }
+
+    func wakeups(_ pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") } ?? ""
+        return Int(line.split(separator: "\t").last ?? "") ?? -1
+    }
+}
