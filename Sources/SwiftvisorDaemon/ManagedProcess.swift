@@ -30,6 +30,9 @@ final class ManagedProcess {
     /// The pool of an `[eventlistener:x]` process: its stdin and stdout are the
     /// listener protocol's channel (EventHub).
     var listenerPool: String?
+    /// Capture mode per channel (`*_capture_maxbytes` > 0), fresh for each run.
+    var stdoutCapture: CaptureMode?
+    var stderrCapture: CaptureMode?
 
     init(config: ProcessConfig) {
         machine = ProcessStateMachine(config: config)

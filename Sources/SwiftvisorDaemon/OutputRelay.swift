@@ -20,6 +20,10 @@ final class OutputRelay {
     var wantsOutput: (ManagedProcess, OutputChannel) -> Bool = { _, _ in false }
     /// Those bytes, as read (before strip_ansi), after they reached the log.
     var onOutput: (ManagedProcess, OutputChannel, [UInt8]) -> Void = { _, _, _ in }
+    /// Capture mode: what of the bytes read goes to the log (nil: all of them).
+    var logPart: (ManagedProcess, OutputChannel, [UInt8]) -> [UInt8]? = { _, _, _ in nil }
+    /// At EOF: bytes held back by capture mode, for the log.
+    var heldAtEnd: (ManagedProcess, OutputChannel) -> [UInt8] = { _, _ in [] }
 
     init(loop: any EventScheduling, log: MainLog, stripAnsi: Bool, onLogWritten: @escaping (String) -> Void) {
         self.loop = loop
@@ -82,6 +86,8 @@ final class OutputRelay {
             case .blocked:
                 if let file { pause(pipe, of: p, behind: file) }
             case .eof:
+                let tail = heldAtEnd(p, pipe.channel)
+                if !tail.isEmpty, let file { file.write(stripAnsi ? ChildOutputText.stripANSI(tail) : tail); wrote = true }
                 loop.unwatch(pipe.fd)
                 Sys.close(pipe.fd)
                 p.outputPipes.removeAll { $0 === pipe }
@@ -141,7 +147,8 @@ final class OutputRelay {
         case .eof, .failed: return .eof
         }
         let raw = Array(discard[0..<n])
-        let data = stripAnsi ? ChildOutputText.stripANSI(raw) : raw
+        let logged = tapped ? (logPart(p, pipe.channel, raw) ?? raw) : raw
+        let data = stripAnsi ? ChildOutputText.stripANSI(logged) : logged
         file?.write(data)
         if log.threshold.rawValue <= LogLevel.debug.rawValue {
             log.debug(ChildOutputText.mainLogEcho(processName: p.name, channel: pipe.channel.rawValue, data: data))

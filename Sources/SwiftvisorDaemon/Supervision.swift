@@ -46,6 +46,10 @@ protocol Supervision: AnyObject {
     func reload(accepted: @escaping () -> Void) -> ControlFault?
     /// Stop everything in shutdown order, then exit. `accepted` runs before anything stops.
     func shutdown(accepted: () -> Void)
+    /// A REMOTE_COMMUNICATION event (`sendRemoteCommEvent`) for every pool
+    /// subscribed to it; nothing is built when none is. Allowed while
+    /// stopping, as supervisord allows it (its one exception to the mood check).
+    func sendRemoteCommunication(type: String, data: String)
 }
 
 extension Daemon: Supervision {
@@ -126,5 +130,9 @@ extension Daemon: Supervision {
     func shutdown(accepted: () -> Void) {
         accepted()
         scheduler.deferToNextRound { [weak self] in self?.requestShutdown() }
+    }
+
+    func sendRemoteCommunication(type: String, data: String) {
+        if events.wants(.remoteCommunication) { events.publish(.remoteCommunication(type: type, data: data)) }
     }
 }

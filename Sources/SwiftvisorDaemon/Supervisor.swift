@@ -40,6 +40,8 @@ public final class Supervisor {
                                 onLogWritten: { [weak self] path in self?.onLogWritten?(path) })
         relay.wantsOutput = { [unowned self] p, channel in self.wantsOutput(p, channel) }
         relay.onOutput = { [unowned self] p, channel, bytes in self.childOutput(p, channel, bytes) }
+        relay.logPart = { [unowned self] p, channel, bytes in self.captureOutput(p, channel, bytes) }
+        relay.heldAtEnd = { [unowned self] p, channel in self.captureEnded(p, channel) }
         return relay
     }()
     /// Event listener pools and event delivery (kept by the daemon across reloads).
@@ -244,6 +246,10 @@ public final class Supervisor {
         if p.stdinFD >= 0 { Sys.close(p.stdinFD) }
         p.stdinFD = child.stdin
         if p.listenerPool != nil { events.listenerSpawned(p) }
+        // A new dispatcher per run, as supervisord's; a listener's stdout is
+        // the protocol channel, so no capture there.
+        p.stdoutCapture = pc.stdout.captureMaxbytes > 0 && p.listenerPool == nil ? CaptureMode(maxBytes: pc.stdout.captureMaxbytes) : nil
+        p.stderrCapture = pc.stderr.captureMaxbytes > 0 && !pc.redirectStderr ? CaptureMode(maxBytes: pc.stderr.captureMaxbytes) : nil
         if let out = child.stdout { output.watch(p, fd: out, channel: .stdout) }
         if let err = child.stderr { output.watch(p, fd: err, channel: .stderr) }
         byPid[child.pid] = p
@@ -344,15 +350,15 @@ public final class Supervisor {
     /// listener's stdout (the protocol), `*_events_enabled`.
     func mayTap(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
         switch channel {
-        case .stdout: return p.listenerPool != nil || p.config.stdout.eventsEnabled
-        case .stderr: return p.config.stderr.eventsEnabled
+        case .stdout: return p.listenerPool != nil || p.config.stdout.eventsEnabled || p.config.stdout.captureMaxbytes > 0
+        case .stderr: return p.config.stderr.eventsEnabled || p.config.stderr.captureMaxbytes > 0
         }
     }
 
     private func wantsOutput(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
         switch channel {
-        case .stdout: return p.listenerPool != nil || (p.config.stdout.eventsEnabled && events.wants(.processLogStdout))
-        case .stderr: return p.config.stderr.eventsEnabled && events.wants(.processLogStderr)
+        case .stdout: return p.listenerPool != nil || p.stdoutCapture != nil || (p.config.stdout.eventsEnabled && events.wants(.processLogStdout))
+        case .stderr: return p.stderrCapture != nil || (p.config.stderr.eventsEnabled && events.wants(.processLogStderr))
         }
     }
 
@@ -363,10 +369,55 @@ public final class Supervisor {
             events.listenerOutput(p, bytes)
             return
         }
+        if (channel == .stdout ? p.stdoutCapture : p.stderrCapture) != nil { return }  // captureOutput told
+        publishLog(p, channel, bytes)
+    }
+
+    private func publishLog(_ p: ManagedProcess, _ channel: OutputChannel, _ bytes: [UInt8]) {
+        guard channel == .stdout ? p.config.stdout.eventsEnabled : p.config.stderr.eventsEnabled else { return }
         let type: EventType = channel == .stdout ? .processLogStdout : .processLogStderr
         guard events.wants(type) else { return }
         let data = config.supervisord.stripAnsi ? ChildOutputText.stripANSI(bytes) : bytes
         events.publish(.processLog(channel: channel.rawValue, processName: p.name, groupName: p.groupName, pid: p.machine.pid, data: data))
+    }
+
+    /// Capture mode: run the bytes through the channel's `CaptureMode`;
+    /// returns what goes to the log. PROCESS_LOG covers captured bytes too,
+    /// as supervisord's `_log` does.
+    private func captureOutput(_ p: ManagedProcess, _ channel: OutputChannel, _ bytes: [UInt8]) -> [UInt8]? {
+        let outputs: [CaptureMode.Output]
+        switch channel {
+        case .stdout:
+            guard p.stdoutCapture != nil else { return nil }
+            outputs = p.stdoutCapture?.received(bytes) ?? []
+        case .stderr:
+            guard p.stderrCapture != nil else { return nil }
+            outputs = p.stderrCapture?.received(bytes) ?? []
+        }
+        return captured(p, channel, outputs)
+    }
+
+    private func captureEnded(_ p: ManagedProcess, _ channel: OutputChannel) -> [UInt8] {
+        let outputs = (channel == .stdout ? p.stdoutCapture?.finish() : p.stderrCapture?.finish()) ?? []
+        return captured(p, channel, outputs)
+    }
+
+    private func captured(_ p: ManagedProcess, _ channel: OutputChannel, _ outputs: [CaptureMode.Output]) -> [UInt8] {
+        var toLog: [UInt8] = []
+        for o in outputs {
+            switch o {
+            case .data(let d, let inCapture):
+                if !inCapture { toLog += d }
+                publishLog(p, channel, d)
+            case .communication(let d):
+                let type: EventType = channel == .stdout ? .processCommunicationStdout : .processCommunicationStderr
+                if events.wants(type) {
+                    events.publish(.processCommunication(channel: channel.rawValue, processName: p.name, groupName: p.groupName, pid: p.machine.pid, data: d))
+                }
+                log.debug("\(pythonRepr(p.name)) \(channel.rawValue) emitted a comm event")
+            }
+        }
+        return toLog
     }
 
     // MARK: - Logs

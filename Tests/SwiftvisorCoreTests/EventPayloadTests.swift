@@ -79,3 +79,34 @@ final class EventPayloadTests: XCTestCase {
         XCTAssertEqual(TickSchedule(types: [.tick3600]).nextDeadline(after: 7199), 7200)
     }
 }
+
+/// Capture mode (dispatchers.py `record_output` at 4.3.0).
+final class CaptureModeTests: XCTestCase {
+    func b(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    func test_tokens_splitAcrossReads_captureBetween_logAround() {
+        var c = CaptureMode(maxBytes: 100)
+        var out = c.received(b("before <!--XSUPERVISOR:BEG"))
+        out += c.received(b("IN-->secret<!--XSUPERVISOR:END-->after the end marker\n"))
+        out += c.finish()
+        XCTAssertEqual(out, [.data(b("before "), captured: false), .data(b("secret"), captured: true),
+                             .communication(b("secret")), .data(b("after the end marker\n"), captured: false)])
+    }
+
+    func test_shortTrailingOutput_isHeldThenFlushedAtEOF() {
+        var c = CaptureMode(maxBytes: 100)
+        XCTAssertEqual(c.received(b("after\n")), [], "supervisord holds output no longer than the token")
+        XCTAssertEqual(c.finish(), [.data(b("after\n"), captured: false)], "and loses it at exit; we log it")
+    }
+
+    func test_boundIO_dropsFromTheFront() {
+        var c = CaptureMode(maxBytes: 8)
+        var out = c.received(b("<!--XSUPERVISOR:BEGIN-->abcdef"))
+        out += c.received(b("ghijklmnopqrstuvwxyz0"))
+        XCTAssertEqual(c.received(b("<!--XSUPERVISOR:END-->")), [], "no more than the token: held")
+        out += c.received(b("<!--XSUPERVISOR:BEGIN-->123456789<!--XSUPERVISOR:END-->\n"))
+        XCTAssertEqual(out.compactMap { if case .communication(let d) = $0 { return String(decoding: d, as: UTF8.self) } else { return nil } },
+                       ["abcdefghijklmnopqrstuvwxyz0", "123456789"],
+                       "a write larger than maxbytes is kept whole (BoundIO drops only what was there before)")
+    }
+}
