@@ -21,6 +21,7 @@ final class FakeLoop: EventScheduling {
         return nextID
     }
     func cancel(_ id: EventLoop.TimerID) { timers.removeAll { $0.id == id } }
+    var pendingTimerCount: Int { timers.count }
     func deferToNextRound(_ body: @escaping () -> Void) { deferred.append(body) }
     func watchReadable(_ fd: Int32, _ handler: @escaping () -> Void) {}
     func watchWritable(_ fd: Int32, _ handler: @escaping () -> Void) {}
