@@ -201,6 +201,33 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    func test_supervisorStdoutHandler_printsEachLineWithItsPrefix_onTheDaemonsStdout() throws {
+        let s = try sandbox()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no /usr/bin/python3 for the listener") }
+        try s.writeConfig("""
+        [eventlistener:stdout]
+        command=/usr/bin/python3 -u \(Self.fixtures)/supervisor-stdout-listener.py
+        events=PROCESS_LOG
+        buffer_size=100
+        result_handler=supervisor_stdout:event_handler
+        startsecs=0
+        [program:web]
+        command=/bin/sh -c "sleep 0.3; printf 'one\\ntwo\\n'; sleep 0.3; printf 'oops\\n' >&2; exec sleep 1000"
+        stdout_events_enabled=true
+        stderr_events_enabled=true
+        startsecs=0
+
+        """)
+        try s.startDaemon(stdoutFile: "daemon.stdout")
+        let out = s.dir + "/daemon.stdout"
+        waitUntil("both channels printed", timeout: 15) { read(out).contains("web stderr | oops") }
+        // With -n the main log is echoed on the same stdout: keep the handler's lines.
+        XCTAssertEqual(read(out).split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("web ") },
+                       ["web stdout | one", "web stdout | two", "web stdout | ", "web stderr | oops", "web stderr | "])
+        XCTAssertEqual(s.logLines(containing: "UNKNOWN").count, 0, s.mainLog)
+        s.stopDaemon()
+    }
+
     func test_noListener_noTickTimer_daemonStaysAsleep() throws {
         // With no pool subscribed to a tick, the daemon arms no periodic
         // timer: over two seconds its main thread is not woken once (each

@@ -96,11 +96,12 @@ final class Sandbox {
 
     /// Start `swiftvisord -n -c <config>` in the background.
     @discardableResult
-    func startDaemon(extraArgs: [String] = [], waitForSocket: Bool = true) throws -> Process {
+    func startDaemon(extraArgs: [String] = [], waitForSocket: Bool = true, stdoutFile: String? = nil) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.swiftvisord)
         p.arguments = ["-n", "-c", configPath] + extraArgs
-        p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        p.standardOutput = try stdoutFile.map { try FileHandle(forWritingTo: URL(fileURLWithPath: createFile($0))) }
+            ?? FileHandle(forWritingAtPath: "/dev/null")
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: createFile("daemon.stderr")))
         try p.run()
         daemon = p
