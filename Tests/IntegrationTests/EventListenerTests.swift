@@ -180,6 +180,76 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    func test_listenerExitingMidEvent_isRestarted_andGetsTheSameEventAgain() throws {
+        let s = try sandbox()
+        let got = s.dir + "/got"
+        // First run: takes an event and dies without answering (BUSY).
+        let script = try s.write("""
+        #!/bin/sh
+        printf 'READY\\n'
+        read line
+        len=${line##*len:}
+        payload=$(head -c "$len")
+        printf '%s|%s\\n' "$line" "$payload" >> \(got)
+        if [ ! -e \(s.dir)/ran ]; then : > \(s.dir)/ran; exit 3; fi
+        printf 'RESULT 2\\nOK'
+        exec sleep 1000
+
+        """, to: "listener.sh", executable: true)
+        try s.writeConfig("""
+        [eventlistener:pool]
+        command=\(script)
+        events=SUPERVISOR_STATE_CHANGE_RUNNING
+        startsecs=0
+        autorestart=true
+
+        """)
+        try s.startDaemon()
+        waitUntil("the second run got it", timeout: 20) { read(got).split(separator: "\n").count == 2 }
+        let lines = read(got).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines, Array(repeating: "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:SUPERVISOR_STATE_CHANGE_RUNNING len:0|", count: 2))
+        s.stopDaemon()
+    }
+
+    func test_hostileListeners_floodingOrNeverReading_leaveTheDaemonServing() throws {
+        let s = try sandbox()
+        // `flood` writes garbage without end; `deaf` never reads its stdin, so
+        // the envelopes of a chatty program fill its pipe.
+        try s.writeConfig("""
+        [eventlistener:flood]
+        command=/bin/sh -c "printf 'READY\\n'; exec yes garbage"
+        events=PROCESS_LOG
+        startsecs=0
+        stdout_logfile=NONE
+        [eventlistener:deaf]
+        command=/bin/sh -c "printf 'READY\\n'; exec sleep 1000"
+        events=PROCESS_LOG
+        startsecs=0
+        buffer_size=5
+        [program:chatty]
+        command=/bin/sh -c "while :; do head -c 70000 /dev/zero | tr '\\\\0' x; echo; sleep 0.01; done"
+        stdout_events_enabled=true
+        stdout_logfile=\(s.dir)/chatty.log
+        stdout_logfile_maxbytes=0
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        waitUntil("flood UNKNOWN and deaf overflowing", timeout: 15) {
+            s.logLines(containing: "flood: has entered the UNKNOWN state").count == 1
+                && s.logLines(containing: "pool deaf event buffer overflowed").count > 3
+        }
+        for _ in 0..<3 {
+            let r = try s.ctl("status", "chatty")
+            XCTAssertTrue(r.stdout.hasPrefix("chatty") && r.stdout.contains("RUNNING"), r.stdout)
+        }
+        // The program's output still reaches its log while both listeners lag.
+        waitUntil("chatty's log passes 2 MB", timeout: 15) {
+            ((try? FileManager.default.attributesOfItem(atPath: s.dir + "/chatty.log"))?[.size] as? Int ?? 0) > 2_000_000
+        }
+        s.stopDaemon()
+    }
+
     func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
         let s = try sandbox()
         // Never READY: every event waits in the buffer of 2.
