@@ -139,24 +139,22 @@ final class EventListenerTests: XCTestCase {
         XCTAssertEqual(daemon.terminationStatus, 0)
     }
 
-    func test_garbageListener_goesUnknown_withSupervisordLines_andItsEventIsNotLost() throws {
-        let s = try sandbox()
+    /// A pool of one listener whose first run reads one event, records it
+    /// in `got` and then does `firstRun` (misbehaves); later runs record each
+    /// event they get and accept it. Returns the path of `got`.
+    func oneBadRunListener(_ s: Sandbox, events: String, firstRun: String, loglevel: String = "info") throws -> String {
         let got = s.dir + "/got"
-        // First run: answers an event with garbage, then exits. Later runs
-        // record what they receive and accept it.
         let script = try s.write("""
         #!/bin/sh
         printf 'READY\\n'
         read line
         len=${line##*len:}
         payload=$(head -c "$len")
+        printf '%s|%s\\n' "$line" "$payload" >> \(got)
         if [ ! -e \(s.dir)/ran ]; then
             : > \(s.dir)/ran
-            printf 'garbage\\n'
-            sleep 0.2
-            exit 1
+            \(firstRun)
         fi
-        printf '%s|%s\\n' "$line" "$payload" >> \(got)
         printf 'RESULT 2\\nOK'
         exec sleep 1000
 
@@ -164,14 +162,20 @@ final class EventListenerTests: XCTestCase {
         try s.writeConfig("""
         [eventlistener:pool]
         command=\(script)
-        events=PROCESS_GROUP_ADDED
+        events=\(events)
         startsecs=0
         autorestart=true
 
-        """, loglevel: "debug")
+        """, loglevel: loglevel)
         try s.startDaemon()
-        waitUntil("the event reaches the second run", timeout: 20) { read(got).contains("PROCESS_GROUP_ADDED") }
-        XCTAssertEqual(read(got), "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:PROCESS_GROUP_ADDED len:15|groupname:pool\n",
+        return got
+    }
+
+    func test_garbageListener_goesUnknown_withSupervisordLines_andItsEventIsNotLost() throws {
+        let s = try sandbox()
+        let got = try oneBadRunListener(s, events: "PROCESS_GROUP_ADDED", firstRun: "printf 'garbage\\n'; sleep 0.2; exit 1", loglevel: "debug")
+        waitUntil("the event reaches the second run", timeout: 20) { read(got).split(separator: "\n").count == 2 }
+        XCTAssertEqual(read(got), String(repeating: "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:PROCESS_GROUP_ADDED len:15|groupname:pool\n", count: 2),
                        "the same event (serial 0), delivered again")
         XCTAssertEqual(s.logLines(containing: "WARN pool: bad result line: 'garbage'").count, 1, s.mainLog)
         XCTAssertEqual(s.logLines(containing: "DEBG pool: BUSY -> UNKNOWN").count, 1)
@@ -182,32 +186,10 @@ final class EventListenerTests: XCTestCase {
 
     func test_listenerExitingMidEvent_isRestarted_andGetsTheSameEventAgain() throws {
         let s = try sandbox()
-        let got = s.dir + "/got"
-        // First run: takes an event and dies without answering (BUSY).
-        let script = try s.write("""
-        #!/bin/sh
-        printf 'READY\\n'
-        read line
-        len=${line##*len:}
-        payload=$(head -c "$len")
-        printf '%s|%s\\n' "$line" "$payload" >> \(got)
-        if [ ! -e \(s.dir)/ran ]; then : > \(s.dir)/ran; exit 3; fi
-        printf 'RESULT 2\\nOK'
-        exec sleep 1000
-
-        """, to: "listener.sh", executable: true)
-        try s.writeConfig("""
-        [eventlistener:pool]
-        command=\(script)
-        events=SUPERVISOR_STATE_CHANGE_RUNNING
-        startsecs=0
-        autorestart=true
-
-        """)
-        try s.startDaemon()
+        // The first run dies without answering (BUSY).
+        let got = try oneBadRunListener(s, events: "SUPERVISOR_STATE_CHANGE_RUNNING", firstRun: "exit 3")
         waitUntil("the second run got it", timeout: 20) { read(got).split(separator: "\n").count == 2 }
-        let lines = read(got).split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines, Array(repeating: "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:SUPERVISOR_STATE_CHANGE_RUNNING len:0|", count: 2))
+        XCTAssertEqual(read(got), String(repeating: "ver:3.0 server:supervisor serial:0 pool:pool poolserial:0 eventname:SUPERVISOR_STATE_CHANGE_RUNNING len:0|\n", count: 2))
         s.stopDaemon()
     }
 
