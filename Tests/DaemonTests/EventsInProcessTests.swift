@@ -56,4 +56,25 @@ final class EventsInProcessTests: XCTestCase {
         h.daemon.events.removePool("rec")
         XCTAssertEqual(h.loop.pendingTimerCount, 0)
     }
+
+    func test_removedGroup_raisesRemoved() throws {
+        let h = try Harness([listenerGroup(["PROCESS_GROUP"]), programGroup(program("a"))])
+        h.request(.stop(names: ["a"]))
+        h.childExits("a")
+        h.daemon.removeGroup("a")
+        XCTAssertEqual(queued(h), ["0 PROCESS_GROUP_ADDED groupname:rec\n", "1 PROCESS_GROUP_ADDED groupname:a\n",
+                                   "2 PROCESS_GROUP_REMOVED groupname:a\n"])
+    }
+
+    func test_reload_keepsTheGlobalSerial_poolserialStartsOver() throws {
+        let h = try Harness([listenerGroup(["SUPERVISOR_STATE_CHANGE_RUNNING"]), programGroup(program("a"))])
+        h.nextConfig = .success(h.daemon.config)
+        h.daemon.handleSignal(SignalNumber.SIGHUP)
+        h.childExits("a")
+        h.loop.endRound()
+        XCTAssertEqual(h.daemon.lifecycle.state, .running)
+        let q = h.daemon.events.bus.pools.first?.queue.elements ?? []
+        XCTAssertEqual(q.map(\.serial), [1], "serial 0 went to the pool before the reload")
+        XCTAssertEqual(q.map(\.poolSerial), [0])
+    }
 }

@@ -136,4 +136,18 @@ final class EventPoolTests: XCTestCase {
         q.prepend(QueuedEvent(serial: 99, poolSerial: 99, event: ev(99)))
         XCTAssertEqual(q.elements.map(\.serial), [99] + Array(15..<30))
     }
+
+    func test_numprocs_aBusyListenerIsSkipped_theNextReadyOneGetsTheEvent() {
+        var pool = readyPool(["l0", "l1"])
+        _ = pool.accept(ev(0), serial: 0)
+        _ = pool.accept(ev(1), serial: 1)
+        _ = pool.accept(ev(2), serial: 2)
+        var to: [String] = []
+        _ = pool.dispatch(identifier: "s") { l, _ in to.append(l); return .written }
+        XCTAssertEqual(to, ["l0", "l1"], "one event each; the third waits")
+        XCTAssertEqual(pool.queue.elements.map(\.serial), [2])
+        _ = pool.received("l1", Array("RESULT 2\nOKREADY\n".utf8))
+        _ = pool.dispatch(identifier: "s") { l, _ in to.append(l); return .written }
+        XCTAssertEqual(to, ["l0", "l1", "l1"])
+    }
 }
