@@ -50,6 +50,8 @@ final class EventHub {
     /// A removed group's pool; its queued events go with it (supervisord's `before_remove`).
     func removePool(_ name: String) {
         for p in members[name] ?? [] { dropPendingWrite(p) }
+        for w in idleWaiters where w.process.listenerPool == name { loop.cancel(w.timer) }
+        idleWaiters.removeAll { $0.process.listenerPool == name }
         members[name] = nil
         bus.removePool(name)
         refreshTicks()
@@ -107,6 +109,7 @@ final class EventHub {
         guard let pool = p.listenerPool else { return }
         _ = bus.withPool(pool) { $0.listenerRunning(p.name, state == .running) }
         if state == .running { dispatch(pool: pool) }
+        checkIdleWaiters()
     }
 
     /// Reaped: the event it held goes back to its pool's queue, for another
@@ -116,6 +119,7 @@ final class EventHub {
         dropPendingWrite(p)
         perform(bus.withPool(pool) { $0.listenerExited(p.name) } ?? [])
         dispatch(pool: pool)
+        checkIdleWaiters()
     }
 
     /// Bytes the listener wrote on its stdout (already in its log file, if any).
@@ -123,6 +127,46 @@ final class EventHub {
         guard let pool = p.listenerPool else { return }
         perform(bus.withPool(pool) { $0.received(p.name, bytes) } ?? [])
         dispatch(pool: pool)
+        checkIdleWaiters()
+    }
+
+    // MARK: - Draining before a stop
+
+    private var idleWaiters: [(process: ManagedProcess, timer: EventLoop.TimerID, body: () -> Void)] = []
+
+    /// Nothing left that this listener could still receive: its pool's queue
+    /// is empty (or no listener of the pool can take events any more) and it
+    /// holds no event.
+    func isIdle(_ p: ManagedProcess) -> Bool {
+        guard let name = p.listenerPool, let pool = bus.pools.first(where: { $0.name == name }) else { return true }
+        let holds = pool.listeners.contains { $0.name == p.name && $0.held != nil && $0.running }
+        let canTake = pool.listeners.contains { $0.running && $0.proto.state != .unknown }
+        return !holds && (pool.queue.isEmpty || !canTake)
+    }
+
+    /// Run `body` once `p` is idle, or after `seconds` at the latest.
+    func whenIdle(_ p: ManagedProcess, within seconds: Double, _ body: @escaping () -> Void) {
+        let timer = loop.schedule(at: loop.now() + seconds) { [weak self, weak p] in
+            guard let self, let p else { return }
+            self.releaseWaiters { $0 === p }
+        }
+        idleWaiters.append((p, timer, body))
+    }
+
+    private func checkIdleWaiters() {
+        guard !idleWaiters.isEmpty else { return }
+        releaseWaiters { self.isIdle($0) }
+    }
+
+    private func releaseWaiters(_ ready: (ManagedProcess) -> Bool) {
+        var due: [() -> Void] = []
+        idleWaiters.removeAll { w in
+            guard ready(w.process) else { return false }
+            loop.cancel(w.timer)
+            due.append(w.body)
+            return true
+        }
+        for body in due { body() }
     }
 
     // MARK: - Writing envelopes

@@ -318,8 +318,22 @@ public final class Supervisor {
     /// The lifecycle's `.stop`: only a process that is neither stopped nor already stopping.
     func stop(namespec: String) {
         guard let p = byNamespec[namespec], !p.machine.state.isStopped, p.machine.state != .stopping else { return }
+        if p.listenerPool != nil, !events.isIdle(p) {
+            // Pools stop last: let the listener hear how the others stopped
+            // (supervisord's one-second loop gives it that time by accident),
+            // for at most `listenerDrainSeconds`.
+            events.whenIdle(p, within: Self.listenerDrainSeconds) { [weak self, weak p] in
+                guard let self, let p, !p.machine.state.isStopped, p.machine.state != .stopping else { return }
+                self.feed(p, .stop)
+            }
+            return
+        }
         feed(p, .stop)
     }
+
+    /// How long a shutdown or reload waits for a listener to take the events
+    /// still queued for it before stopping it.
+    static let listenerDrainSeconds = 1.0
 
     /// What the lifecycle needs when a stop begins: the running groups in the
     /// order they were added, and each process's state.

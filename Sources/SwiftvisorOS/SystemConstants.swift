@@ -16,7 +16,6 @@ public enum Errno {
     public static let ENOMEM = Glibc.ENOMEM
     public static let EADDRINUSE = Glibc.EADDRINUSE
     public static let EPERM = Glibc.EPERM
-    public static let EPIPE = Glibc.EPIPE
 }
 
 /// Signal numbers.

@@ -232,6 +232,31 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    func test_shutdown_listenerHearsTheOtherProgramsStop_beforeItIsStopped() throws {
+        let s = try sandbox()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no /usr/bin/python3 for the listener") }
+        let recording = s.dir + "/rec.out"
+        try s.writeConfig("""
+        [eventlistener:rec]
+        command=/usr/bin/python3 -u \(Self.fixtures)/recording-listener.py \(recording)
+        events=PROCESS_STATE_STOPPING,PROCESS_STATE_STOPPED
+        startsecs=0
+        [program:a]
+        command=/bin/sleep 1000
+        startsecs=0
+        [program:b]
+        command=/bin/sleep 1000
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        waitUntil("all running", timeout: 10) { s.logLines(containing: "entered RUNNING").count == 3 }
+        XCTAssertEqual(s.stopDaemon(), 0)
+        XCTAssertEqual(Self.envelopes(read(recording)).map { $0.split(separator: " ")[5] + " " + ($0.split(separator: "\n").last ?? "").prefix(14) },
+                       ["eventname:PROCESS_STATE_STOPPING processname:b ", "eventname:PROCESS_STATE_STOPPED processname:b ",
+                        "eventname:PROCESS_STATE_STOPPING processname:a ", "eventname:PROCESS_STATE_STOPPED processname:a "])
+    }
+
     func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
         let s = try sandbox()
         // Never READY: every event waits in the buffer of 2.
