@@ -257,6 +257,41 @@ final class EventListenerTests: XCTestCase {
                         "eventname:PROCESS_STATE_STOPPING processname:a ", "eventname:PROCESS_STATE_STOPPED processname:a "])
     }
 
+    func test_tick5_comesAtTheBoundary_withTheAlignedWhen() throws {
+        let s = try sandbox()
+        let got = s.dir + "/got"
+        let script = try s.write("""
+        #!/bin/sh
+        while :; do
+            printf 'READY\\n'
+            read line || exit 0
+            len=${line##*len:}
+            payload=$(head -c "$len")
+            printf '%s %s\\n' "$payload" "$(date +%s.%N)" >> \(got)
+            printf 'RESULT 2\\nOK'
+        done
+
+        """, to: "listener.sh", executable: true)
+        try s.writeConfig("""
+        [eventlistener:ticks]
+        command=\(script)
+        events=TICK_5
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        waitUntil("two ticks", timeout: 15) { read(got).split(separator: "\n").count >= 2 }
+        for line in read(got).split(separator: "\n").prefix(2) {
+            let parts = line.split(separator: " ")
+            let when = Int(parts[0].dropFirst("when:".count)) ?? -1
+            let received = Double(parts[1]) ?? 0
+            XCTAssertEqual(when % 5, 0, String(line))
+            XCTAssertGreaterThanOrEqual(received, Double(when), String(line))
+            XCTAssertLessThan(received, Double(when) + 0.5, "delivered at the boundary, not up to a second late: \(line)")
+        }
+        s.stopDaemon()
+    }
+
     func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
         let s = try sandbox()
         // Never READY: every event waits in the buffer of 2.
