@@ -292,6 +292,42 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    func test_superlanceCrashmail_mailsWhenAProgramExitsUnexpectedly() throws {
+        // superlance's crashmail, the real one (installed beside supervisor
+        // 4.3.0), with a stand-in sendmail that keeps the mail.
+        let python = try Supervisor430.python()
+        let crashmail = (python as NSString).deletingLastPathComponent + "/crashmail"
+        guard FileManager.default.isExecutableFile(atPath: crashmail) else {
+            throw XCTSkip("superlance's crashmail not installed beside supervisor 4.3.0 (\(crashmail)): .ci/run installs it")
+        }
+        let s = try sandbox()
+        let mail = s.dir + "/mail"
+        let sendmail = try s.write("#!/bin/sh\ncat >> \(mail)\n", to: "sendmail", executable: true)
+        try s.writeConfig("""
+        [eventlistener:crashmail]
+        command=\(crashmail) -a -m ops@example.com -s \(sendmail)
+        events=PROCESS_STATE
+        startsecs=0
+        [program:fine]
+        command=/bin/sh -c "sleep 1.2; exit 0"
+        startsecs=1
+        autorestart=false
+        [program:crashy]
+        command=/bin/sh -c "sleep 1.2; exit 7"
+        startsecs=1
+        autorestart=false
+
+        """)
+        try s.startDaemon()
+        waitUntil("a mail", timeout: 20) { read(mail).contains("exited unexpectedly") }
+        waitUntil("both exited", timeout: 10) { s.logLines(containing: "exited: ").count == 2 }
+        let text = read(mail)
+        XCTAssertTrue(text.hasPrefix("To: ops@example.com\nSubject:  crashy crashed at "), text)
+        XCTAssertTrue(text.range(of: #"\n\nProcess crashy in group crashy exited unexpectedly \(pid [0-9]+\) from state RUNNING$"#, options: .regularExpression) != nil, text)
+        XCTAssertFalse(text.contains("fine"), "an expected exit is not mailed")
+        s.stopDaemon()
+    }
+
     func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
         let s = try sandbox()
         // Never READY: every event waits in the buffer of 2.
