@@ -24,8 +24,28 @@ final class EventHub {
     private var pendingWrites: [Int32: [UInt8]] = [:]
     private var ticks: TickSchedule?
     private var tickTimer: EventLoop.TimerID?
-    /// Where the supervisor_stdout result handler prints (the daemon's stdout).
-    var printOutput: ([UInt8]) -> Void = { bytes in bytes.withUnsafeBytes { Sys.writeAll(1, $0) } }
+    /// The daemon's stdout, for the supervisor_stdout result handler: opened
+    /// on first use as the main log's echo is, so a stdout nobody reads queues
+    /// (then drops) instead of blocking the loop.
+    private lazy var stdoutTarget: RotatingLogFile? = {
+        guard let stdout = StandardStreams.standardOutput() else { return nil }
+        if stdout.isRegularFile { return RotatingLogFile(descriptor: stdout.appendingDescriptor(), name: "/dev/stdout") }
+        return try? RotatingLogFile(path: "/proc/self/fd/1", maxBytes: 0, backups: 0)
+    }()
+    private var stdoutWatched = false
+
+    private func printOutput(_ bytes: [UInt8]) {
+        guard let target = stdoutTarget else { return }
+        target.write(bytes)
+        let fd = target.descriptor
+        guard target.isBlocked, !stdoutWatched, fd >= 0 else { return }
+        stdoutWatched = true
+        loop.watchWritable(fd) { [weak self, weak target] in
+            guard let self, let target, target.flushPending() else { return }
+            self.loop.unwatchWritable(fd)
+            self.stdoutWatched = false
+        }
+    }
 
     init(loop: any EventScheduling, log: MainLog) {
         self.loop = loop
