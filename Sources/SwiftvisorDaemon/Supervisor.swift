@@ -177,9 +177,13 @@ public final class Supervisor {
                 if let t = p.timer { loop.cancel(t); p.timer = nil }
             case .log(let level, let message):
                 log.log(level, message)
-            case .stateChanged(_, let to):
+            case .stateChanged(let from, let to):
                 if to.isStopped { releaseCgroup(p) }
                 entered.append(to)
+                // A listener leaving RUNNING takes no event from here on, not
+                // even the one about its own STOPPING (supervisord dispatches
+                // only to RUNNING listeners).
+                if from == .running, p.listenerPool != nil { events.listenerStateChanged(p, to: to) }
                 // The machine recorded each change with its values; the
                 // event is built only if some pool subscribes to it.
                 if transition < p.machine.transitions.count {
