@@ -210,9 +210,10 @@ class Run:
         self.problems = []
 
     # config ----------------------------------------------------------
-    def write_config(self, programs, inet=False):
+    def write_config(self, programs, inet=False, extra=""):
         """programs: list of (name, command, {option: value}); with `inet`, an
-        [inet_http_server] on a free loopback port (self.port) as well."""
+        [inet_http_server] on a free loopback port (self.port) as well; `extra`
+        is appended as is (event listener sections)."""
         d = self.dir
         # Each child holds a stdin pipe end in the daemon, and supervisord also
         # keeps stdout/stderr pipes: 3 descriptors per program, plus room, but
@@ -245,6 +246,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
             text += f"[program:{name}]\ncommand={command}\n"
             for k, v in opts.items():
                 text += f"{k}={v}\n"
+        text += extra
         with open(self.conf, "w") as f:
             f.write(text)
 
@@ -763,6 +765,97 @@ def sc_log(tools, impl, mib):
         r.close()
 
 
+# Event listeners (docs/events.md). The listener is Python in text mode, as
+# supervisor.childutils listeners are; times are wall-clock (the child's
+# `date +%s.%N`, the listener's time.time()).
+EVENT_LISTENER = r'''
+import sys, time
+out = open(sys.argv[1], "a")
+count, last = 0, 0.0
+while True:
+    sys.stdout.write("READY\n"); sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        break
+    headers = dict(x.split(":") for x in line.split())
+    sys.stdin.read(int(headers["len"]))  # text mode, as childutils reads
+    now = time.time()
+    if headers["eventname"] == "PROCESS_STATE_EXITED":
+        out.write("exited %.6f\n" % now); out.flush()
+    elif headers["eventname"].startswith("PROCESS_LOG"):
+        count += 1
+        if now - last > 0.2:
+            out.write("count %d %.6f\n" % (count, now)); out.flush()
+            last = now
+    sys.stdout.write("RESULT 2\nOK"); sys.stdout.flush()
+'''
+
+
+def event_listener_section(r, events, python):
+    path = os.path.join(r.dir, "listener.py")
+    with open(path, "w") as f:
+        f.write(EVENT_LISTENER)
+    return (f"[eventlistener:bench]\ncommand={python} -u {path} {os.path.join(r.dir, 'got.txt')}\n"
+            f"events={events}\nbuffer_size=100\nstartsecs=0\nstdout_logfile=NONE\n")
+
+
+def read_lines(path, prefix):
+    try:
+        with open(path) as f:
+            return [l.split()[1:] for l in f if l.startswith(prefix)]
+    except OSError:
+        return []
+
+
+def sc_events_latency(tools, impl, samples=8):
+    """A child's exit → its PROCESS_STATE_EXITED read by a listener: the
+    child notes the time just before it exits (0.3 s after each start)."""
+    r = Run(tools, impl, "evlat")
+    python = os.path.join(tools.venv, "bin", "python")
+    exits = os.path.join(r.dir, "exits.txt")
+    try:
+        # sh, not Python: nothing runs between the timestamp and the exit.
+        child = f"/bin/sh -c \"sleep 0.3; date +%%s.%%N >> {exits}; exit 1\""  # %% : the config's own % syntax
+        r.write_config([("quick", child, {"startsecs": 0, "autorestart": "true", "exitcodes": "1",
+                                          "stdout_logfile": "NONE", "redirect_stderr": "true"})],
+                       extra=event_listener_section(r, "PROCESS_STATE_EXITED", python))
+        r.launch()
+        got = os.path.join(r.dir, "got.txt")
+        wait_for("exited events", lambda: len(read_lines(got, "exited")) >= samples + 1, 120)
+        with open(exits) as f:
+            sent = [float(l) for l in f if l.strip()]
+        seen = [float(x[0]) for x in read_lines(got, "exited")]
+        # The first exit may come before the listener is READY: skip it.
+        lat = [b - a for a, b in zip(sent[1:samples + 1], seen[1:samples + 1])]
+        return {"event_latency": statistics.median(lat)}
+    finally:
+        r.close()
+
+
+def sc_events_rate(tools, impl, window=2.0):
+    """PROCESS_LOG events per second through one listener while a child
+    writes as fast as it can (`yes`): the time per event, in steady state."""
+    r = Run(tools, impl, "evrate")
+    python = os.path.join(tools.venv, "bin", "python")
+    try:
+        r.write_config([("yes", "/usr/bin/yes hello", {
+            "startsecs": 0, "autorestart": "false", "stdout_events_enabled": "true",
+            "stdout_logfile": os.path.join(r.dir, "yes.log"), "stdout_logfile_maxbytes": "50MB",
+            "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})],
+            extra=event_listener_section(r, "PROCESS_LOG", python))
+        r.launch()
+        got = os.path.join(r.dir, "got.txt")
+        wait_for("log events", lambda: len(read_lines(got, "count")) >= 3, 60)
+        first = read_lines(got, "count")[-1]
+        time.sleep(window)  # measuring a rate over a fixed window
+        last = read_lines(got, "count")[-1]
+        n = int(last[0]) - int(first[0])
+        dt = float(last[1]) - float(first[1])
+        return {"event_ms_per_event": dt / n if n > 0 else None}
+    finally:
+        r.close()
+
+
 def sc_idle(tools, impl, n, window):
     r = Run(tools, impl, "idle")
     try:
@@ -830,6 +923,8 @@ METRICS = [
     ("rpc_startgroup100", "XML-RPC `startProcessGroup(g, wait)`, 100 processes", "ms", "info", None),
     ("supctl_status10", "real supervisorctl 4.3.0 `status`, 10 programs", "ms", "sup", 1),
     ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
+    ("event_latency", "child exit → its PROCESS_STATE_EXITED read by a listener", "ms", "abs", 0.002),
+    ("event_ms_per_event", "PROCESS_LOG through one listener, child writing flat out: time per event", "ms", "sup", 0.1),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
@@ -1007,7 +1102,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5, help="repetitions of every scenario but idle, RSS and the crash loop (once)")
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
-         "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000"]))
+         "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate"]))
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
@@ -1063,6 +1158,9 @@ def main():
         ("rpcgroup100", lambda i: sc_rpc_startgroup(tools, i, 100), reps, "http"),
         ("supctl", lambda i: sc_supervisorctl_status(tools, i), reps, "http"),
         ("logtail", lambda i: sc_logtail(tools, i, args.logtail_mib), heavy, "http"),
+        # Event listeners: compared with supervisord only (no C floor speaks the protocol).
+        ("eventslatency", lambda i: sc_events_latency(tools, i), reps, False),
+        ("eventsrate", lambda i: sc_events_rate(tools, i), reps, False),
     ]
     if args.only:
         wanted = set(args.only.split(","))
@@ -1082,7 +1180,7 @@ def main():
             for impl in order:
                 if args.impls and impl not in args.impls.split(","):
                     continue
-                if name == "crashloop" and impl == "floor":
+                if (name == "crashloop" or name.startswith("events")) and impl == "floor":
                     continue
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
                     sup_skipped.add(int(name[5:]))
