@@ -259,6 +259,8 @@ public final class ControlServer {
                 startLogRead(c, .process(name: name, channel: channel), name: name, offset: offset, length: length)
             case .perform(.readMainLog(let offset, let length)):
                 startLogRead(c, .mainLog, name: "supervisord", offset: offset, length: length)
+            case .perform(.tailLog(let name, let channel, let offset, let length)):
+                startTailRead(c, name: name, channel: channel, offset: offset, length: length)
             case .perform(let request):
                 c.generation &+= 1
                 let generation = c.generation
@@ -329,10 +331,28 @@ public final class ControlServer {
             let fault: ControlFault
             switch error {
             case .badArguments: fault = ControlFault(.badArguments, name)
-            case .failed(_, let e) where e == Errno.ENOENT: fault = ControlFault(.noFile, name)
+            // supervisord names the missing file (RPCError(NO_FILE, logfile)).
+            case .failed(let path, let e) where e == Errno.ENOENT: fault = ControlFault(.noFile, path)
             case .failed: fault = ControlFault(.failed, name)
             }
             startReply(c, ReplyStream(.fault(fault)))
+        }
+    }
+
+    /// `taillog`: supervisord's tailFile on a process log (LogTail.tail,
+    /// bounded by `ControlProtocol.maxLogRead`): a `tail` item with the
+    /// file's size and the overflow flag, then the bytes as `log` items. A
+    /// log file that is not there is NO_FILE.
+    private func startTailRead(_ c: ControlConnection, name: String, channel: LogChannel, offset: Int, length: Int) {
+        switch handler.followTarget(.process(name: name, channel: channel)) {
+        case .failure(let fault):
+            startReply(c, ReplyStream(.fault(fault)))
+        case .success(let path):
+            guard let tail = LogTail.tailIfOpened(path: path, offset: Int64(offset), length: Int64(length)) else {
+                startReply(c, ReplyStream(.fault(ControlFault(.noFile, path))))
+                return
+            }
+            startReply(c, ReplyStream(.ok(TailReply.items(bytes: tail.bytes, size: tail.offset, overflow: tail.overflow))))
         }
     }
 

@@ -27,15 +27,18 @@ final class ControlService: ControlHandler {
         let results = { (rs: [NameResult]) in reply(.ok(rs.map { .result($0) })) }
         switch request {
         case .version:
-            reply(.ok([.version(VersionInfo(supervisor: supervisordCompatibleVersion, server: "swiftvisord \(swiftvisordVersion)"))]))
+            reply(.ok([.version(VersionInfo(supervisor: supervisordCompatibleVersion, server: "swiftvisord \(swiftvisordVersion)",
+                                            identifier: supervision.identifier))]))
         case .pid:
             reply(.ok([.pid(Int(PidFile.currentPID))]))
         case .status(let names):
             reply(.ok(NameResolution.statusItems(names, all: supervision.snapshots(), unique: true)))
         case .start(let names, let wait):
             supervision.start(names, wait: wait, done: results)
-        case .stop(let names):
-            supervision.stop(names, done: results)
+        case .stop(let names, let wait):
+            supervision.stop(names, wait: wait, done: results)
+        case .clearMainLog:
+            reply(supervision.clearMainLog().map { .fault($0) } ?? .done)
         case .signal(let name, let names):
             results(supervision.signal(name, names))
         case .clear(let names):
@@ -57,7 +60,7 @@ final class ControlService: ControlHandler {
             if let fault = supervision.reload(accepted: { reply(.done) }) { reply(.fault(fault)) }
         case .shutdown:
             supervision.shutdown { reply(.done) }
-        case .auth, .follow, .quit, .readLog, .readMainLog:
+        case .auth, .follow, .quit, .readLog, .readMainLog, .tailLog:
             reply(.fault(ControlFault(.badRequest, "handled by the server")))
         }
     }

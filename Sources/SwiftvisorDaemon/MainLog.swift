@@ -129,6 +129,17 @@ public final class MainLog {
         }
     }
 
+    /// supervisord's clearLog: empty the log file (its backups stay) and go
+    /// on writing to the new, empty one. False when there is no log file
+    /// (supervisord's NO_FILE).
+    func clear() -> Bool {
+        flushBatch()  // lines logged before the clear belong to the old file
+        guard let file, path != nil else { return false }
+        file.flushPending()
+        file.clear()
+        return true
+    }
+
     /// A reload whose `logfile`/`logfile_maxbytes`/`logfile_backups` changed:
     /// write to the new file from now on (supervisord recreates its logger on
     /// every reload). If the new file cannot be opened the old one is kept.

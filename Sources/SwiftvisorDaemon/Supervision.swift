@@ -19,8 +19,9 @@ protocol Supervision: AnyObject {
     /// Start the named processes (`all`, `g:*`, `g:p`); with `wait`, each
     /// result comes once RUNNING or failed. `done` is called exactly once.
     func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void)
-    /// Stop the named processes; each result once it is stopped.
-    func stop(_ names: [String], done: @escaping ([NameResult]) -> Void)
+    /// Stop the named processes; each result once it is stopped (with
+    /// `wait` false: once the stop signal is sent).
+    func stop(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void)
     /// Stop, then start again (supervisorctl's restart); stop results first.
     func restart(_ names: [String], done: @escaping ([NameResult]) -> Void)
     /// Send `signal` (a name or number) to each named process.
@@ -34,6 +35,10 @@ protocol Supervision: AnyObject {
     /// to follow (tail -f). BAD_NAME for an unknown process, NO_FILE for a
     /// channel without a log file.
     func logPath(_ target: FollowTarget) -> Result<String, ControlFault>
+    /// Empty the main log (supervisord's clearLog): NO_FILE without one.
+    func clearMainLog() -> ControlFault?
+    /// `[supervisord] identifier=` of the running configuration (getIdentification).
+    var identifier: String { get }
     /// Read the config again and say what differs from what runs (reread, update).
     func reread() -> Result<[ConfigChange], ControlFault>
     /// Processes of the config last read, in `avail` order.
@@ -61,7 +66,15 @@ extension Daemon: Supervision {
         supervisor.start(names, wait: wait, done: done)
     }
 
-    func stop(_ names: [String], done: @escaping ([NameResult]) -> Void) { supervisor.stop(names, done: done) }
+    func stop(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {
+        supervisor.stop(names, wait: wait, done: done)
+    }
+
+    func clearMainLog() -> ControlFault? {
+        log.clear() ? nil : ControlFault(.noFile)
+    }
+
+    var identifier: String { supervisor.config.supervisord.identifier }
 
     func restart(_ names: [String], done: @escaping ([NameResult]) -> Void) { supervisor.restart(names, done: done) }
 
@@ -94,8 +107,12 @@ extension Daemon: Supervision {
     func availableProcesses() -> [ConfigInfo] {
         let active = Set(supervisor.config.groups.map(\.name))
         return StartOrder.avail(available.groups).map { g, pc in
-            ConfigInfo(group: g.name, name: pc.name, inuse: active.contains(g.name),
-                       autostart: pc.autostart, groupPriority: g.priority, processPriority: pc.priority)
+            // The paths the running group resolved (AUTO logs are named when a group is created).
+            let running = active.contains(g.name) ? supervisor.byNamespec[pc.namespec] : nil
+            return ConfigInfo(group: g.name, name: pc.name, inuse: active.contains(g.name),
+                              autostart: pc.autostart, groupPriority: g.priority, processPriority: pc.priority,
+                              extra: ConfigInfo.supervisordFields(pc, stdoutLogfile: running.map { $0.stdoutPath ?? "none" },
+                                                                  stderrLogfile: running.map { $0.stderrPath ?? "none" }))
         }
     }
 

@@ -105,9 +105,9 @@ extension Supervisor {
         }
     }
 
-    func stop(_ names: [String], done: @escaping ([NameResult]) -> Void) {
+    func stop(_ names: [String], wait: Bool = true, done: @escaping ([NameResult]) -> Void) {
         batch(NameResolution.select(names, from: processKeys()), done: done) { p, explicit, finish in
-            self.stop(p, explicit: explicit, done: finish)
+            self.stop(p, wait: wait, explicit: explicit, done: finish)
         }
     }
 
@@ -180,7 +180,7 @@ extension Supervisor {
         }
     }
 
-    private func stop(_ p: ManagedProcess, explicit: Bool, done: @escaping (NameResult?) -> Void) {
+    private func stop(_ p: ManagedProcess, wait: Bool, explicit: Bool, done: @escaping (NameResult?) -> Void) {
         switch ProcessVerbRules.stop(p.machine.state, explicit: explicit) {
         case .skip: return done(nil)
         case .result(let code, let detail): return done(result(p, code, detail))
@@ -190,6 +190,8 @@ extension Supervisor {
         if let code = ProcessVerbRules.stopOutcome(p.machine.state, waited: false) {
             return done(result(p, code, code == .failed ? (p.machine.spawnerr ?? p.namespec) : nil))
         }
+        // supervisord's stopProcess(wait=False): true once the signal is sent.
+        if !wait { return done(result(p, .success)) }
         // supervisord's stopProcess reports a slow stop while the caller waits
         // (process.stop_report, from its first wait poll, then every 2 s): a
         // process that is gone within that first poll is never reported.
@@ -259,7 +261,10 @@ extension Supervisor {
     /// NO_FILE for a channel without one (`NONE`, stderr with redirect_stderr).
     func logPath(_ name: String, _ channel: LogChannel) -> Result<String, ControlFault> {
         guard let p = process(named: name) else { return .failure(ControlFault(.badName, name)) }
-        guard let path = channel == .stdout ? p.stdoutPath : p.stderrPath else { return .failure(ControlFault(.noFile, name)) }
+        guard let path = channel == .stdout ? p.stdoutPath : p.stderrPath else {
+            // supervisord: RPCError(NO_FILE, None), no text after the name.
+            return .failure(ControlFault(.noFile))
+        }
         return .success(path)
     }
 

@@ -41,7 +41,14 @@ public enum LogTail {
     /// skipped because the file grew by more than `length` since `offset`.
     /// An unreadable file yields no bytes and the same offset, as supervisord.
     public static func tail(path: String, offset: Int64, length: Int64) -> (bytes: [UInt8], offset: Int64, overflow: Bool) {
-        guard let fd = try? SharedDirectory.openForReading(path) else { return ([], offset, false) }
+        tailIfOpened(path: path, offset: offset, length: length) ?? ([], offset, false)
+    }
+
+    /// `tail`, or nil when the file cannot be opened (supervisord's
+    /// tailProcessStdoutLog answers a missing file with `['', 0, False]`,
+    /// not with the caller's offset).
+    public static func tailIfOpened(path: String, offset: Int64, length: Int64) -> (bytes: [UInt8], offset: Int64, overflow: Bool)? {
+        guard let fd = try? SharedDirectory.openForReading(path) else { return nil }
         defer { Sys.close(fd) }
         guard let st = try? Sys.fstat(fd) else { return ([], offset, false) }
         let size = Int64(st.st_size)

@@ -34,7 +34,8 @@ final class ControlProtocolTests: XCTestCase {
         let requests: [ControlRequest] = [
             .auth(user: "admin", password: "p w%d"), .version, .pid, .status(names: []), .status(names: ["a", "g:*"]),
             .start(names: ["a", "b"], wait: true), .start(names: ["--weird"], wait: false), .start(names: ["--x"], wait: true),
-            .stop(names: ["all"]), .signal(signal: "HUP", names: ["g:"]), .clear(names: ["x"]),
+            .stop(names: ["all"]), .stop(names: ["--y", "g:*"], wait: false), .signal(signal: "HUP", names: ["g:"]), .clear(names: ["x"]),
+            .tailLog(name: "web", channel: .stdout, offset: -5, length: 3), .clearMainLog,
             .readLog(name: "web", channel: .stderr, offset: -1600, length: 0), .readMainLog(offset: 5, length: 10),
             .follow([.mainLog]), .follow([.process(name: "web", channel: .stdout), .process(name: "w:w_1", channel: .stderr)]),
             .sendStdin(name: "cat", data: [0x00, 0x0A, 0xFF, 0x20]), .reread, .add(groups: ["g"]), .remove(groups: ["g", "h"]),
@@ -59,7 +60,7 @@ final class ControlProtocolTests: XCTestCase {
         for line in ["start", "stop", "signal HUP", "clear", "readlog web stdout 1", "readlog web stdboth 0 0",
                      "readlog web stdout x 0", "mainlog 1", "follow", "follow web", "follow web stdin", "stdin web",
                      "version x", "pid x", "reread x", "avail x", "reload x", "shutdown x", "add", "remove", "auth u",
-                     "stop --nowait web"] {
+                     "signal --nowait HUP web", "taillog web stdout 1", "taillog web stdout x 0", "clearlog x", "stop --nowait"] {
             guard case .failure(let f)? = decode(line) else { XCTFail(line); continue }
             XCTAssertEqual(f.code, .badArguments, line)
         }
@@ -107,7 +108,7 @@ final class ControlProtocolTests: XCTestCase {
             .result(NameResult(group: "g", name: nil, code: .badName, description: "BAD_NAME: g")),
             .pid(1), .log([0, 10, 13, 255, 32]), .change(ConfigChange(.removed, group: "old")),
             .config(ConfigInfo(group: "g", name: "p", inuse: true, autostart: false, groupPriority: 1, processPriority: 2)),
-            .version(VersionInfo(supervisor: "4.3.0", server: "swiftvisord 0.1")),
+            .version(VersionInfo(supervisor: "4.3.0", server: "swiftvisord 0.1")), .version(VersionInfo(supervisor: "4.3.0", server: "s", identifier: "host a")),
             .data(target: 3, bytes: Array("line\n".utf8)),
             .other(type: "future", fields: [ControlField("k", "v v")]),
         ]

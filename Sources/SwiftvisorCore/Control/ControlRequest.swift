@@ -29,8 +29,9 @@ public enum ControlRequest: Sendable, Equatable {
     /// `start [--nowait] NAME...`: with `wait`, reply only when each process is
     /// RUNNING or has failed (supervisord's startProcess(wait=True)).
     case start(names: [String], wait: Bool)
-    /// `stop NAME...`: reply when each process has stopped.
-    case stop(names: [String])
+    /// `stop [--nowait] NAME...`: reply when each process has stopped
+    /// (`--nowait`: once the stop signal is sent; supervisord's stopProcess(wait=False)).
+    case stop(names: [String], wait: Bool = true)
     /// `signal SIG NAME...`: SIG as the user typed it (`HUP`, `SIGHUP`, `1`).
     case signal(signal: String, names: [String])
     /// `clear NAME...`: truncate the processes' logs.
@@ -40,6 +41,12 @@ public enum ControlRequest: Sendable, Equatable {
     case readLog(name: String, channel: LogChannel, offset: Int, length: Int)
     /// `mainlog OFFSET LENGTH`: supervisord's readLog on the main log.
     case readMainLog(offset: Int, length: Int)
+    /// `taillog NAME CHANNEL OFFSET LENGTH`: supervisord's tailProcessStdoutLog /
+    /// tailProcessStderrLog (tailFile): a `tail` item with the file's size and
+    /// the overflow flag, then the bytes as `log` items.
+    case tailLog(name: String, channel: LogChannel, offset: Int, length: Int)
+    /// `clearlog`: empty the daemon's main log (supervisord's clearLog).
+    case clearMainLog
     /// `follow NAME CHANNEL [NAME CHANNEL...]` / `follow main`: stream logs until
     /// the client leaves. Handled by the control server (it asks the handler for
     /// the file paths with `followTarget`).
@@ -65,9 +72,9 @@ public enum ControlRequest: Sendable, Equatable {
     /// (`stop web requested by uid 1000 pid 4242`).
     public var changesState: Bool {
         switch self {
-        case .start, .stop, .signal, .clear, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
+        case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .version, .pid, .status, .readLog, .readMainLog, .follow, .quit, .avail:
+        case .auth, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail:
             return false
         }
     }
@@ -77,7 +84,7 @@ public enum ControlRequest: Sendable, Equatable {
     public var waitsForProcesses: Bool {
         switch self {
         case .start(_, let wait): return wait
-        case .stop: return true
+        case .stop(_, let wait): return wait
         default: return false
         }
     }
@@ -110,12 +117,15 @@ public enum ControlRequest: Sendable, Equatable {
         case .pid: return [w("pid")]
         case .status(let names): return [w("status")] + names.map(w)
         case .start(let names, let wait): return [w("start")] + (wait ? [] : [w("--nowait")]) + names.map(w)
-        case .stop(let names): return [w("stop")] + names.map(w)
+        case .stop(let names, let wait): return [w("stop")] + (wait ? [] : [w("--nowait")]) + names.map(w)
         case .signal(let sig, let names): return [w("signal"), w(sig)] + names.map(w)
         case .clear(let names): return [w("clear")] + names.map(w)
         case .readLog(let name, let ch, let off, let len):
             return [w("readlog"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
         case .readMainLog(let off, let len): return [w("mainlog"), w(String(off)), w(String(len))]
+        case .tailLog(let name, let ch, let off, let len):
+            return [w("taillog"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
+        case .clearMainLog: return [w("clearlog")]
         case .follow(let targets):
             var out = [w("follow")]
             for t in targets {
@@ -157,8 +167,10 @@ public enum ControlRequest: Sendable, Equatable {
     }
 
     private func isOptionPosition(_ i: Int) -> Bool {
-        if case .start(_, false) = self { return i == 1 }
-        return false
+        switch self {
+        case .start(_, false), .stop(_, false): return i == 1
+        default: return false
+        }
     }
 
     /// Parse one request line (without `\n`). Returns nil for a blank line,
@@ -190,7 +202,7 @@ public enum ControlRequest: Sendable, Equatable {
         func bad(_ why: String) -> Result<ControlRequest, ControlFault> {
             .failure(ControlFault(.badArguments, why))
         }
-        let allowedOptions: Set<String> = verb == "start" ? ["--nowait"] : []
+        let allowedOptions: Set<String> = verb == "start" || verb == "stop" ? ["--nowait"] : []
         if let unknown = options.first(where: { !allowedOptions.contains($0) }) {
             return bad("\(verb) does not take option \(unknown)")
         }
@@ -212,7 +224,7 @@ public enum ControlRequest: Sendable, Equatable {
             return .success(.start(names: args, wait: !options.contains("--nowait")))
         case "stop":
             guard !args.isEmpty else { return bad("stop requires a process name") }
-            return .success(.stop(names: args))
+            return .success(.stop(names: args, wait: !options.contains("--nowait")))
         case "signal":
             guard args.count >= 2 else { return bad("signal requires a signal name and a process name") }
             return .success(.signal(signal: args[0], names: Array(args.dropFirst())))
@@ -228,6 +240,14 @@ public enum ControlRequest: Sendable, Equatable {
             guard count(2) else { return bad("mainlog takes OFFSET LENGTH") }
             guard let off = Int(args[0]), let len = Int(args[1]) else { return bad("OFFSET and LENGTH must be integers") }
             return .success(.readMainLog(offset: off, length: len))
+        case "taillog":
+            guard count(4) else { return bad("taillog takes NAME CHANNEL OFFSET LENGTH") }
+            guard let ch = LogChannel(rawValue: args[1]) else { return bad("bad channel \(args[1])") }
+            guard let off = Int(args[2]), let len = Int(args[3]) else { return bad("OFFSET and LENGTH must be integers") }
+            return .success(.tailLog(name: args[0], channel: ch, offset: off, length: len))
+        case "clearlog":
+            guard count(0) else { return bad("clearlog takes no arguments") }
+            return .success(.clearMainLog)
         case "follow":
             if args == ["main"] { return .success(.follow([.mainLog])) }
             guard !args.isEmpty, args.count % 2 == 0 else { return bad("follow takes main, or NAME CHANNEL pairs") }

@@ -67,8 +67,11 @@ public struct VersionInfo: Sendable, Equatable {
     public var api: String
     /// swiftvisord's own version (`swiftvisord 0.1.0`).
     public var server: String
-    public init(supervisor: String, api: String = ControlProtocol.apiVersion, server: String) {
-        self.supervisor = supervisor; self.api = api; self.server = server
+    /// `[supervisord] identifier=` (supervisord's getIdentification); nil from
+    /// a daemon that does not send it.
+    public var identifier: String?
+    public init(supervisor: String, api: String = ControlProtocol.apiVersion, server: String, identifier: String? = nil) {
+        self.supervisor = supervisor; self.api = api; self.server = server; self.identifier = identifier
     }
 }
 
@@ -264,7 +267,9 @@ extension ControlItem {
             return ("config", [f("group", c.group), f("name", c.name), f("inuse", c.inuse), f("autostart", c.autostart),
                                f("group_prio", c.groupPriority), f("process_prio", c.processPriority)] + c.extra)
         case .version(let v):
-            return ("version", [f("supervisor", v.supervisor), f("api", v.api), f("server", v.server)])
+            var fs = [f("supervisor", v.supervisor), f("api", v.api), f("server", v.server)]
+            if let id = v.identifier { fs.append(f("identifier", id)) }
+            return ("version", fs)
         case .data(let target, let bytes):
             return ("data", [f("target", target), ControlField("bytes", bytes)])
         case .other(let type, let fields):
@@ -319,7 +324,8 @@ extension ControlItem {
                                       groupPriority: i("group_prio") ?? 0, processPriority: i("process_prio") ?? 0,
                                       extra: fields.filter { !known.contains($0.key) }))
         case "version":
-            self = .version(VersionInfo(supervisor: s("supervisor") ?? "", api: s("api") ?? "", server: s("server") ?? ""))
+            self = .version(VersionInfo(supervisor: s("supervisor") ?? "", api: s("api") ?? "", server: s("server") ?? "",
+                                        identifier: s("identifier")))
         case "data":
             guard let target = i("target") else { return nil }
             self = .data(target: target, bytes: map["bytes"]?.value ?? [])
