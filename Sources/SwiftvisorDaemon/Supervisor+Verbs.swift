@@ -115,7 +115,10 @@ extension Supervisor {
         let selections = NameResolution.select(names, from: processKeys())
         guard let sig = try? ValueTypes.signal(name, option: "signal") else {
             // supervisord checks the signal before the names (signalProcess → BAD_SIGNAL).
-            return ProcessVerbRules.badSignal(name, selections)
+            return ProcessVerbRules.badSignal(name, selections) { key in
+                guard let p = self.byNamespec[key.namespec] else { return false }
+                return ProcessVerbRules.signal(p.machine.state, hasPid: p.machine.pid > 0, explicit: false) == .proceed
+            }
         }
         var out: [NameResult] = []
         // Signalling never waits: every result is immediate.

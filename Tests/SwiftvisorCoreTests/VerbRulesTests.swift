@@ -80,8 +80,13 @@ final class VerbRulesTests: XCTestCase {
         XCTAssertEqual(ProcessVerbRules.writeStdin(.running, hasPid: true, hasStdin: false), .noFile)
         XCTAssertEqual(ProcessVerbRules.writeStdin(.stopping, hasPid: true, hasStdin: true), .notRunning)
         XCTAssertNil(ProcessVerbRules.writeStdin(.running, hasPid: true, hasStdin: true))
-        let bad = ProcessVerbRules.badSignal("FOO", NameResolution.select(["web:*", "x"], from: keys))
+        let bad = ProcessVerbRules.badSignal("FOO", NameResolution.select(["web:*", "x"], from: keys)) { _ in true }
         XCTAssertEqual(bad.map(\.code), [.badSignal, .badSignal, .badSignal, .badName])
         XCTAssertEqual(bad[0].description, "BAD_SIGNAL: FOO")
+        // A group lists only its signallable processes; a process named explicitly is BAD_SIGNAL in any state.
+        let first = keys[0]
+        let some = ProcessVerbRules.badSignal("FOO", NameResolution.select(["\(first.group):*", first.namespec], from: keys)) { $0 != first }
+        XCTAssertFalse(some.dropLast().contains { $0.name == first.name && $0.group == first.group })
+        XCTAssertEqual(some.last.map { ProcessKey(group: $0.group, name: $0.name ?? "") }, first)
     }
 }

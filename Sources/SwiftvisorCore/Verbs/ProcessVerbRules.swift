@@ -71,9 +71,13 @@ public enum ProcessVerbRules {
         return NameResult(group: key.group, name: key.name, code: code, description: description)
     }
 
-    /// `signal` with a name that is not a signal: every selected process gets
-    /// BAD_SIGNAL (supervisord checks the signal before the names).
-    public static func badSignal(_ signal: String, _ selections: [NameSelection]) -> [NameResult] {
+    /// `signal` with a name that is not a signal: supervisord checks the
+    /// signal before the state, so a process named explicitly gets BAD_SIGNAL
+    /// whatever its state, while a group or `all` selection lists only its
+    /// `signallable` processes (make_allfunc filters before it calls
+    /// signalProcess), each with BAD_SIGNAL.
+    public static func badSignal(_ signal: String, _ selections: [NameSelection],
+                                 signallable: (ProcessKey) -> Bool) -> [NameResult] {
         selections.flatMap { selection -> [NameResult] in
             let bad = { (k: ProcessKey) in
                 NameResult(group: k.group, name: k.name, code: .badSignal, description: ControlFault(.badSignal, signal).message)
@@ -81,7 +85,7 @@ public enum ProcessVerbRules {
             switch selection {
             case .fault(let r): return [r]
             case .process(let k): return [bad(k)]
-            case .group(_, let keys), .all(let keys): return keys.map(bad)
+            case .group(_, let keys), .all(let keys): return keys.filter(signallable).map(bad)
             }
         }
     }
