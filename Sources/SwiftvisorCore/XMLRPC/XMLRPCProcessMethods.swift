@@ -8,6 +8,7 @@
 
 enum XMLRPCProcessMethods {
     typealias Args = XMLRPCArguments
+    typealias NS = XMLRPCSupervisorNamespace
 
     static func call(_ name: String, _ p: [XMLRPCValue]) -> XMLRPCStep? {
         // `wait` defaults to True (the dispatcher already checked the count).
@@ -47,18 +48,18 @@ enum XMLRPCProcessMethods {
     private static func process(_ value: XMLRPCValue, signalText: String? = nil,
                                 _ request: @escaping (String) -> ControlRequest) -> XMLRPCStep {
         guard let name = Args.processName(value) else {
-            return XMLRPCSupervisorNamespace.gated(.failure(Args.unusable("process name must be a string")))
+            return NS.gated(.failure(Args.unusable("process name must be a string")))
         }
         // An empty word cannot travel on SWV1; split_namespec('') names group '', which does not exist.
-        if name.isEmpty { return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.badName, name))) }
+        if name.isEmpty { return NS.gated(.failure(XMLRPCFault(.badName, name))) }
         if NameResolution.split(name).process == nil {
-            return XMLRPCSupervisorNamespace.ask(request(name)) { .done(groupResults($0, name: name, signalText: signalText)) }
+            return NS.ask(request(name)) { .done(groupResults($0, name: name, signalText: signalText)) }
         }
-        return XMLRPCSupervisorNamespace.ask(request(Args.wire(name))) { items in
+        return NS.ask(request(Args.wire(name))) { items in
             if let signalText, case .result(let r)? = items.first, r.code == .badSignal {
                 return .done(.failure(XMLRPCFault(.badSignal, signalText)))
             }
-            return .done(XMLRPCSupervisorNamespace.single(items, name: name))
+            return .done(NS.single(items, name: name))
         }
     }
 
@@ -68,17 +69,17 @@ enum XMLRPCProcessMethods {
                               _ request: @escaping (String) -> ControlRequest) -> XMLRPCStep {
         switch Args.groupName(value) {
         case .unusable:
-            return XMLRPCSupervisorNamespace.gated(.failure(Args.unusable("group name must be a string")))
+            return NS.gated(.failure(Args.unusable("group name must be a string")))
         case .noSuchGroup(let text):
-            return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.badName, text)))
+            return NS.gated(.failure(XMLRPCFault(.badName, text)))
         case .name(let name):
-            if name.isEmpty || name.contains(":") { return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.badName, name))) }
-            return XMLRPCSupervisorNamespace.ask(request(name + ":*")) { .done(groupResults($0, name: name, signalText: signalText)) }
+            if name.isEmpty || name.contains(":") { return NS.gated(.failure(XMLRPCFault(.badName, name))) }
+            return NS.ask(request(name + ":*")) { .done(groupResults($0, name: name, signalText: signalText)) }
         }
     }
 
     private static func all(_ request: ControlRequest, signalText: String? = nil) -> XMLRPCStep {
-        XMLRPCSupervisorNamespace.ask(request) { .done(groupResults($0, name: "all", signalText: signalText)) }
+        NS.ask(request) { .done(groupResults($0, name: "all", signalText: signalText)) }
     }
 
     /// make_allfunc's array; a group that does not exist is BAD_NAME with the
@@ -86,7 +87,7 @@ enum XMLRPCProcessMethods {
     static func groupResults(_ items: [ControlItem], name: String, signalText: String?) -> XMLRPCResult {
         var out: [XMLRPCValue] = []
         for case .result(var r) in items {
-            if r.name == nil { return .failure(XMLRPCSupervisorNamespace.fault(r.code, r.description, name: name)) }
+            if r.name == nil { return .failure(NS.fault(r.code, r.description, name: name)) }
             if r.code == .badSignal, let signalText { r.description = XMLRPCFault(.badSignal, signalText).string }
             out.append(XMLRPCProcessInfo.result(r))
         }
@@ -98,22 +99,22 @@ enum XMLRPCProcessMethods {
     /// stands in for it, and BAD_SIGNAL texts are rebuilt from what was passed.
     private static func signal(_ value: XMLRPCValue, _ then: (String, String) -> XMLRPCStep) -> XMLRPCStep {
         guard let sig = Args.signal(value) else {
-            return XMLRPCSupervisorNamespace.gated(.failure(Args.unusable("signal must be a name or a number")))
+            return NS.gated(.failure(Args.unusable("signal must be a name or a number")))
         }
         return then(sig.isEmpty ? "\u{0}" : sig, Args.pythonStr(value) ?? sig)
     }
 
     private static func clear(_ value: XMLRPCValue) -> XMLRPCStep {
         guard let name = Args.processName(value) else {
-            return XMLRPCSupervisorNamespace.gated(.failure(Args.unusable("process name must be a string")))
+            return NS.gated(.failure(Args.unusable("process name must be a string")))
         }
         if name.isEmpty || NameResolution.split(name).process == nil {
-            return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.badName, name)))
+            return NS.gated(.failure(XMLRPCFault(.badName, name)))
         }
-        return XMLRPCSupervisorNamespace.ask(.clear(names: [Args.wire(name)])) { items in
+        return NS.ask(.clear(names: [Args.wire(name)])) { items in
             // clearProcessLogs' only other fault is `FAILED: name`.
             if case .result(let r)? = items.first, r.code == .failed { return .done(.failure(XMLRPCFault(.failed, name))) }
-            return .done(XMLRPCSupervisorNamespace.single(items, name: name))
+            return .done(NS.single(items, name: name))
         }
     }
 
@@ -121,17 +122,17 @@ enum XMLRPCProcessMethods {
     /// naming the value), then the name, then that the process runs.
     private static func sendStdin(_ nameValue: XMLRPCValue, _ charsValue: XMLRPCValue) -> XMLRPCStep {
         guard case .string(let chars) = charsValue else {
-            return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.incorrectParameters, Args.pythonStr(charsValue) ?? "")))
+            return NS.gated(.failure(XMLRPCFault(.incorrectParameters, Args.pythonStr(charsValue) ?? "")))
         }
         guard let name = Args.processName(nameValue) else {
-            return XMLRPCSupervisorNamespace.gated(.failure(Args.unusable("process name must be a string")))
+            return NS.gated(.failure(Args.unusable("process name must be a string")))
         }
         let (group, process) = NameResolution.split(name)
-        guard let process, !name.isEmpty else { return XMLRPCSupervisorNamespace.gated(.failure(XMLRPCFault(.badName, name))) }
+        guard let process, !name.isEmpty else { return NS.gated(.failure(XMLRPCFault(.badName, name))) }
         if chars.isEmpty {
             // Nothing to write (and an empty word cannot travel on SWV1):
             // only the checks supervisord makes before writing.
-            return XMLRPCSupervisorNamespace.ask(.status(names: [Args.wire(name)])) { items in
+            return NS.ask(.status(names: [Args.wire(name)])) { items in
                 for case .process(let s) in items where s.group == group && s.name == process {
                     if s.pid == 0 || s.state == ProcessState.stopping.rawValue { return .done(.failure(XMLRPCFault(.notRunning, name))) }
                     return .done(.success(.bool(true)))
@@ -143,7 +144,7 @@ enum XMLRPCProcessMethods {
             switch reply {
             case .ok: return .done(.success(.bool(true)))
             case .fault(let f) where f.code == .noFile: return .done(.failure(XMLRPCFault(.noFile, name)))
-            case .fault(let f): return .done(.failure(XMLRPCSupervisorNamespace.fault(f.code, f.message, name: name)))
+            case .fault(let f): return .done(.failure(NS.fault(f.code, f.message, name: name)))
             }
         }
     }
