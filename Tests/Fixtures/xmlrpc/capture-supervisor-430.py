@@ -191,6 +191,34 @@ RAW_REQUESTS = [
      xmlrpc.client.dumps((), "supervisor.getVersion").encode()),
 ]
 
+# supervisor.* calls whose answers hold nothing volatile (no pid, time or
+# AUTO log name), as (name, method, params): the unit tests compare
+# swiftvisord's answer bodies with these byte for byte.
+METHOD_CALLS = [
+    ("getState", "supervisor.getState", ()),
+    ("getIdentification", "supervisor.getIdentification", ()),
+    ("startProcessGroupInt", "supervisor.startProcessGroup", (5,)),
+    ("startProcessGroupStar", "supervisor.startProcessGroup", ("sleeper:*",)),
+    ("startProcessRunning", "supervisor.startProcess", ("sleeper",)),
+    ("startProcessGroupRunning", "supervisor.startProcessGroup", ("sleeper",)),
+    ("stopProcessAll", "supervisor.stopProcess", ("all",)),
+    ("getProcessInfoStar", "supervisor.getProcessInfo", ("sleeper:*",)),
+    ("readLogBadArguments", "supervisor.readProcessStdoutLog", ("sleeper", 0, -1)),
+    ("tailNoStderr", "supervisor.tailProcessStderrLog", ("sleeper", 0, 10)),
+    ("sendStdinInt", "supervisor.sendProcessStdin", ("sleeper", 5)),
+    ("signalBad", "supervisor.signalProcess", ("sleeper", "NOPE")),
+    ("signalGroupBad", "supervisor.signalProcessGroup", ("sleeper", "NOPE")),
+    ("signalGroup", "supervisor.signalProcessGroup", ("sleeper", "CONT")),
+    ("clearStar", "supervisor.clearProcessLogs", ("sleeper:*",)),
+    ("reloadConfig", "supervisor.reloadConfig", ()),
+    ("addAdded", "supervisor.addProcessGroup", ("sleeper",)),
+    ("removeRunning", "supervisor.removeProcessGroup", ("sleeper",)),
+    ("remoteComm", "supervisor.sendRemoteCommEvent", (1, 2)),
+]
+for _name, _method, _params in METHOD_CALLS:
+    RAW_REQUESTS.append(("method_" + _name, "unix", b"POST /RPC2 HTTP/1.1\r\nContent-Length: %d\r\n\r\n",
+                         xmlrpc.client.dumps(_params, _method).encode()))
+
 
 def read_response(sock, deadline=3.0):
     sock.settimeout(0.5)
@@ -225,7 +253,8 @@ def capture_supervisord():
                 "username=bob\npassword=secret\n\n[supervisord]\nlogfile=%s/sv.log\n"
                 "pidfile=%s/sv.pid\nnodaemon=true\n\n[rpcinterface:supervisor]\n"
                 "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n"
-                "\n[program:sleeper]\ncommand=sleep 1000\n" % (sock_path, port, tmp, tmp))
+                "\n[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\nstderr_logfile=NONE\n"
+                % (sock_path, port, tmp, tmp))
     daemon = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "supervisord"), "-c", conf],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     records = []
