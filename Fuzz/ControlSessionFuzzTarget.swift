@@ -88,7 +88,7 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         switch request {
         case .status(let names):
             return .ok(NameResolution.statusItems(names, all: snapshots))
-        case .start(let names, _), .stop(let names), .signal(_, let names), .clear(let names):
+        case .start(let names, _), .stop(let names, _), .signal(_, let names), .clear(let names):
             let selected = n % 2 == 0 ? NameResolution.select(names, from: table) : NameResolution.selectProcesses(names, from: table)
             return .ok(selected.isEmpty ? [] : [.pid(selected.count)])
         case .readLog(let name, _, let offset, let length):
@@ -98,6 +98,10 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         case .readMainLog(let offset, let length):
             checkRange(offset: offset, length: length, n: n)
             return .done
+        case .tailLog(let name, _, let offset, let length):
+            _ = NameResolution.process(name, in: table)
+            return .ok(TailReply.items(bytes: Array(name.utf8), size: Int64(truncatingIfNeeded: offset),
+                                       overflow: length > 0))
         default:
             return n % 3 == 0 ? .fault(ControlFault(.failed, "fuzz")) : .done
         }

@@ -63,7 +63,7 @@ final class XMLRPCDifferentialTests: XCTestCase {
             ("supervisor.startProcessGroup", [s("g")]), ("supervisor.startProcessGroup", [s("g")]),
             ("supervisor.startProcessGroup", [s("g:*")]), ("supervisor.startProcessGroup", [i(5)]),
             ("supervisor.startProcessGroup", [s("zz")]),
-            ("supervisor.stopProcessGroup", [s("g"), b(false)]), ("test.sleep", []), ("supervisor.stopProcessGroup", [s("g")]),
+            ("supervisor.stopProcessGroup", [s("g"), b(false)]), ("test.settle", []), ("supervisor.stopProcessGroup", [s("g")]),
             ("supervisor.startProcess", [s("g:*"), i(1)]), ("supervisor.stopProcess", [s("g:")]),
             ("supervisor.startProcess", [s("g:a"), b(false)]),
             ("supervisor.signalProcess", [s("g:a"), s("CONT")]), ("supervisor.signalProcess", [s("g:a"), i(18)]),
@@ -93,8 +93,10 @@ final class XMLRPCDifferentialTests: XCTestCase {
             ("supervisor.signalProcess", [s("g:a"), s("SIGCONT")]), ("supervisor.signalProcess", [s("g:a"), i(99)]),
             ("supervisor.sendProcessStdin", [s("cat"), s("")]), ("supervisor.sendProcessStdin", [s("g:b"), s("")]),
             ("supervisor.clearProcessLogs", [s("bad")]), ("supervisor.startProcess", [s("g:b"), s("")]),
-            // supervisord's forked child holds SIGTERM until it execs (its Python handlers are inherited): wait first.
-            ("test.sleep", []), ("supervisor.stopProcess", [s("g:b"), i(0)]), ("test.sleep", []), ("supervisor.getProcessInfo", [s("g:b")]),
+            // supervisord's forked child holds SIGTERM until it execs (its Python handlers are inherited):
+            // stop it only once RUNNING.
+            ("test.settle", []), ("supervisor.stopProcess", [s("g:b"), i(0)]), ("test.settle", []),
+            ("supervisor.getProcessInfo", [s("g:b")]),
             ("system.methodHelp", [s("supervisor.getState")]), ("system.methodSignature", [s("supervisor.startProcess")]),
             ("system.listMethods", []), ("system.methodHelp", [s("nope")]),
             ("supervisor.readLog", [i(0), i(0)]), ("supervisor.readMainLog", [i(-10), i(0)]),
@@ -118,11 +120,21 @@ final class XMLRPCDifferentialTests: XCTestCase {
                 .structure([("params", .array([]))]),
             ])]),
             ("supervisor.stopAllProcesses", []), ("supervisor.stopAllProcesses", []),
-            ("supervisor.startAllProcesses", [b(false)]), ("test.sleep", []), ("test.sleep", []),
+            ("supervisor.startAllProcesses", [b(false)]), ("test.settle", []),
             ("supervisor.getAllProcessInfo", []), ("supervisor.stopAllProcesses", [i(1)]),
             ("supervisor.shutdown", []),
         ]
     }()
+
+    /// Polls `condition` until it holds or `timeout` passes.
+    private func waitFor(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return condition()
+    }
 
     func test_everySafeMethod_answersAsSupervisord430() throws {
         let python = try Supervisor430.python()
@@ -149,6 +161,15 @@ final class XMLRPCDifferentialTests: XCTestCase {
             if method == "test.sleep" {
                 Thread.sleep(forTimeInterval: 0.5)  // the child's output lands; both sides wait the same
                 answers.append(String(decoding: XMLRPCEncoder.response(.string("slept")), as: UTF8.self))
+                continue
+            }
+            if method == "test.settle" {
+                // Until no process is STARTING or STOPPING, on both sides: timing never decides a state.
+                let settled = waitFor(timeout: 20) {
+                    guard case .success(.array(let infos)) = rpc.call("supervisor.getAllProcessInfo") else { return false }
+                    return infos.allSatisfy { $0[member: "statename"] != .string("STARTING") && $0[member: "statename"] != .string("STOPPING") }
+                }
+                answers.append(String(decoding: XMLRPCEncoder.response(.string(settled ? "settled" : "not settled")), as: UTF8.self))
                 continue
             }
             answers.append(String(decoding: XMLRPCEncoder.result(rpc.call(method, params)), as: UTF8.self))

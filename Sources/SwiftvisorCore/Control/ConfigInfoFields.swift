@@ -1,7 +1,7 @@
 // The getAllConfigInfo keys a `config` item carries beyond its six typed
 // fields (supervisor/rpcinterface.py getAllConfigInfo at 4.3.0), as flat
 // `key=value` fields, so an XML-RPC front end can answer with every key
-// supervisord returns. Types travel by name: `XMLRPCConfigInfo` knows which
+// supervisord returns. Types travel by name: `XMLRPCProcessInfo.configKeys` says which
 // key is a boolean (`1`/`0`), an integer or the `exitcodes` list (`0,2`).
 
 extension ConfigInfo {

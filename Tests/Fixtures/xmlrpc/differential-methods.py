@@ -2,21 +2,21 @@
 """Run XML-RPC calls against a real supervisord 4.3.0 and compare its answers
 with swiftvisord's (Tests/IntegrationTests/XMLRPCDifferentialTests.swift).
 
-    python differential-methods.py PROGRAMS CALLS SWIFT_RESULTS [URL]
+    python differential-methods.py PROGRAMS CALLS SWIFT_RESULTS
 
 PROGRAMS: the config's program sections (they use %(here)s for paths).
 CALLS: a JSON array of XML-RPC call bodies (xmlrpc.client.dumps form), in order.
 SWIFT_RESULTS: a JSON array, one XML-RPC response body per call, as swiftvisord
-answered. With URL (http://127.0.0.1:PORT/RPC2), the calls go to that server,
-through Python's xmlrpc.client, instead of to a supervisord this script starts.
+answered.
 
-Without URL, starts supervisord with the same programs in a scratch directory
+Starts supervisord with the same programs in a scratch directory
 (identifier=swvtest), waits until no process is STARTING, runs the calls in
 order and shuts it down. Prints `ok I METHOD` or `DIFF I METHOD` with both
 normalised answers, one line per call; exits 1 when any call differs.
 Volatile values are normalised: the scratch directory, pids, times, uptimes,
 stop dates; getPID and main log reads are compared by type only.
-`test.sleep` is not sent: it waits half a second (a child's output to land).
+`test.sleep` is not sent: it waits half a second (a child's output to land);
+`test.settle` waits until no process is STARTING or STOPPING.
 """
 import json
 import os
@@ -60,6 +60,15 @@ def answer(body):
         return {"faultCode": f.faultCode, "faultString": f.faultString}
 
 
+def settle(proxy):
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if all(i["statename"] not in ("STARTING", "STOPPING") for i in proxy.supervisor.getAllProcessInfo()):
+            return "settled"
+        time.sleep(0.05)
+    return "not settled"
+
+
 def start_supervisord(programs, directory):
     conf = os.path.join(directory, "supervisord.conf")
     sock = os.path.join(directory, "sv.sock")
@@ -94,16 +103,15 @@ def main():
     directory = tempfile.mkdtemp(prefix="swv-sv430-")
     daemon = None
     try:
-        if len(sys.argv) > 4:
-            proxy = xmlrpc.client.ServerProxy(sys.argv[4])
-        else:
-            daemon, proxy = start_supervisord(programs, directory)
+        daemon, proxy = start_supervisord(programs, directory)
         failures = 0
         for i, body in enumerate(calls):
             params, method = xmlrpc.client.loads(body)
             if method == "test.sleep":
                 time.sleep(0.5)
                 theirs = "slept"
+            elif method == "test.settle":
+                theirs = settle(proxy)
             else:
                 try:
                     theirs = getattr(proxy, method)(*params)
