@@ -13,17 +13,7 @@ final class DifferentialTests: XCTestCase {
     let corpus = Paths.packageRoot + "/Tests/Fixtures/differential"
 
     func runChecker(_ dir: String) throws -> (Int32, String) {
-        let python = try Supervisor430.python()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Paths.packageRoot + "/Tests/Fixtures/differential-check.py", Binary.swiftvisord, dir]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Supervisor430.run(script: Paths.packageRoot + "/Tests/Fixtures/differential-check.py", [Binary.swiftvisord, dir])
     }
 
     func test_edgeCaseCorpus_agreesWithSupervisord430() throws {
@@ -62,5 +52,21 @@ enum Supervisor430 {
             throw XCTSkip("supervisor 4.3.0 not found (SWV_SUPERVISOR_VENV unset, no \(local)): .ci/run installs it; not compared with supervisord")
         }
         return local
+    }
+
+    /// Run a Python `script` with supervisor 4.3.0's interpreter; its exit
+    /// status and its stdout and stderr together.
+    static func run(script: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try python())
+        p.arguments = [script] + arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -14,32 +14,7 @@ final class XMLRPCDifferentialTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox?.cleanup() }
 
-    static let programs = """
-        [program:cat]
-        command=cat
-        startsecs=0
-        stdout_logfile=%(here)s/cat.out
-        stderr_logfile=%(here)s/cat.err
-        [group:g]
-        programs=a,b
-        [program:a]
-        command=sleep 1000
-        startsecs=0
-        stdout_logfile=%(here)s/a.out
-        stderr_logfile=NONE
-        [program:b]
-        command=sleep 1000
-        startsecs=1
-        autostart=false
-        stdout_logfile=%(here)s/b.out
-        redirect_stderr=true
-        [program:bad]
-        command=/nonexistent/command
-        autostart=false
-        stdout_logfile=NONE
-        stderr_logfile=NONE
-
-        """
+    static let programs = XMLRPCCoreDriver.testPrograms
 
     /// Every method that is safe to call, with valid and invalid arguments,
     /// in an order both daemons pass through the same states.
@@ -126,36 +101,25 @@ final class XMLRPCDifferentialTests: XCTestCase {
         ]
     }()
 
-    /// Polls `condition` until it holds or `timeout` passes.
-    private func waitFor(timeout: TimeInterval, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if condition() { return true }
+    /// Waits (20 s at most) until no process is STARTING or STOPPING, as
+    /// differential-methods.py's `settle` does on supervisord's side.
+    private func settle(_ rpc: XMLRPCCoreDriver) -> Bool {
+        let deadline = Date().addingTimeInterval(20)
+        repeat {
+            if case .success(.array(let infos)) = rpc.call("supervisor.getAllProcessInfo"),
+               infos.allSatisfy({ $0[member: "statename"] != .string("STARTING") && $0[member: "statename"] != .string("STOPPING") }) {
+                return true
+            }
             Thread.sleep(forTimeInterval: 0.05)
-        }
-        return condition()
+        } while Date() < deadline
+        return false
     }
 
     func test_everySafeMethod_answersAsSupervisord430() throws {
-        let python = try Supervisor430.python()
+        _ = try Supervisor430.python()  // skips, saying so, without supervisor 4.3.0
         let s = sandbox!
-        try s.writeConfig("""
-            [supervisord]
-            logfile=\(s.mainLogPath)
-            pidfile=\(s.pidfilePath)
-            childlogdir=\(s.dir)
-            identifier=swvtest
-            [unix_http_server]
-            file=\(s.socketPath)
-
-            """ + Self.programs, header: false)
-        try s.startDaemon()
-        waitUntil("control socket", timeout: 15) { s.controlClient() != nil }
-        let rpc = try XCTUnwrap(XMLRPCCoreDriver(socketPath: s.socketPath))
-        waitUntil("no process STARTING") {
-            guard case .success(.array(let infos)) = rpc.call("supervisor.getAllProcessInfo") else { return false }
-            return infos.allSatisfy { $0[member: "statename"] != .string("STARTING") }
-        }
+        let rpc = try s.startXMLRPCDaemon(Self.programs, identifier: "swvtest")
+        XCTAssertTrue(settle(rpc), "autostart processes leave STARTING")
         var answers: [String] = []
         for (method, params) in Self.calls {
             if method == "test.sleep" {
@@ -165,11 +129,7 @@ final class XMLRPCDifferentialTests: XCTestCase {
             }
             if method == "test.settle" {
                 // Until no process is STARTING or STOPPING, on both sides: timing never decides a state.
-                let settled = waitFor(timeout: 20) {
-                    guard case .success(.array(let infos)) = rpc.call("supervisor.getAllProcessInfo") else { return false }
-                    return infos.allSatisfy { $0[member: "statename"] != .string("STARTING") && $0[member: "statename"] != .string("STOPPING") }
-                }
-                answers.append(String(decoding: XMLRPCEncoder.response(.string(settled ? "settled" : "not settled")), as: UTF8.self))
+                answers.append(String(decoding: XMLRPCEncoder.response(.string(settle(rpc) ? "settled" : "not settled")), as: UTF8.self))
                 continue
             }
             answers.append(String(decoding: XMLRPCEncoder.result(rpc.call(method, params)), as: UTF8.self))
@@ -180,21 +140,10 @@ final class XMLRPCDifferentialTests: XCTestCase {
         try JSONSerialization.data(withJSONObject: answers).write(to: URL(fileURLWithPath: answersFile))
         try Self.programs.write(toFile: programsFile, atomically: true, encoding: .utf8)
 
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [Binaries.packageRoot + "/Tests/Fixtures/xmlrpc/differential-methods.py", programsFile, callsFile, answersFile]
-        var env = ProcessInfo.processInfo.environment
-        env["SWV_DIR"] = s.dir
-        p.environment = env
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let report = String(decoding: data, as: UTF8.self)
+        let (status, report) = try Supervisor430.run(script: Binaries.packageRoot + "/Tests/Fixtures/xmlrpc/differential-methods.py",
+                                                     [programsFile, callsFile, answersFile], environment: ["SWV_DIR": s.dir])
         let lines = report.split(separator: "\n")
-        XCTAssertEqual(p.terminationStatus, 0, report)
+        XCTAssertEqual(status, 0, report)
         XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, Self.calls.count, report)
     }
 }

@@ -12,39 +12,10 @@ final class XMLRPCMethodsTests: XCTestCase {
     override func tearDown() { sandbox?.cleanup() }
 
     private func start(_ programs: String, identifier: String? = nil) throws -> XMLRPCCoreDriver {
-        let s = sandbox!
-        try s.writeConfig("""
-            [supervisord]
-            logfile=\(s.mainLogPath)
-            pidfile=\(s.pidfilePath)
-            childlogdir=\(s.dir)
-            \(identifier.map { "identifier=\($0)" } ?? "")
-            [unix_http_server]
-            file=\(s.socketPath)
-
-            """ + programs, header: false)
-        try s.startDaemon()
-        waitUntil("control socket", timeout: 15) { s.controlClient() != nil }
-        return try XCTUnwrap(XMLRPCCoreDriver(socketPath: s.socketPath))
+        try sandbox.startXMLRPCDaemon(programs, identifier: identifier)
     }
 
-    private let programs = """
-        [program:cat]
-        command=cat
-        startsecs=0
-        stdout_logfile=%(here)s/cat.out
-        stderr_logfile=%(here)s/cat.err
-        [group:g]
-        programs=a,b
-        [program:a]
-        command=sleep 1000
-        startsecs=0
-        [program:b]
-        command=sleep 1000
-        startsecs=1
-        autostart=false
-
-        """
+    private let programs = XMLRPCCoreDriver.testPrograms
 
     func test_daemonMethods_versionsStateIdentificationPid() throws {
         let rpc = try start(programs, identifier: "hostA")
@@ -77,8 +48,8 @@ final class XMLRPCMethodsTests: XCTestCase {
         XCTAssertEqual(rpc.call("supervisor.startProcessGroup", [.string("g:*")]), .failure(XMLRPCFault(code: 10, string: "BAD_NAME: g:*")))
         XCTAssertEqual(rpc.call("supervisor.startProcess", [.string("zz:*")]), .failure(XMLRPCFault(code: 10, string: "BAD_NAME: zz:*")))
         let info = rpc.call("supervisor.getAllProcessInfo")
-        XCTAssertEqual(info.value?.elements.map { $0[member: "name"] }, [.string("cat"), .string("a"), .string("b")])
-        XCTAssertEqual(info.value?.elements.first?[member: "logfile"], .string(sandbox.dir + "/cat.out"))
+        XCTAssertEqual(info.value?.elements.map { $0[member: "name"] }, [.string("bad"), .string("cat"), .string("a"), .string("b")])
+        XCTAssertEqual(info.value?.elements[1][member: "logfile"], .string(sandbox.dir + "/cat.out"))
     }
 
     func test_stdinAndLogs_readTailClear() throws {
@@ -107,14 +78,14 @@ final class XMLRPCMethodsTests: XCTestCase {
         guard case .success(.string(let after)) = rpc.call("supervisor.readLog", [.int(0), .int(0)]) else { return XCTFail() }
         XCTAssertFalse(after.contains("spawned: 'cat'"), after)
         let all = rpc.call("supervisor.clearAllProcessLogs")
-        XCTAssertEqual(all.value?.elements.map { $0[member: "name"] }, [.string("cat"), .string("a"), .string("b")])
+        XCTAssertEqual(all.value?.elements.map { $0[member: "name"] }, [.string("bad"), .string("cat"), .string("a"), .string("b")])
     }
 
     func test_configMethods_reloadAddRemove_andConfigInfo() throws {
         let rpc = try start(programs)
         XCTAssertEqual(rpc.call("supervisor.reloadConfig"), .success(.array([.array([.array([]), .array([]), .array([])])])))
         let configs = rpc.call("supervisor.getAllConfigInfo").value?.elements ?? []
-        XCTAssertEqual(configs.map { $0[member: "name"] }, [.string("a"), .string("b"), .string("cat")])
+        XCTAssertEqual(configs.map { $0[member: "name"] }, [.string("a"), .string("b"), .string("bad"), .string("cat")])
         XCTAssertEqual(configs.first.flatMap { if case .struct(let m) = $0 { return m.count } else { return nil } }, 29)
         XCTAssertEqual(configs.last?[member: "stdout_logfile"], .string(sandbox.dir + "/cat.out"))
         XCTAssertEqual(rpc.call("supervisor.addProcessGroup", [.string("g")]), .failure(XMLRPCFault(code: 90, string: "ALREADY_ADDED: g")))

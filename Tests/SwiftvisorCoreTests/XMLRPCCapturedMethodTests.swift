@@ -32,13 +32,7 @@ final class XMLRPCCapturedMethodTests: XCTestCase {
     }
 
     private func answerBody(_ method: String, _ params: [XMLRPCValue]) -> [UInt8] {
-        var step = XMLRPCDispatcher.dispatch(XMLRPCCall(methodName: method, params: params))
-        while true {
-            switch step {
-            case .done(let result): return XMLRPCEncoder.result(result)
-            case .control(let request, let next): step = next(core(request))
-            }
-        }
+        XMLRPCEncoder.result(XMLRPCStepRunner.call(method, params, reply: core).0)
     }
 
     private func body(_ response: [UInt8]) -> [UInt8] {

@@ -4,19 +4,8 @@ import XCTest
 /// The step chain every XML-RPC call becomes, driven here with scripted SWV1
 /// replies (the HTTP worker drives it with the core's real ones).
 final class XMLRPCDispatcherTests: XCTestCase {
-    /// Runs `step` to its answer, answering each SWV1 request with `reply`,
-    /// and returns the answer and the requests seen.
     private func run(_ step: XMLRPCStep, reply: (ControlRequest) -> ControlResponse) -> (XMLRPCResult, [ControlRequest]) {
-        var step = step
-        var seen: [ControlRequest] = []
-        while true {
-            switch step {
-            case .done(let result): return (result, seen)
-            case .control(let request, let next):
-                seen.append(request)
-                step = next(reply(request))
-            }
-        }
+        XMLRPCStepRunner.run(step, reply: reply)
     }
 
     func test_unknownAndPrivateNames_areUnknownMethod() {

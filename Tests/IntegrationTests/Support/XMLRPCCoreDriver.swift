@@ -11,6 +11,36 @@ final class XMLRPCCoreDriver {
     /// Seconds to wait for one SWV1 reply (start/stop with wait take longer).
     var replyTimeout = 60.0
 
+    /// The programs the XML-RPC method tests run: a `cat` to talk to, a
+    /// group of two sleepers (one not autostarted, startsecs=1), a program
+    /// whose command does not exist; logs at fixed paths under `%(here)s`.
+    static let testPrograms = """
+        [program:cat]
+        command=cat
+        startsecs=0
+        stdout_logfile=%(here)s/cat.out
+        stderr_logfile=%(here)s/cat.err
+        [group:g]
+        programs=a,b
+        [program:a]
+        command=sleep 1000
+        startsecs=0
+        stdout_logfile=%(here)s/a.out
+        stderr_logfile=NONE
+        [program:b]
+        command=sleep 1000
+        startsecs=1
+        autostart=false
+        stdout_logfile=%(here)s/b.out
+        redirect_stderr=true
+        [program:bad]
+        command=/nonexistent/command
+        autostart=false
+        stdout_logfile=NONE
+        stderr_logfile=NONE
+
+        """
+
     init?(socketPath: String) {
         guard let c = ControlClient(path: socketPath) else { return nil }
         client = c
@@ -50,6 +80,26 @@ final class XMLRPCCoreDriver {
             }
         }
         return nil
+    }
+}
+
+extension Sandbox {
+    /// Start swiftvisord on `programs` (with the sandbox's socket, logs and
+    /// pidfile) and connect a driver to it.
+    func startXMLRPCDaemon(_ programs: String, identifier: String? = nil) throws -> XMLRPCCoreDriver {
+        try writeConfig("""
+            [supervisord]
+            logfile=\(mainLogPath)
+            pidfile=\(pidfilePath)
+            childlogdir=\(dir)
+            \(identifier.map { "identifier=\($0)" } ?? "")
+            [unix_http_server]
+            file=\(socketPath)
+
+            """ + programs, header: false)
+        try startDaemon()
+        waitUntil("control socket", timeout: 15) { self.controlClient() != nil }
+        return try XCTUnwrap(XMLRPCCoreDriver(socketPath: socketPath))
     }
 }
 
