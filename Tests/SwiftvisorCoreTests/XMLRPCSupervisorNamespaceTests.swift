@@ -133,6 +133,15 @@ final class XMLRPCSupervisorNamespaceTests: XCTestCase {
         XCTAssertEqual(row[member: "stderr_logfile"], .string("auto"))
         XCTAssertEqual(row[member: "stdout_logfile_maxbytes"], .int(52_428_800))
         XCTAssertEqual(row[member: "serverurl"], .string("none"))
+        // With user=, supervisord sends the numeric uid as an int.
+        pc.user = ResolvedUser(name: "nobody", uid: 65534, gid: 65534)
+        let withUser = ConfigInfo(group: "g", name: "a", inuse: false, autostart: false, groupPriority: 1, processPriority: 2,
+                                  extra: ConfigInfo.supervisordFields(pc, stdoutLogfile: nil, stderrLogfile: nil))
+        let row2 = run("supervisor.getAllConfigInfo", []) { _ in .ok([.config(withUser)]) }.0
+        guard case .success(.array(let rows2)) = row2 else { return XCTFail("\(row2)") }
+        XCTAssertEqual(rows2[0][member: "uid"], .int(65534))
+        XCTAssertEqual(rows2[0][member: "stdout_logfile"], .string("auto"))
+        XCTAssertEqual(rows2[0][member: "inuse"], .bool(false))
     }
 
     // MARK: - Start and stop

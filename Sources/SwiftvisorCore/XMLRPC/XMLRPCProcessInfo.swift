@@ -27,11 +27,15 @@ enum XMLRPCProcessInfo {
 
     /// How each getAllConfigInfo key travels in a `config` item: the six
     /// typed fields and the extras of `ConfigInfo.supervisordFields`.
-    enum Kind { case string, int, bool, intList }
+    enum Kind {
+        case string, int, bool, intList
+        /// An int, or Python's None sent as the text `none` (`uid`).
+        case intOrNone
+    }
 
     /// getAllConfigInfo's keys in supervisord 4.3.0's order.
     static let configKeys: [(String, Kind)] = [
-        ("autostart", .bool), ("directory", .string), ("uid", .string), ("command", .string),
+        ("autostart", .bool), ("directory", .string), ("uid", .intOrNone), ("command", .string),
         ("exitcodes", .intList), ("group", .string), ("group_prio", .int), ("inuse", .bool),
         ("killasgroup", .bool), ("name", .string), ("process_prio", .int), ("redirect_stderr", .bool),
         ("startretries", .int), ("startsecs", .int),
@@ -57,6 +61,7 @@ enum XMLRPCProcessInfo {
             switch kind {
             case .string: members.append((key, .string(text)))
             case .int: members.append((key, .int(Int(text) ?? 0)))
+            case .intOrNone: members.append((key, Int(text).map { .int($0) } ?? .string(text)))
             case .bool: members.append((key, .bool(text == "1")))
             case .intList:
                 let codes = text.split(separator: ",").compactMap { Int($0) }
