@@ -134,16 +134,53 @@ final class XMLRPCDifferentialTests: XCTestCase {
             }
             answers.append(String(decoding: XMLRPCEncoder.result(rpc.call(method, params)), as: UTF8.self))
         }
-        let callsFile = s.dir + "/calls.json", answersFile = s.dir + "/answers.json", programsFile = s.dir + "/programs.conf"
-        let bodies = Self.calls.map { String(decoding: XMLRPCEncoder.call($0.0, $0.1), as: UTF8.self) }
-        try JSONSerialization.data(withJSONObject: bodies).write(to: URL(fileURLWithPath: callsFile))
+        let answersFile = s.dir + "/answers.json"
         try JSONSerialization.data(withJSONObject: answers).write(to: URL(fileURLWithPath: answersFile))
-        try Self.programs.write(toFile: programsFile, atomically: true, encoding: .utf8)
+        try compareWithSupervisord(answersFile)
+    }
 
-        let (status, report) = try Supervisor430.run(script: Binaries.packageRoot + "/Tests/Fixtures/xmlrpc/differential-methods.py",
-                                                     [programsFile, callsFile, answersFile], environment: ["SWV_DIR": s.dir])
-        let lines = report.split(separator: "\n")
+    /// The same calls through Python's xmlrpc.client to swiftvisord's own
+    /// HTTP endpoint on its Unix socket, compared with supervisord's answers
+    /// too. Skipped, saying so, while the daemon answers HTTP with 501.
+    func test_everySafeMethod_overHTTP_answersAsSupervisord430() throws {
+        _ = try Supervisor430.python()  // skips, saying so, without supervisor 4.3.0
+        let s = sandbox!
+        let rpc = try s.startXMLRPCDaemon(Self.programs, identifier: "swvtest")
+        guard Self.servesXMLRPC(socketPath: s.socketPath) else {
+            throw XCTSkip("swiftvisord does not serve XML-RPC over HTTP on its socket: compared through the dispatcher only")
+        }
+        XCTAssertTrue(settle(rpc), "autostart processes leave STARTING")
+        let answersFile = s.dir + "/http-answers.json"
+        let (status, output) = try Supervisor430.run(script: Self.script, ["--collect", s.socketPath, try callsFile(), answersFile])
+        XCTAssertEqual(status, 0, output)
+        try compareWithSupervisord(answersFile)
+    }
+
+    static let script = Binaries.packageRoot + "/Tests/Fixtures/xmlrpc/differential-methods.py"
+
+    /// The calls as XML-RPC request bodies, in a file for the script.
+    private func callsFile() throws -> String {
+        let path = sandbox.dir + "/calls.json"
+        let bodies = Self.calls.map { String(decoding: XMLRPCEncoder.call($0.0, $0.1), as: UTF8.self) }
+        try JSONSerialization.data(withJSONObject: bodies).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Runs the same calls on supervisord 4.3.0 and compares its answers with swiftvisord's in `answersFile`.
+    private func compareWithSupervisord(_ answersFile: String) throws {
+        let programsFile = sandbox.dir + "/programs.conf"
+        try Self.programs.write(toFile: programsFile, atomically: true, encoding: .utf8)
+        let (status, report) = try Supervisor430.run(script: Self.script, [programsFile, try callsFile(), answersFile],
+                                                     environment: ["SWV_DIR": sandbox.dir])
         XCTAssertEqual(status, 0, report)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, Self.calls.count, report)
+        XCTAssertEqual(report.split(separator: "\n").filter { $0.hasPrefix("ok ") }.count, Self.calls.count, report)
+    }
+
+    /// Whether the daemon on `socketPath` answers `POST /RPC2` with 200.
+    static func servesXMLRPC(socketPath: String) -> Bool {
+        guard let c = ControlClient(path: socketPath) else { return false }
+        let body = XMLRPCEncoder.call("supervisor.getVersion", [])
+        c.send(Array("POST /RPC2 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: \(body.count)\r\n\r\n".utf8) + body)
+        return c.readLine(timeout: 10)?.hasPrefix("HTTP/1.0 200") ?? false
     }
 }

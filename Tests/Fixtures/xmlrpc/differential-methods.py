@@ -3,13 +3,16 @@
 with swiftvisord's (Tests/IntegrationTests/XMLRPCDifferentialTests.swift).
 
     python differential-methods.py PROGRAMS CALLS SWIFT_RESULTS
+    python differential-methods.py --collect SOCKET CALLS OUT
 
 PROGRAMS: the config's program sections (they use %(here)s for paths).
 CALLS: a JSON array of XML-RPC call bodies (xmlrpc.client.dumps form), in order.
 SWIFT_RESULTS: a JSON array, one XML-RPC response body per call, as swiftvisord
-answered.
+answered. With --collect, the calls are sent through Python's xmlrpc.client
+(supervisorctl's transport) to the server on the Unix socket SOCKET (a
+swiftvisord serving HTTP), and its answer bodies written to OUT in that form.
 
-Starts supervisord with the same programs in a scratch directory
+Otherwise starts supervisord with the same programs in a scratch directory
 (identifier=swvtest), waits until no process is STARTING, runs the calls in
 order and shuts it down. Prints `ok I METHOD` or `DIFF I METHOD` with both
 normalised answers, one line per call; exits 1 when any call differs.
@@ -96,7 +99,38 @@ def start_supervisord(programs, directory):
         time.sleep(0.05)
 
 
+def run_call(proxy, body):
+    """What `proxy` answers to one call body: its value or fault, and the method."""
+    params, method = xmlrpc.client.loads(body)
+    if method == "test.sleep":
+        time.sleep(0.5)
+        return "slept", method, params
+    if method == "test.settle":
+        return settle(proxy), method, params
+    try:
+        return getattr(proxy, method)(*params), method, params
+    except xmlrpc.client.Fault as f:
+        return {"faultCode": f.faultCode, "faultString": f.faultString}, method, params
+
+
+def collect(socket_path, calls_file, out_file):
+    proxy = xmlrpc.client.ServerProxy("http://127.0.0.1",
+                                      transport=SupervisorTransport(None, None, "unix://" + socket_path))
+    bodies = []
+    for body in json.load(open(calls_file)):
+        value, _, _ = run_call(proxy, body)
+        if isinstance(value, dict) and set(value) == {"faultCode", "faultString"}:
+            bodies.append(xmlrpc.client.dumps(xmlrpc.client.Fault(value["faultCode"], value["faultString"]),
+                                              methodresponse=True))
+        else:
+            bodies.append(xmlrpc.client.dumps((value,), methodresponse=True))
+    json.dump(bodies, open(out_file, "w"))
+    return 0
+
+
 def main():
+    if sys.argv[1] == "--collect":
+        return collect(sys.argv[2], sys.argv[3], sys.argv[4])
     programs = open(sys.argv[1]).read()
     calls = json.load(open(sys.argv[2]))
     swift = json.load(open(sys.argv[3]))
@@ -106,17 +140,7 @@ def main():
         daemon, proxy = start_supervisord(programs, directory)
         failures = 0
         for i, body in enumerate(calls):
-            params, method = xmlrpc.client.loads(body)
-            if method == "test.sleep":
-                time.sleep(0.5)
-                theirs = "slept"
-            elif method == "test.settle":
-                theirs = settle(proxy)
-            else:
-                try:
-                    theirs = getattr(proxy, method)(*params)
-                except xmlrpc.client.Fault as f:
-                    theirs = {"faultCode": f.faultCode, "faultString": f.faultString}
+            theirs, method, params = run_call(proxy, body)
             ours = answer(swift[i])
             if method in VOLATILE and not isinstance(theirs, dict):
                 theirs, ours = type(theirs).__name__, type(ours).__name__
