@@ -20,6 +20,12 @@ final class ControlService: ControlHandler {
     }
 
     func perform(_ request: ControlRequest, peer: PeerCredentials, reply: @escaping (ControlResponse) -> Void) {
+        // supervisord's one exception to its mood check: remote comm events
+        // are accepted while it stops.
+        if case .remoteComm(let type, let data) = request {
+            supervision.sendRemoteCommunication(type: type, data: data)
+            return reply(.done)
+        }
         guard supervision.isServing else {
             reply(.fault(ControlFault(.shutdownState)))
             return
@@ -60,7 +66,7 @@ final class ControlService: ControlHandler {
             if let fault = supervision.reload(accepted: { reply(.done) }) { reply(.fault(fault)) }
         case .shutdown:
             supervision.shutdown { reply(.done) }
-        case .auth, .follow, .quit, .readLog, .readMainLog, .tailLog:
+        case .auth, .follow, .quit, .readLog, .readMainLog, .tailLog, .remoteComm:
             reply(.fault(ControlFault(.badRequest, "handled by the server")))
         }
     }

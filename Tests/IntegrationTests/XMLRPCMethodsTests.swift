@@ -97,6 +97,28 @@ final class XMLRPCMethodsTests: XCTestCase {
         XCTAssertEqual(rpc.call("supervisor.addProcessGroup", [.string("nope")]), .failure(XMLRPCFault(code: 10, string: "BAD_NAME: nope")))
     }
 
+    func test_sendRemoteCommEvent_reachesASubscribedListener() throws {
+        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile) else {
+            throw XCTSkip("no python3 for the recording listener")
+        }
+        let recording = sandbox.dir + "/rec.out"
+        let rpc = try start("""
+            [eventlistener:rec]
+            command=\(python) -u \(Binaries.packageRoot)/Tests/Fixtures/events/recording-listener.py \(recording)
+            events=REMOTE_COMMUNICATION
+            startsecs=0
+
+            """)
+        waitUntil("listener running") { rpc.call("supervisor.getProcessInfo", [.string("rec")]).value?[member: "statename"] == .string("RUNNING") }
+        XCTAssertEqual(rpc.call("supervisor.sendRemoteCommEvent", [.string("mytype"), .string("my data é")]), .success(.bool(true)))
+        XCTAssertEqual(rpc.call("supervisor.sendRemoteCommEvent", [.int(5), .array([.string("a")])]), .success(.bool(true)))
+        waitUntil("both events recorded") { ((try? String(contentsOfFile: recording, encoding: .utf8)) ?? "").components(separatedBy: "\n---\n").count == 3 }
+        let records = (try String(contentsOfFile: recording, encoding: .utf8)).components(separatedBy: "\n---\n")
+        XCTAssertTrue(records[0].contains("eventname:REMOTE_COMMUNICATION"), records[0])
+        XCTAssertTrue(records[0].hasSuffix("\ntype:mytype\nmy data é"), records[0])
+        XCTAssertTrue(records[1].hasSuffix("\ntype:5\n['a']"), records[1])
+    }
+
     func test_shutdown_thenEveryMethodButRemoteCommIsShutdownState() throws {
         let rpc = try start("""
             [program:slow]

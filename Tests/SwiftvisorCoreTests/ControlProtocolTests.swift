@@ -36,6 +36,7 @@ final class ControlProtocolTests: XCTestCase {
             .start(names: ["a", "b"], wait: true), .start(names: ["--weird"], wait: false), .start(names: ["--x"], wait: true),
             .stop(names: ["all"]), .stop(names: ["--y", "g:*"], wait: false), .signal(signal: "HUP", names: ["g:"]), .clear(names: ["x"]),
             .tailLog(name: "web", channel: .stdout, offset: -5, length: 3), .clearMainLog,
+            .remoteComm(type: "", data: ""), .remoteComm(type: "t y", data: "=a\nb"),
             .readLog(name: "web", channel: .stderr, offset: -1600, length: 0), .readMainLog(offset: 5, length: 10),
             .follow([.mainLog]), .follow([.process(name: "web", channel: .stdout), .process(name: "w:w_1", channel: .stderr)]),
             .sendStdin(name: "cat", data: [0x00, 0x0A, 0xFF, 0x20]), .reread, .add(groups: ["g"]), .remove(groups: ["g", "h"]),
@@ -60,7 +61,8 @@ final class ControlProtocolTests: XCTestCase {
         for line in ["start", "stop", "signal HUP", "clear", "readlog web stdout 1", "readlog web stdboth 0 0",
                      "readlog web stdout x 0", "mainlog 1", "follow", "follow web", "follow web stdin", "stdin web",
                      "version x", "pid x", "reread x", "avail x", "reload x", "shutdown x", "add", "remove", "auth u",
-                     "signal --nowait HUP web", "taillog web stdout 1", "taillog web stdout x 0", "clearlog x", "stop --nowait"] {
+                     "signal --nowait HUP web", "taillog web stdout 1", "taillog web stdout x 0", "clearlog x", "stop --nowait",
+                     "remotecomm t d", "remotecomm =t", "remotecomm =t =d =e"] {
             guard case .failure(let f)? = decode(line) else { XCTFail(line); continue }
             XCTAssertEqual(f.code, .badArguments, line)
         }

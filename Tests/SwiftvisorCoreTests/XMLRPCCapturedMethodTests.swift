@@ -25,6 +25,7 @@ final class XMLRPCCapturedMethodTests: XCTestCase {
         case .signal("NOPE", _): return .ok([sleeperResult(.badSignal, "BAD_SIGNAL: NOPE")])
         case .signal(_, _): return .ok([sleeperResult(.success)])
         case .reread: return .ok([])
+        case .remoteComm: return .done
         case .add: return .ok([.result(NameResult(group: "sleeper", name: nil, code: .alreadyAdded, description: "ALREADY_ADDED: sleeper"))])
         case .remove: return .ok([.result(NameResult(group: "sleeper", name: nil, code: .stillRunning, description: "STILL_RUNNING: sleeper"))])
         default: return .fault(ControlFault(.badRequest, "unexpected \(request.summary)"))

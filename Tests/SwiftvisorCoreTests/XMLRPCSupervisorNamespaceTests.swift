@@ -253,10 +253,13 @@ final class XMLRPCSupervisorNamespaceTests: XCTestCase {
         XCTAssertEqual(emptyStopped.0, .failure(XMLRPCFault(code: 70, string: "NOT_RUNNING: cat")))
     }
 
-    func test_sendRemoteCommEvent_succeedsWithAnyValues_evenWhileStopping() {
-        let (result, seen) = run("supervisor.sendRemoteCommEvent", [.int(1), .int(2)]) { _ in self.stopping }
+    func test_sendRemoteCommEvent_formatsAnyValueAsPython_andIsNeverGated() {
+        let (result, seen) = run("supervisor.sendRemoteCommEvent", [.int(1), .string("")])
         XCTAssertEqual(result, .success(.bool(true)))
-        XCTAssertEqual(seen, [])
+        XCTAssertEqual(seen, [.remoteComm(type: "1", data: "")], "no mood check first: the core accepts it while stopping")
+        let containers = run("supervisor.sendRemoteCommEvent", [.array([.string("a'b"), .int(1), .bool(true)]),
+                                                                .structure([("k", .nil), ("f", .double(5))])]).1
+        XCTAssertEqual(containers, [.remoteComm(type: "[\"a'b\", 1, True]", data: "{'k': None, 'f': 5.0}")])
     }
 
     // MARK: - Logs

@@ -47,6 +47,10 @@ public enum ControlRequest: Sendable, Equatable {
     case tailLog(name: String, channel: LogChannel, offset: Int, length: Int)
     /// `clearlog`: empty the daemon's main log (supervisord's clearLog).
     case clearMainLog
+    /// `remotecomm =TYPE =DATA`: a REMOTE_COMMUNICATION event to the
+    /// listeners subscribed to it (supervisord's sendRemoteCommEvent). Each
+    /// argument is written after a `=`, so an empty one is still a word.
+    case remoteComm(type: String, data: String)
     /// `follow NAME CHANNEL [NAME CHANNEL...]` / `follow main`: stream logs until
     /// the client leaves. Handled by the control server (it asks the handler for
     /// the file paths with `followTarget`).
@@ -74,7 +78,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail:
+        case .auth, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail, .remoteComm:
             return false
         }
     }
@@ -126,6 +130,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .tailLog(let name, let ch, let off, let len):
             return [w("taillog"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
         case .clearMainLog: return [w("clearlog")]
+        case .remoteComm(let type, let data): return [w("remotecomm"), w("=" + type), w("=" + data)]
         case .follow(let targets):
             var out = [w("follow")]
             for t in targets {
@@ -248,6 +253,9 @@ public enum ControlRequest: Sendable, Equatable {
         case "clearlog":
             guard count(0) else { return bad("clearlog takes no arguments") }
             return .success(.clearMainLog)
+        case "remotecomm":
+            guard count(2), args.allSatisfy({ $0.hasPrefix("=") }) else { return bad("remotecomm takes =TYPE =DATA") }
+            return .success(.remoteComm(type: String(args[0].dropFirst()), data: String(args[1].dropFirst())))
         case "follow":
             if args == ["main"] { return .success(.follow([.mainLog])) }
             guard !args.isEmpty, args.count % 2 == 0 else { return bad("follow takes main, or NAME CHANNEL pairs") }

@@ -78,6 +78,22 @@ enum XMLRPCArguments {
         }
     }
 
+    /// Python's `'%s' % value` for any value: `str` of a scalar, `repr` of
+    /// the items of a list or dict (sendRemoteCommEvent's payload).
+    static func pythonFormat(_ value: XMLRPCValue) -> String {
+        pythonStr(value) ?? pythonRepr(value)
+    }
+
+    private static func pythonRepr(_ value: XMLRPCValue) -> String {
+        switch value {
+        case .string(let s): return PythonSyntax.repr(s)
+        case .array(let items): return "[" + items.map(pythonRepr).joined(separator: ", ") + "]"
+        case .struct(let members):
+            return "{" + members.map { PythonSyntax.repr($0.name) + ": " + pythonRepr($0.value) }.joined(separator: ", ") + "}"
+        default: return pythonStr(value) ?? ""
+        }
+    }
+
     /// A signal as `signalProcess` takes it: a name or a number, as a string
     /// or an int (Python's signal_number tries `int()` first).
     static func signal(_ value: XMLRPCValue) -> String? {

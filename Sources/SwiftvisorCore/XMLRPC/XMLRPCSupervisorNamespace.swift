@@ -74,10 +74,11 @@ enum XMLRPCSupervisorNamespace {
                 return .done(.success(.array(out)))
             }
         case "supervisor.sendRemoteCommEvent":
-            // Never gated and never a fault in supervisord. Event listeners
-            // do not exist in swiftvisord yet: the event has no subscriber,
-            // which is what supervisord does with one nobody listens to.
-            return .done(.success(.bool(true)))
+            // Never gated (the core accepts `remotecomm` while it stops) and
+            // any value is formatted with Python's `%s`.
+            return ask(.remoteComm(type: XMLRPCArguments.pythonFormat(p[0]), data: XMLRPCArguments.pythonFormat(p[1]))) { _ in
+                .done(.success(.bool(true)))
+            }
         default:
             if let step = XMLRPCProcessMethods.call(method.name, p) { return step }
             if let step = XMLRPCLogMethods.call(method.name, p) { return step }
