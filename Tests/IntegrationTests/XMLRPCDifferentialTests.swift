@@ -14,7 +14,15 @@ final class XMLRPCDifferentialTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox?.cleanup() }
 
-    static let programs = XMLRPCCoreDriver.testPrograms
+    static let programs = XMLRPCCoreDriver.testPrograms + """
+        [eventlistener:rec]
+        command=/usr/bin/python3 -u \(Binaries.packageRoot)/Tests/Fixtures/events/recording-listener.py %(here)s/rec.out
+        events=REMOTE_COMMUNICATION
+        startsecs=0
+        stdout_logfile=NONE
+        stderr_logfile=NONE
+
+        """
 
     /// Every method that is safe to call, with valid and invalid arguments,
     /// in an order both daemons pass through the same states.
