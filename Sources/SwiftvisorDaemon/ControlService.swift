@@ -39,8 +39,8 @@ final class ControlService: ControlHandler {
             reply(.ok([.pid(Int(PidFile.currentPID))]))
         case .status(let names):
             reply(.ok(NameResolution.statusItems(names, all: supervision.snapshots(), unique: true)))
-        case .start(let names, let wait):
-            supervision.start(names, wait: wait, done: results)
+        case .start(let names, let wait, let noDeps):
+            supervision.start(names, wait: wait, noDeps: noDeps, done: results)
         case .stop(let names, let wait):
             supervision.stop(names, wait: wait, done: results)
         case .clearMainLog:

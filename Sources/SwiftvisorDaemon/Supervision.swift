@@ -19,6 +19,9 @@ protocol Supervision: AnyObject {
     /// Start the named processes (`all`, `g:*`, `g:p`); with `wait`, each
     /// result comes once RUNNING or failed. `done` is called exactly once.
     func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void)
+    /// The same; with `noDeps`, dependencies are neither started nor waited
+    /// for (`start --no-deps`, docs/dependencies.md).
+    func start(_ names: [String], wait: Bool, noDeps: Bool, done: @escaping ([NameResult]) -> Void)
     /// Stop the named processes; each result once it is stopped (with
     /// `wait` false: once the stop signal is sent).
     func stop(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void)
@@ -64,6 +67,10 @@ extension Daemon: Supervision {
 
     func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {
         supervisor.start(names, wait: wait, done: done)
+    }
+
+    func start(_ names: [String], wait: Bool, noDeps: Bool, done: @escaping ([NameResult]) -> Void) {
+        supervisor.start(names, wait: wait, noDeps: noDeps, done: done)
     }
 
     func stop(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {

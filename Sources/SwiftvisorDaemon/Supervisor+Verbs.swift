@@ -49,7 +49,7 @@ extension Supervisor {
             name: p.name, group: p.groupName, state: m.state.rawValue, statename: m.state.name,
             pid: Int(m.pid), start: Int(m.laststart?.wall ?? 0), stop: Int(m.laststop?.wall ?? 0), now: Int(now.wall),
             spawnerr: m.spawnerr ?? "", exitstatus: m.exitStatus?.supervisorCode ?? 0,
-            description: (m.state == .stopped ? recovery?.note(p.namespec) : nil)
+            description: (m.state == .stopped ? recovery?.note(p.namespec) : nil) ?? waitDescription(p)
                 ?? m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
             stdoutLogfile: p.stdoutPath ?? "", stderrLogfile: p.stderrPath ?? "",
             command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,
@@ -99,15 +99,39 @@ extension Supervisor {
 
     // MARK: - start / stop / restart / signal
 
-    func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {
+    /// With `noDeps` (`start --no-deps`), dependencies are neither started
+    /// nor waited for (docs/dependencies.md).
+    func start(_ names: [String], wait: Bool, noDeps: Bool = false, done: @escaping ([NameResult]) -> Void) {
         batch(NameResolution.select(names, from: processKeys()), done: done) { p, explicit, finish in
-            self.start(p, wait: wait, explicit: explicit, done: finish)
+            self.start(p, wait: wait, explicit: explicit, noDeps: noDeps, done: finish)
         }
     }
 
     func stop(_ names: [String], wait: Bool = true, done: @escaping ([NameResult]) -> Void) {
-        batch(NameResolution.select(names, from: processKeys()), done: done) { p, explicit, finish in
-            self.stop(p, wait: wait, explicit: explicit, done: finish)
+        let selections = NameResolution.select(names, from: processKeys())
+        // Dependents stop before what they depend on (docs/dependencies.md);
+        // with no dependency in the table every stop starts at once, as before.
+        let blockers = DependencyGraph.isEmpty(config.groups) ? [:]
+            : DependencyStopOrder.blockers(BatchResults(selections).work.map(\.key.namespec), groups: config.groups)
+        batch(selections, done: done) { p, explicit, finish in
+            guard let first = blockers[p.namespec] else { return self.stop(p, wait: wait, explicit: explicit, done: finish) }
+            self.whenStopped(first) { self.stop(p, wait: wait, explicit: explicit, done: finish) }
+        }
+    }
+
+    /// Run `then` once none of `names` is running or stopping any more.
+    private func whenStopped(_ names: Set<String>, then: @escaping () -> Void) {
+        func settled(_ s: ProcessState) -> Bool { !s.isRunning && s != .stopping }
+        var left = Set(names.filter { byNamespec[$0].map { !settled($0.machine.state) } ?? false })
+        guard !left.isEmpty else { return then() }
+        for name in left {
+            guard let q = byNamespec[name] else { continue }
+            observe(q) { state in
+                guard settled(state) else { return false }
+                left.remove(name)
+                if left.isEmpty { then() }
+                return true
+            }
         }
     }
 
@@ -138,7 +162,7 @@ extension Supervisor {
         return out
     }
 
-    private func start(_ p: ManagedProcess, wait: Bool, explicit: Bool, done: @escaping (NameResult?) -> Void) {
+    private func start(_ p: ManagedProcess, wait: Bool, explicit: Bool, noDeps: Bool, done: @escaping (NameResult?) -> Void) {
         switch ProcessVerbRules.start(p.machine.state, namespec: p.namespec, explicit: explicit) {
         case .skip: return done(nil)
         case .result(let code, let detail): return done(result(p, code, detail))
@@ -150,10 +174,29 @@ extension Supervisor {
             recovery.whenGone(p.namespec) { [weak self] in
                 guard let self else { return }
                 guard !self.stoppingAll else { return done(self.result(p, .abnormalTermination)) }
-                self.start(p, wait: wait, explicit: explicit, done: done)
+                self.start(p, wait: wait, explicit: explicit, noDeps: noDeps, done: done)
             }
             return
         }
+        if !noDeps && !p.config.dependencies.isEmpty {
+            // Dependencies first (pulled in when stopped), then this start;
+            // the reply waits for both, as startProcess(wait) waits for RUNNING.
+            whenDependenciesMet(p, pullIn: true) { [weak self, unowned p] outcome in
+                guard let self else { return }
+                switch outcome {
+                case .start: self.launch(p, wait: wait, done: done)
+                case .failed, .cancelled: done(self.result(p, .abnormalTermination))
+                }
+            }
+            return
+        }
+        launch(p, wait: wait, done: done)
+    }
+
+    /// The start itself, once nothing is left to wait for. Released by the
+    /// dependency gate, the process may already be STARTING (an autostart
+    /// released with it): `.start` is then a no-op and the reply waits as usual.
+    private func launch(_ p: ManagedProcess, wait: Bool, done: @escaping (NameResult?) -> Void) {
         // supervisord resolves the command before spawning: a missing or
         // non-executable file fails at once and leaves the state unchanged.
         do {
@@ -184,6 +227,7 @@ extension Supervisor {
     }
 
     private func stop(_ p: ManagedProcess, wait: Bool, explicit: Bool, done: @escaping (NameResult?) -> Void) {
+        cancelWait(p.namespec)
         switch ProcessVerbRules.stop(p.machine.state, explicit: explicit) {
         case .skip: return done(nil)
         case .result(let code, let detail): return done(result(p, code, detail))
@@ -282,8 +326,8 @@ extension Supervisor {
         // priority order sorts with StartOrder.
         config.groups.append(group)
         addGroups([group])
-        for pc in group.processes where pc.autostart {
-            if let p = byNamespec[pc.namespec] { feed(p, .start) }
+        for pc in group.processes where pc.startsAtLaunch {
+            if let p = byNamespec[pc.namespec], !gate.isWaiting(pc.namespec), p.machine.state == .stopped { startWhenReady(p) }
         }
         return NameResult(group: group.name, name: nil, code: .success)
     }
@@ -297,6 +341,7 @@ extension Supervisor {
             return NameResult(group: name, name: nil, code: .stillRunning, description: ControlFault(.stillRunning, name).message)
         }
         for p in members {
+            cancelWait(p.namespec)
             if let t = p.timer { loop.cancel(t); p.timer = nil }
             removeProcess(p)
         }

@@ -32,6 +32,12 @@ public final class Supervisor {
     var recovery: LeftoverRecovery?
     /// Everything is being stopped (shutdown or reload): nothing starts any more.
     private(set) var stoppingAll = false
+    /// Starts waiting for their dependencies (Supervisor+Dependencies.swift).
+    var gate = StartGate()
+    var gateTimer: EventLoop.TimerID?
+    var gateTimerDeadline: Double?
+    /// What to do when a waiting start is released, failed or cancelled.
+    var gateContinuations: [String: [(GateOutcome) -> Void]] = [:]
     /// Child log writers, one per path, shared by the processes that name it.
     let logFiles = SharedLogFiles()
     /// Moves children's output into their log files (OutputRelay.swift).
@@ -204,6 +210,7 @@ public final class Supervisor {
             }
             onStateChanged?(p, state)
         }
+        if !entered.isEmpty && !gate.isEmpty { dependencyChanged(p) }
     }
 
     // MARK: - Spawning
@@ -291,18 +298,19 @@ public final class Supervisor {
     /// Autostart: every `autostart=true` process in start order, all at once
     /// (supervisord spawns them in one loop iteration; priority orders the spawns).
     func autostart() {
-        for p in processes where p.config.autostart && p.machine.state == .stopped && p.machine.laststart == nil {
+        for p in processes where p.config.startsAtLaunch && p.machine.state == .stopped && p.machine.laststart == nil {
             if recovery?.holds(p.namespec) == true { continue }  // starts in leftoverGone
-            feed(p, .start)
+            if gate.isWaiting(p.namespec) { continue }  // pulled in by a dependent already
+            startWhenReady(p)
         }
     }
 
     /// The last leftover of `namespec` is gone: autostart it now, as if the
     /// daemon had just started (LeftoverRecovery).
     func leftoverGone(_ namespec: String) {
-        guard !stoppingAll, let p = byNamespec[namespec], p.config.autostart,
+        guard !stoppingAll, let p = byNamespec[namespec], p.config.startsAtLaunch,
               p.machine.state == .stopped, p.machine.laststart == nil else { return }
-        feed(p, .start)
+        startWhenReady(p)
     }
 
     /// Observe `p` until `done` returns true for a state it enters.
@@ -317,6 +325,7 @@ public final class Supervisor {
         if !stoppingAll, events.wants(.supervisorStateChangeStopping) { events.publish(.supervisorState(running: false)) }
         stoppingAll = true
         for p in processes { p.machine.restartsAllowed = false }
+        cancelAllWaits()
     }
 
     /// The lifecycle's `.stop`: only a process that is neither stopped nor already stopping.

@@ -15,6 +15,13 @@ extension Configuration {
         for (name, factory) in rpcInterfaces.sorted(by: { pythonLess($0.key, $1.key) }) {
             top.append(("rpcinterface:\(name)", .object([("supervisor.rpcinterface_factory", .string(factory))])))
         }
+        if !DependencyGraph.isEmpty(groups) {
+            // The resolved graph: each waiting process, what it waits for,
+            // and the stop order that follows from it.
+            top.append(("dependency_graph", .object(groups.flatMap(\.processes).filter { !$0.dependencies.isEmpty }.map { p in
+                (p.namespec, .array(p.dependencies.map { .string("\($0.namespec):\($0.condition.word)") }))
+            })))
+        }
         if filesRead.count > 1 {
             top.append(("include", .object([("files", .array(filesRead.dropFirst().map { .string($0) }))])))
         }
@@ -119,7 +126,47 @@ extension ProcessConfig {
             ]
         }
         m += [("environment", dumpEnvironment(environment)), ("serverurl", .string(serverurl ?? "AUTO"))]
+        // swiftvisord-only keys appear only when set, so a config without
+        // them dumps exactly what supervisord derives.
+        if !dependsOn.isEmpty {
+            m.append(("depends_on", .array(dependencies.map {
+                .object([("process", .string($0.namespec)), ("condition", .string($0.condition.word)), ("from", .string($0.spec.text))])
+            })))
+            m.append(("depends_on_timeout", .int(dependsOnTimeout)))
+        }
+        if dependentStartup { m.append(("dependent_startup", .bool(true))) }
+        if readiness.kind != .none { m.append(("readiness", readiness.dump())) }
+        if let liveness { m.append(("liveness", liveness.dump())) }
+        if watchdogSec > 0 { m.append(("watchdog_sec", .int(watchdogSec))) }
         return .object(m)
+    }
+}
+
+extension HealthProbe {
+    var dumpMembers: [(String, JSONValue)] {
+        switch self {
+        case .exec(let command): return [("command", .string(command))]
+        case .tcp(let endpoint): return [("tcp", .string(endpoint.description))]
+        case .http(let url): return [("url", .string(url.description))]
+        }
+    }
+}
+
+extension ReadinessConfig {
+    func dump() -> JSONValue {
+        var m: [(String, JSONValue)] = [("kind", .string(kind.rawValue))]
+        m += probe?.dumpMembers ?? []
+        if let fd { m.append(("fd", .int(fd))) }
+        if let logPattern { m.append(("log", .string(logPattern))) }
+        m += [("interval", .int(interval)), ("timeout", .int(timeout)), ("start_period", .int(startPeriod))]
+        return .object(m)
+    }
+}
+
+extension LivenessConfig {
+    func dump() -> JSONValue {
+        .object([("kind", .string(kind.rawValue))] + probe.dumpMembers
+                + [("interval", .int(interval)), ("timeout", .int(timeout)), ("failures", .int(failures))])
     }
 }
 

@@ -81,6 +81,7 @@ struct ConfigReader {
         try readSupervisord(sup)
         try readRPCInterfaces()
         config.groups = try readGroups()
+        try resolveDependencies()
         try readServers()
         readSupervisorctl()
         warnUnknown()

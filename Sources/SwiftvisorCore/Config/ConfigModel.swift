@@ -107,6 +107,28 @@ public struct ProcessConfig: Sendable, Equatable {
     public var numprocsStart: Int = 0
     /// The program's own `environment=` alone (before merging `[supervisord] environment=`).
     public var programEnvironment: [EnvironmentVariable]? = nil
+    /// `depends_on=` as written (swiftvisor only, docs/dependencies.md);
+    /// `dependent_startup_wait_for=` items are added here too.
+    public var dependsOn: [DependencySpec] = []
+    /// Where `depends_on` (or `dependent_startup_wait_for`) was written.
+    public var dependsOnLocation: SourceLocation? = nil
+    /// `dependsOn` resolved to processes (DependencyGraph.resolveAll).
+    public var dependencies: [ResolvedDependency] = []
+    /// `depends_on_timeout=`: seconds a start waits for its dependencies; 0 = for ever.
+    public var dependsOnTimeout: Int = 0
+    /// `dependent_startup=true` (the supervisord-dependent-startup listener's
+    /// key): started at start-up, once its dependencies are met, even with autostart=false.
+    public var dependentStartup: Bool = false
+    /// `readiness*=`: what makes STARTING become RUNNING (default: startsecs).
+    public var readiness = ReadinessConfig()
+    /// `liveness*=`: checks while RUNNING; nil when none.
+    public var liveness: LivenessConfig? = nil
+    /// `watchdog_sec=` (readiness=notify): WATCHDOG=1 expected this often; 0 = none.
+    public var watchdogSec: Int = 0
+
+    /// Started by the daemon at start-up: `autostart`, or `dependent_startup`
+    /// (which the listener's users combine with autostart=false).
+    public var startsAtLaunch: Bool { autostart || dependentStartup }
 
     public init(name: String, programName: String, groupName: String, command: String) {
         self.name = name

@@ -10,6 +10,7 @@ extension Configuration {
         var out = "\(configFile): OK: \(plural(programSections.count, "program")), \(plural(processes, "process").replacing("processs", with: "processes")), \(plural(groups.count, "group")), \(plural(warnings.count, "warning"))"
         for w in warnings { out += "\nwarning: \(w)" }
         for e in extensions { out += "\nextension: \(e)" }
+        for line in DependencyGraph.describe(groups) { out += "\ndepends: \(line)" }
         return out
     }
 }

@@ -53,6 +53,7 @@ extension ConfigReader {
             config.extensions.append(ConfigWarning(location: e.location,
                 message: "[\(s)] cgroup=\(proto.cgroup ? "true" : "false"): swiftvisord only (supervisord ignores it); each process runs in a cgroup of its own and stop ends every process in it", supervisordWarns: false))
         }
+        try readDependencyOptions(section, names: names, into: &proto)
         proto.exitcodes = try typed("exitcodes", names, default: "0") { v throws(ValueError) in try ValueTypes.exitcodes(v, option: "exitcodes") }
         proto.redirectStderr = try bool("redirect_stderr", false, names)
         let numprocs = try int("numprocs", 1, names)

@@ -23,7 +23,7 @@ enum KnownOptions {
     }()
     /// Program options only swiftvisord reads (supervisord ignores unknown
     /// keys, so a config using them still loads there): docs/configuration.md.
-    static let swiftvisordOnly: Set<String> = ["cgroup"]
+    static let swiftvisordOnly: Set<String> = Set(["cgroup"]).union(DependencyOptions.keys).union(DependencyOptions.listenerKeys)
     static let eventListener = program.union(["events", "buffer_size", "result_handler"])
     static let fcgiProgram = program.union(["socket", "socket_backlog", "socket_owner", "socket_mode"])
     static let group: Set<String> = ["programs", "priority"]

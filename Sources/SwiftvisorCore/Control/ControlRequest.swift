@@ -28,7 +28,9 @@ public enum ControlRequest: Sendable, Equatable {
     case status(names: [String])
     /// `start [--nowait] NAME...`: with `wait`, reply only when each process is
     /// RUNNING or has failed (supervisord's startProcess(wait=True)).
-    case start(names: [String], wait: Bool)
+    /// `--no-deps` (swiftvisor only): neither start nor wait for the
+    /// processes' dependencies (docs/dependencies.md).
+    case start(names: [String], wait: Bool, noDeps: Bool = false)
     /// `stop [--nowait] NAME...`: reply when each process has stopped
     /// (`--nowait`: once the stop signal is sent; supervisord's stopProcess(wait=False)).
     case stop(names: [String], wait: Bool = true)
@@ -87,7 +89,7 @@ public enum ControlRequest: Sendable, Equatable {
     /// stopped): a client must not give up on it after a fixed time.
     public var waitsForProcesses: Bool {
         switch self {
-        case .start(_, let wait): return wait
+        case .start(_, let wait, _): return wait
         case .stop(_, let wait): return wait
         default: return false
         }
@@ -120,7 +122,8 @@ public enum ControlRequest: Sendable, Equatable {
         case .version: return [w("version")]
         case .pid: return [w("pid")]
         case .status(let names): return [w("status")] + names.map(w)
-        case .start(let names, let wait): return [w("start")] + (wait ? [] : [w("--nowait")]) + names.map(w)
+        case .start(let names, let wait, let noDeps):
+            return [w("start")] + (wait ? [] : [w("--nowait")]) + (noDeps ? [w("--no-deps")] : []) + names.map(w)
         case .stop(let names, let wait): return [w("stop")] + (wait ? [] : [w("--nowait")]) + names.map(w)
         case .signal(let sig, let names): return [w("signal"), w(sig)] + names.map(w)
         case .clear(let names): return [w("clear")] + names.map(w)
@@ -173,7 +176,8 @@ public enum ControlRequest: Sendable, Equatable {
 
     private func isOptionPosition(_ i: Int) -> Bool {
         switch self {
-        case .start(_, false), .stop(_, false): return i == 1
+        case .start(_, let wait, let noDeps): return i >= 1 && i <= (wait ? 0 : 1) + (noDeps ? 1 : 0)
+        case .stop(_, false): return i == 1
         default: return false
         }
     }
@@ -207,7 +211,7 @@ public enum ControlRequest: Sendable, Equatable {
         func bad(_ why: String) -> Result<ControlRequest, ControlFault> {
             .failure(ControlFault(.badArguments, why))
         }
-        let allowedOptions: Set<String> = verb == "start" || verb == "stop" ? ["--nowait"] : []
+        let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"] : []
         if let unknown = options.first(where: { !allowedOptions.contains($0) }) {
             return bad("\(verb) does not take option \(unknown)")
         }
@@ -226,7 +230,7 @@ public enum ControlRequest: Sendable, Equatable {
             return .success(.status(names: args))
         case "start":
             guard !args.isEmpty else { return bad("start requires a process name") }
-            return .success(.start(names: args, wait: !options.contains("--nowait")))
+            return .success(.start(names: args, wait: !options.contains("--nowait"), noDeps: options.contains("--no-deps")))
         case "stop":
             guard !args.isEmpty else { return bad("stop requires a process name") }
             return .success(.stop(names: args, wait: !options.contains("--nowait")))

@@ -84,9 +84,12 @@ extension CtlController {
 
     func doStart(_ arg: String) throws(CtlAbort) {
         guard try upcheck() else { return }
-        let names = arg.pythonSplit()
+        var names = arg.pythonSplit()
+        // `--no-deps` (swiftvisor only): start just these, not their dependencies.
+        let noDeps = names.first == "--no-deps"
+        if noDeps { names.removeFirst() }
         guard !names.isEmpty else { return usageError("start", "start requires a process name", exit: CtlExitStatus.invalidArgs) }
-        try printResults(.start(names: names, wait: true), groupFaultExit: CtlExitStatus.invalidArgs, ignoring: .alreadyStarted) { (r) throws(CtlAbort) -> String in
+        try printResults(.start(names: names, wait: true, noDeps: noDeps), groupFaultExit: CtlExitStatus.invalidArgs, ignoring: .alreadyStarted) { (r) throws(CtlAbort) -> String in
             switch r.code {
             case .badName: return "\(r.namespec): ERROR (no such process)"
             case .noFile: return "\(r.namespec): ERROR (no such file)"

@@ -155,8 +155,10 @@ public struct DaemonLifecycle: Sendable {
 
     private mutating func beginStopping(then ending: Ending, table: Table, now: Double) -> [Action] {
         state = .stopping(then: ending)
-        queue = StartOrder.shutdownGroups(table.groups).map { group in
-            StartOrder.shutdownProcesses(in: group).map { ProcessKey(namespec: $0.namespec, name: $0.name) }
+        // One batch per group, highest priority first; with dependencies,
+        // dependents are moved ahead of what they depend on (DependencyStopOrder).
+        queue = DependencyStopOrder.shutdownBatches(table.groups).map { batch in
+            batch.map { ProcessKey(namespec: $0.namespec, name: $0.name) }
         }
         head = 0
         states = table.states

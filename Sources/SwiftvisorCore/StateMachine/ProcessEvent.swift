@@ -22,4 +22,9 @@ public enum ProcessEvent: Sendable, Equatable {
     /// After `.awaitGroupExit`: no process is left in the child's process
     /// group (or, for a program with `cgroup=true`, in its cgroup).
     case groupExited
+    /// A start that waited for its dependencies will never happen (a
+    /// dependency failed, or `depends_on_timeout` passed): from STOPPED,
+    /// EXITED or FATAL the process goes FATAL with `reason` as its
+    /// description, without spawning (docs/dependencies.md).
+    case dependencyFailed(reason: String)
 }

@@ -1,6 +1,6 @@
 /// The state of one supervised process, with supervisord's numeric codes
 /// (states.py `ProcessStates`); the codes are part of the RPC and event contract.
-public enum ProcessState: Int, Sendable {
+public enum ProcessState: Int, Sendable, CaseIterable {
     /// Not running, by request or because it never started.
     case stopped = 0
     /// Spawned, not yet up for `startsecs`.

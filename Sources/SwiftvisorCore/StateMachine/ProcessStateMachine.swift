@@ -105,6 +105,7 @@ public struct ProcessStateMachine: Sendable {
         case .signal(let spec): operatorSignal(spec, &out)
         case .signalFailed(let errno, let description): signalFailed(errno, description, &out)
         case .groupExited: groupExited(&out)
+        case .dependencyFailed(let reason): dependencyFailed(reason, &out)
         }
         return out
     }
@@ -249,6 +250,17 @@ public struct ProcessStateMachine: Sendable {
             // Unreachable while pid != 0; kept total for the compiler.
             break
         }
+    }
+
+    /// The start waited for a dependency that will not come: FATAL, not spawned.
+    private mutating func dependencyFailed(_ reason: String, _ out: inout [ProcessAction]) {
+        guard state == .stopped || state == .exited || state == .fatal else { return }
+        wantUp = false
+        spawnerr = reason
+        disarmTimer(&out)
+        backoff = 0
+        change(to: .fatal, &out)
+        out.append(.log(.info, "gave up: \(config.name) entered FATAL state, \(reason)"))
     }
 
     /// UNKNOWN → STOPPED after a stop, else EXITED (no automatic restart).
