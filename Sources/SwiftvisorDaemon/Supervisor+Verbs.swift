@@ -184,7 +184,11 @@ extension Supervisor {
             whenDependenciesMet(p, pullIn: true) { [weak self, unowned p] outcome in
                 guard let self else { return }
                 switch outcome {
-                case .start: self.launch(p, wait: wait, done: done)
+                case .start:
+                    // Released while the dependency's step is being performed:
+                    // a `.start` fed now would only be queued, and the reply
+                    // judged on the old state. Launch on the next loop round.
+                    self.loop.deferToNextRound { [weak self, unowned p] in self?.launch(p, wait: wait, done: done) }
                 case .failed, .cancelled: done(self.result(p, .abnormalTermination))
                 }
             }
