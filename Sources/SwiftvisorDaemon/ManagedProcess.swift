@@ -25,6 +25,10 @@ final class ManagedProcess {
     var cgroupPath: String?
     /// Why the last operator signal failed (strerror), set while it is performed.
     var signalFailure: String?
+    /// readiness=notify: the daemon's end of this run's NOTIFY_SOCKET, or -1.
+    var notifyFD: Int32 = -1
+    /// The last `STATUS=` line the child sent (shown in its description).
+    var notifyStatus: String?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
     /// The pool of an `[eventlistener:x]` process: its stdin and stdout are the

@@ -50,6 +50,7 @@ extension Supervisor {
             pid: Int(m.pid), start: Int(m.laststart?.wall ?? 0), stop: Int(m.laststop?.wall ?? 0), now: Int(now.wall),
             spawnerr: m.spawnerr ?? "", exitstatus: m.exitStatus?.supervisorCode ?? 0,
             description: (m.state == .stopped ? recovery?.note(p.namespec) : nil) ?? waitDescription(p)
+                ?? (m.state == .starting ? p.notifyStatus : nil)
                 ?? m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
             stdoutLogfile: p.stdoutPath ?? "", stderrLogfile: p.stderrPath ?? "",
             command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,

@@ -38,6 +38,8 @@ public final class Supervisor {
     var gateTimerDeadline: Double?
     /// What to do when a waiting start is released, failed or cancelled.
     var gateContinuations: [String: [(GateOutcome) -> Void]] = [:]
+    /// Names each NOTIFY_SOCKET uniquely (Supervisor+Readiness.swift).
+    var notifySerial: UInt64 = 0
     /// Child log writers, one per path, shared by the processes that name it.
     let logFiles = SharedLogFiles()
     /// Moves children's output into their log files (OutputRelay.swift).
@@ -227,12 +229,17 @@ public final class Supervisor {
             return
         }
         openLogs(p)
-        let environment = ChildEnvironment.build(
+        var environment = ChildEnvironment.build(
             daemonEnvironment: daemonEnvironment,
             serverURL: ChildEnvironment.serverURL(for: pc, in: config),
             process: pc, marker: childState.map { (ChildRecords.markerVariable, $0.marker) })
         // Output with no log file is read only to be thrown away, unless the
         // debug level echoes it into the main log: skip the pipe then.
+        if pc.readiness.kind == .notify {
+            guard let name = openNotifySocket(p) else { return }
+            environment.removeAll { $0.hasPrefix("NOTIFY_SOCKET=") }
+            environment.append("NOTIFY_SOCKET=@\(name)")
+        }
         let echoed = log.threshold.rawValue <= LogLevel.debug.rawValue
         var request = SpawnRequest(
             argv: resolved.argv, executable: resolved.executable, environment: environment,
@@ -245,6 +252,7 @@ public final class Supervisor {
         do {
             child = try host.spawn(request, programName: pc.name)
         } catch {
+            closeNotifySocket(p)
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
                 // keep them in the log where users look for them.
@@ -286,6 +294,8 @@ public final class Supervisor {
                 output.drainAll(p)
                 if p.listenerPool != nil { events.listenerExited(p) }
                 if p.stdinFD >= 0 { Sys.close(p.stdinFD); p.stdinFD = -1 }
+                if p.notifyFD >= 0 { readNotifications(p, pid: pid) }
+                closeNotifySocket(p)
                 feed(p, .exited(status))
             } else {
                 log.info("reaped unknown pid \(pid) (\(status.description))")

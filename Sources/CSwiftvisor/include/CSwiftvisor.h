@@ -83,4 +83,12 @@ int swv_accept_nonblock_cloexec(int fd);
 /// SO_PEERCRED of a connected Unix socket; 0 on success, -1 with errno.
 int swv_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
 
+/// sd_notify readiness: a SOCK_DGRAM socket (NONBLOCK, CLOEXEC, SO_PASSCRED)
+/// bound to the abstract name `name` (`len` bytes, no NUL); -1 with errno.
+int swv_notify_socket(const char *name, size_t len);
+/// One datagram into buf; *pid is the sender's pid (SCM_CREDENTIALS, 0 when
+/// absent). Returns the datagram's full length (larger than len when it was
+/// cut), or -1 with errno (EAGAIN: none left). Passed descriptors are closed.
+ssize_t swv_notify_recv(int fd, void *buf, size_t len, pid_t *pid);
+
 #endif

@@ -76,6 +76,16 @@ extension ConfigReader {
             }
             used.append("watchdog_sec=\(proto.watchdogSec)")
         }
+        // Read and checked so configs can be written now; said plainly where
+        // this build does not act on them yet (docs/dependencies.md, "Status").
+        var pending: [String] = []
+        if ![.none, .notify].contains(proto.readiness.kind) { pending.append("readiness=\(proto.readiness.kind.rawValue) (startsecs decides RUNNING)") }
+        if let l = proto.liveness { pending.append("liveness=\(l.kind.rawValue)") }
+        if proto.watchdogSec > 0 { pending.append("watchdog_sec") }
+        if !pending.isEmpty {
+            config.warnings.append(ConfigWarning(location: section.location,
+                message: "[\(s)] \(pending.joined(separator: ", ")): read but not performed by this swiftvisord yet", supervisordWarns: false))
+        }
         if !used.isEmpty {
             config.extensions.append(ConfigWarning(location: section.location,
                 message: "[\(s)] \(used.joined(separator: ", ")): swiftvisord only (supervisord ignores it); see docs/dependencies.md", supervisordWarns: false))

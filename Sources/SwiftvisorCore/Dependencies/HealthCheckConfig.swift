@@ -102,6 +102,22 @@ public struct ReadinessConfig: Sendable, Equatable {
     /// else the start failed (BACKOFF, counted against startretries).
     public var startPeriod: Int = 60
     public init() {}
+
+    /// The check as named in descriptions: `notify`, `tcp 127.0.0.1:5432`.
+    public var label: String {
+        switch kind {
+        case .fd: return "fd \(fd ?? 0)"
+        case .log: return "log /\(logPattern ?? "")/"
+        case .none, .notify: return kind.rawValue
+        case .exec, .tcp, .http:
+            switch probe {
+            case .exec(let command)?: return "exec \(command)"
+            case .tcp(let e)?: return "tcp \(e)"
+            case .http(let u)?: return "http \(u)"
+            case nil: return kind.rawValue
+            }
+        }
+    }
 }
 
 /// `liveness*=`: checks once RUNNING; `failures` consecutive failures restart the process.

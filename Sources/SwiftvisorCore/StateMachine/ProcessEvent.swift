@@ -27,4 +27,7 @@ public enum ProcessEvent: Sendable, Equatable {
     /// EXITED or FATAL the process goes FATAL with `reason` as its
     /// description, without spawning (docs/dependencies.md).
     case dependencyFailed(reason: String)
+    /// The readiness check passed (`readiness=`, docs/dependencies.md): a
+    /// STARTING process becomes RUNNING; `how` says which check, for the log.
+    case ready(how: String)
 }

@@ -66,6 +66,12 @@ public struct ProcessStateMachine: Sendable {
     /// The deadline of the armed timer, nil when none is armed. Kept so the
     /// machine can drop stale timers and cancel only what it armed.
     private var timerDeadline: Double?
+    /// The readiness deadline passed and the process is being stopped for
+    /// it: its exit is a failed start (BACKOFF), not a stop.
+    private var readinessTimedOut = false
+
+    /// Readiness decides the STARTING → RUNNING edge instead of startsecs.
+    public var usesReadiness: Bool { config.readiness.kind != .none }
 
     private static let sigkill = SignalSpec(number: 9, name: "KILL")
 
@@ -106,6 +112,7 @@ public struct ProcessStateMachine: Sendable {
         case .signalFailed(let errno, let description): signalFailed(errno, description, &out)
         case .groupExited: groupExited(&out)
         case .dependencyFailed(let reason): dependencyFailed(reason, &out)
+        case .ready(let how): becameReady(how, &out)
         }
         return out
     }
@@ -163,7 +170,12 @@ public struct ProcessStateMachine: Sendable {
         signalledGroup = false
         spawnerr = nil
         out.append(.log(.info, "spawned: '\(config.name)' with pid \(newPid)"))
-        if config.startsecs <= 0 {
+        if usesReadiness {
+            // STARTING until the check passes; not ready within the start
+            // period is a failed start (timerFired).
+            readinessTimedOut = false
+            armTimer(at: laststart.monotonic + Double(config.readiness.startPeriod), &out)
+        } else if config.startsecs <= 0 {
             // supervisord promotes on the transition() the start RPC runs right
             // after spawning; there is nothing to wait for.
             enterRunning(&out)
@@ -188,6 +200,13 @@ public struct ProcessStateMachine: Sendable {
         let name = config.name
 
         switch state {
+        case .stopping where readinessTimedOut && wantUp && !signalledGroup:
+            // Stopped because it never became ready: a failed start.
+            readinessTimedOut = false
+            processGroup = 0
+            exitStatus = nil
+            enterBackoff(now, &out, thenLog: .log(.warn, "exited: \(name) (\(status.description); not expected)"))
+
         case .stopping where signalledGroup:
             // The leader is gone but members it forked may live on (and keep
             // forking): STOPPED only once the group is empty. The SIGKILL
@@ -205,6 +224,13 @@ public struct ProcessStateMachine: Sendable {
             disarmTimer(&out)
             change(to: .stopped, &out)
             out.append(.log(expected ? .info : .warn, "stopped: \(name) (\(status.description))"))
+
+        case .starting where usesReadiness:
+            // Any exit before the readiness check passed is a failed start.
+            processGroup = 0
+            exitStatus = nil
+            spawnerr = "Exited before it was ready (readiness=\(config.readiness.kind.rawValue))"
+            enterBackoff(now, &out, thenLog: .log(.warn, "exited: \(name) (\(status.description); not expected)"))
 
         case .starting where now.monotonic - (laststart?.monotonic ?? now.monotonic) < Double(config.startsecs):
             processGroup = 0
@@ -252,6 +278,15 @@ public struct ProcessStateMachine: Sendable {
         }
     }
 
+    /// The readiness check passed: STARTING → RUNNING.
+    private mutating func becameReady(_ how: String, _ out: inout [ProcessAction]) {
+        guard state == .starting, pid != 0, usesReadiness else { return }
+        backoff = 0
+        disarmTimer(&out)
+        change(to: .running, &out)
+        out.append(.log(.info, "success: \(config.name) entered RUNNING state, ready (\(how))"))
+    }
+
     /// The start waited for a dependency that will not come: FATAL, not spawned.
     private mutating func dependencyFailed(_ reason: String, _ out: inout [ProcessAction]) {
         guard state == .stopped || state == .exited || state == .fatal else { return }
@@ -288,6 +323,10 @@ public struct ProcessStateMachine: Sendable {
         processGroup = 0
         disarmTimer(&out)
         switch state {
+        case .stopping where readinessTimedOut && wantUp:
+            readinessTimedOut = false
+            exitStatus = nil
+            enterBackoff(Moment(monotonic: laststop?.monotonic ?? 0, wall: laststop?.wall ?? 0), &out)
         case .stopping:
             change(to: .stopped, &out)
             let expected = config.exitcodes.contains(status.supervisorCode)
@@ -313,6 +352,15 @@ public struct ProcessStateMachine: Sendable {
             // The deadline is laststart + startsecs, so `>=` holds here: a timer
             // fires at its deadline, unlike supervisord's strict `>` on a 1 s tick.
             guard pid != 0 else { return }
+            if usesReadiness {
+                // Not ready within readiness_start_period: stop it; its exit
+                // is then a failed start (childExited), counted against startretries.
+                spawnerr = "readiness check (\(config.readiness.label)) did not pass within \(config.readiness.startPeriod) seconds (readiness_start_period)"
+                out.append(.log(.warn, "\(config.name): \(spawnerr ?? "")"))
+                readinessTimedOut = true
+                kill(config.stopsignal, toGroup: config.stopasgroup || config.cgroup, now, &out)
+                return
+            }
             enterRunning(&out)
         case .backoff:
             // backoff > startretries never waits here: it gave up on entry.

@@ -1,0 +1,56 @@
+// Readiness (docs/dependencies.md): what turns STARTING into RUNNING when a
+// program sets `readiness=`. The machine keeps the process STARTING and owns
+// the deadline (readiness_start_period); this file runs the check and feeds
+// `.ready` when it passes. `notify`: each run gets its own NOTIFY_SOCKET,
+// watched by the event loop; nothing polls.
+import SwiftvisorCore
+import SwiftvisorOS
+
+extension Supervisor {
+    /// A fresh socket for this run; nil (and the spawn reported failed) when
+    /// it cannot be made.
+    func openNotifySocket(_ p: ManagedProcess) -> String? {
+        closeNotifySocket(p)
+        notifySerial &+= 1
+        let name = "swiftvisord/\(PidFile.currentPID)/\(notifySerial)"
+        do {
+            let fd = try NotifySocket.open(name: name)
+            p.notifyFD = fd
+            p.notifyStatus = nil
+            loop.watchReadable(fd) { [weak self, weak p] in
+                guard let self, let p else { return }
+                self.readNotifications(p, pid: p.machine.pid)
+            }
+            return name
+        } catch {
+            feed(p, .spawnFailed(reason: "cannot create NOTIFY_SOCKET: \(error)"))
+            return nil
+        }
+    }
+
+    func closeNotifySocket(_ p: ManagedProcess) {
+        guard p.notifyFD >= 0 else { return }
+        loop.unwatch(p.notifyFD)
+        Sys.close(p.notifyFD)
+        p.notifyFD = -1
+    }
+
+    /// Messages from the child (or a helper in its process group) only:
+    /// anything else on the host could otherwise declare it ready.
+    func readNotifications(_ p: ManagedProcess, pid child: Int32) {
+        guard p.notifyFD >= 0, child > 0 else {
+            // No child yet (between spawn and .spawned) or none any more: drain.
+            if p.notifyFD >= 0 { _ = NotifySocket.receiveAll(p.notifyFD) }
+            return
+        }
+        for (sender, bytes) in NotifySocket.receiveAll(p.notifyFD) {
+            guard sender == child || (sender > 0 && NotifySocket.processGroup(of: sender) == child) else {
+                log.warn("\(p.namespec): ignored a NOTIFY_SOCKET message from pid \(sender), not in its process group")
+                continue
+            }
+            let message = NotifyMessage.parse(bytes)
+            if let status = message.status { p.notifyStatus = status }
+            if message.ready { feed(p, .ready(how: "notify: READY=1")) }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+// readiness=notify end to end (docs/dependencies.md): the child gets its own
+// NOTIFY_SOCKET, stays STARTING (with its STATUS= text) until READY=1, and a
+// program depending on it is spawned only then, proved by spawn stamps.
+import Foundation
+import Glibc
+import XCTest
+
+final class ReadinessNotifyTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    private var python: String? {
+        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A daemon stand-in that says STATUS=, waits `delay`, stamps the time, says READY=1.
+    private func notifier(delay: Double) throws -> String {
+        try sandbox.write("""
+        import os, socket, sys, time
+        addr = os.environ["NOTIFY_SOCKET"]
+        if addr.startswith("@"): addr = "\\0" + addr[1:]
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.sendto(b"STATUS=warming up", addr)
+        time.sleep(\(delay))
+        with open(sys.argv[1], "w") as f: f.write("%.6f" % time.time())
+        s.sendto(b"READY=1", addr)
+        time.sleep(1000)
+        """, to: "notifier.py")
+    }
+
+    func test_notify_staysStartingUntilReady_andReleasesItsDependent() throws {
+        guard let python else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
+        let script = try notifier(delay: 1.5)
+        try sandbox.writeConfig("""
+        [program:db]
+        command=\(python) \(script) \(sandbox.dir)/db.ready
+        readiness=notify
+        readiness_start_period=20
+        [program:web]
+        command=/bin/sh -c 'date +%%s.%%N > \(sandbox.dir)/web.start; exec sleep 1000'
+        startsecs=0
+        depends_on=db:ready
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("db says STATUS") { (try? self.sandbox.ctl("status", "db").stdout)?.contains("STARTING  warming up") == true }
+        XCTAssertTrue(sandbox.logLines(containing: "spawned: 'web'").isEmpty, "web must wait for READY=1")
+        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+        XCTAssertTrue(try sandbox.ctl("status", "db").stdout.contains("RUNNING   pid"))
+        XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (notify: READY=1)"), sandbox.mainLog)
+        let ready = try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/db.ready", encoding: .utf8)))
+        let web = try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/web.start", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        XCTAssertGreaterThan(web, ready, "web was spawned after db's READY=1")
+    }
+
+    func test_notify_fromAStranger_isIgnored_andTheStartPeriodFailsTheStart() throws {
+        guard let python else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sleep 1000
+        readiness=notify
+        readiness_start_period=2
+        startretries=0
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("db spawned") { !sandbox.logLines(containing: "spawned: 'db'").isEmpty }
+        let pid = try XCTUnwrap(sandbox.logLines(containing: "spawned: 'db'").first?.split(separator: " ").last.flatMap { Int32($0) })
+        sandbox.track(pid: pid)
+        let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
+        let socket = try XCTUnwrap(environ.split(separator: "\0").first { $0.hasPrefix("NOTIFY_SOCKET=@") }).dropFirst("NOTIFY_SOCKET=@".count)
+        let r = try sandbox.run(python, ["-c", "import socket; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1', '\\0\(socket)')"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        waitUntil("db fatal", timeout: 10) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("FATAL") == true }
+        XCTAssertEqual(try sandbox.ctl("status", "db").stdout,
+                       "db                               FATAL     readiness check (notify) did not pass within 2 seconds (readiness_start_period)\n")
+        XCTAssertFalse(sandbox.logLines(containing: "ignored a NOTIFY_SOCKET message from pid").isEmpty, sandbox.mainLog)
+    }
+}

@@ -1,0 +1,87 @@
+import XCTest
+@testable import SwiftvisorCore
+
+/// Readiness in the pure state machine, on a fake clock: STARTING until
+/// `.ready`, a failed start when the child exits first or the start period
+/// runs out (BACKOFF, startretries, FATAL), and the notify message parser.
+final class ReadinessMachineTests: XCTestCase {
+    private func t(_ s: Double) -> Moment { Moment(monotonic: 1000 + s, wall: 1_700_000_000 + s) }
+    private let term = SignalSpec(number: 15, name: "TERM")
+
+    private func machine(retries: Int = 3, period: Int = 10) -> ProcessStateMachine {
+        var c = ProcessConfig(name: "db", programName: "db", groupName: "db", command: "/bin/db")
+        c.readiness.kind = .notify
+        c.readiness.startPeriod = period
+        c.startretries = retries
+        c.startsecs = 1
+        var sm = ProcessStateMachine(config: c)
+        _ = sm.handle(.start, now: t(0))
+        return sm
+    }
+
+    func test_spawned_staysStarting_pastStartsecs_withTheStartPeriodArmed() {
+        var sm = machine()
+        XCTAssertEqual(sm.handle(.spawned(pid: 42), now: t(0)), [.log(.info, "spawned: 'db' with pid 42"), .setTimer(at: 1010)])
+        XCTAssertEqual(sm.state, .starting)
+    }
+
+    func test_ready_entersRunning_namingTheCheck() {
+        var sm = machine()
+        _ = sm.handle(.spawned(pid: 42), now: t(0))
+        XCTAssertEqual(sm.handle(.ready(how: "notify: READY=1"), now: t(3)), [
+            .cancelTimer, .stateChanged(from: .starting, to: .running),
+            .log(.info, "success: db entered RUNNING state, ready (notify: READY=1)"),
+        ])
+        XCTAssertEqual(sm.handle(.ready(how: "again"), now: t(4)), [], "a second READY=1 changes nothing")
+    }
+
+    func test_ready_beforeSpawned_orWithoutReadiness_isIgnored() {
+        var sm = machine()
+        XCTAssertEqual(sm.handle(.ready(how: "x"), now: t(0)), [])
+        var plain = ProcessStateMachine(config: ProcessConfig(name: "p", programName: "p", groupName: "p", command: "/bin/p"))
+        _ = plain.handle(.start, now: t(0))
+        _ = plain.handle(.spawned(pid: 7), now: t(0))
+        XCTAssertEqual(plain.handle(.ready(how: "x"), now: t(0.5)), [])
+    }
+
+    func test_exitBeforeReady_isAFailedStart_evenAfterStartsecs() {
+        var sm = machine()
+        _ = sm.handle(.spawned(pid: 42), now: t(0))
+        let out = sm.handle(.exited(ExitStatus.exited(code: 0)), now: t(5))
+        XCTAssertEqual(sm.state, .backoff)
+        XCTAssertEqual(sm.spawnerr, "Exited before it was ready (readiness=notify)")
+        XCTAssertTrue(out.contains(.setTimer(at: 1006)), "\(out)")
+    }
+
+    func test_notReadyWithinTheStartPeriod_isKilled_thenBackoff_thenFatal() {
+        var sm = machine(retries: 0, period: 10)
+        _ = sm.handle(.spawned(pid: 42), now: t(0))
+        let out = sm.handle(.timer, now: t(10))
+        XCTAssertEqual(out.first, .log(.warn, "db: readiness check (notify) did not pass within 10 seconds (readiness_start_period)"))
+        XCTAssertTrue(out.contains(.signal(term, toGroup: false)))
+        XCTAssertEqual(sm.state, .stopping)
+        let exit = sm.handle(.exited(ExitStatus.signaled(signal: 15, coreDumped: false)), now: t(10.1))
+        XCTAssertEqual(sm.state, .fatal, "\(exit)")
+        XCTAssertEqual(sm.spawnerr, "readiness check (notify) did not pass within 10 seconds (readiness_start_period)")
+        XCTAssertTrue(exit.contains(.log(.info, "gave up: db entered FATAL state, too many start retries too quickly")))
+    }
+
+    func test_stopDuringTheReadinessKill_isAnOrdinaryStop() {
+        var sm = machine()
+        _ = sm.handle(.spawned(pid: 42), now: t(0))
+        _ = sm.handle(.timer, now: t(10))
+        _ = sm.handle(.stop, now: t(10.05))
+        _ = sm.handle(.exited(ExitStatus.signaled(signal: 15, coreDumped: false)), now: t(10.1))
+        XCTAssertEqual(sm.state, .stopped)
+    }
+
+    func test_notifyMessage_parsesReadyStatusWatchdog() {
+        let m = NotifyMessage.parse(Array("STATUS=warming up\u{1}\nREADY=1\nWATCHDOG=1\nMAINPID=5\n".utf8))
+        XCTAssertTrue(m.ready)
+        XCTAssertTrue(m.watchdog)
+        XCTAssertEqual(m.status, "warming up")
+        XCTAssertFalse(NotifyMessage.parse(Array("READY=0".utf8)).ready)
+        XCTAssertFalse(NotifyMessage.parse([0xff, 0x3d, 0x31]).ready)
+        XCTAssertEqual(NotifyMessage.parse(Array(("STATUS=" + String(repeating: "x", count: 500)).utf8)).status?.count, 200)
+    }
+}
