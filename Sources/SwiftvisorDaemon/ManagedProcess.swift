@@ -29,6 +29,8 @@ final class ManagedProcess {
     var notifyFD: Int32 = -1
     /// The last `STATUS=` line the child sent (shown in its description).
     var notifyStatus: String?
+    /// tcp/http readiness checks while STARTING (Supervisor+Probes.swift).
+    var probe: ProbeRun?
     /// Callbacks consulted on every state change; one returning true is removed.
     var stateObservers: [(ProcessState) -> Bool] = []
     /// The pool of an `[eventlistener:x]` process: its stdin and stdout are the

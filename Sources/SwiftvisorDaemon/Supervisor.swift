@@ -93,6 +93,8 @@ public final class Supervisor {
     }
 
     func removeProcess(_ p: ManagedProcess) {
+        stopProbe(p)
+        closeNotifySocket(p)
         endGroupWatchAndCgroup(p)
         closeLogs(p)
         processes.removeAll { $0 === p }
@@ -187,6 +189,7 @@ public final class Supervisor {
                 log.log(level, message)
             case .stateChanged(let from, let to):
                 if to.isStopped { releaseCgroup(p) }
+                if to != .starting && p.probe != nil { stopProbe(p) }
                 entered.append(to)
                 // A listener leaving RUNNING takes no event from here on, not
                 // even the one about its own STOPPING (supervisord dispatches
@@ -274,6 +277,7 @@ public final class Supervisor {
         byPid[child.pid] = p
         childState?.recordSpawn(pid: child.pid, process: pc)
         feed(p, .spawned(pid: child.pid))
+        if pc.readiness.probe != nil { startReadinessProbe(p) }
     }
 
     private func send(_ sig: SignalSpec, to p: ManagedProcess, toGroup: Bool) {

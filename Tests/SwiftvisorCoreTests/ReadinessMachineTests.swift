@@ -85,3 +85,28 @@ final class ReadinessMachineTests: XCTestCase {
         XCTAssertEqual(NotifyMessage.parse(Array(("STATUS=" + String(repeating: "x", count: 500)).utf8)).status?.count, 200)
     }
 }
+
+final class HTTPCheckTests: XCTestCase {
+    func test_statusLine_parsedOnlyOnceComplete() {
+        XCTAssertNil(HTTPCheck.statusCode(Array("HTTP/1.1 20".utf8)))
+        XCTAssertEqual(HTTPCheck.statusCode(Array("HTTP/1.1 204 No Content\r\n".utf8)), 204)
+        XCTAssertEqual(HTTPCheck.statusCode(Array("HTTP/1.0 503\r\n".utf8)), 503)
+        XCTAssertEqual(HTTPCheck.statusCode(Array("SSH-2.0-OpenSSH\r\n".utf8)), -1)
+        XCTAssertEqual(HTTPCheck.statusCode(Array("HTTP/1.1 2x0 ok\r\n".utf8)), -1)
+        XCTAssertEqual(HTTPCheck.statusCode([UInt8](repeating: 0x41, count: 2000)), -1, "no status line within 1 KiB")
+    }
+
+    func test_request_isHTTP10_withHostAndClose() {
+        let url = HTTPCheckURL(endpoint: TCPEndpoint(host: "::1", port: 8080), path: "/healthz?x=1")
+        XCTAssertEqual(String(decoding: HTTPCheck.request(url), as: UTF8.self),
+                       "GET /healthz?x=1 HTTP/1.0\r\nHost: [::1]:8080\r\nUser-Agent: swiftvisord-check\r\nConnection: close\r\n\r\n")
+    }
+
+    func test_urlAndEndpoint_parse() throws {
+        XCTAssertEqual(try HTTPCheckURL.parse("http://localhost/", option: "u"), HTTPCheckURL(endpoint: TCPEndpoint(host: "localhost", port: 80), path: "/"))
+        XCTAssertEqual(try HTTPCheckURL.parse("http://[::1]:9/h", option: "u").endpoint, TCPEndpoint(host: "::1", port: 9))
+        XCTAssertThrowsError(try HTTPCheckURL.parse("http://a b/", option: "u"))
+        XCTAssertThrowsError(try TCPEndpoint.parse("h:0", option: "t"))
+        XCTAssertThrowsError(try TCPEndpoint.parse("h:99999999999999999999", option: "t"))
+    }
+}

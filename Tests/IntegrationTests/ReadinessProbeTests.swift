@@ -1,0 +1,128 @@
+// readiness=tcp and readiness=http end to end (docs/dependencies.md): a
+// database stand-in that listens only after 2 s, a web app whose /healthz
+// answers 503 before it answers 200; dependents spawned only once ready,
+// proved by the children's own time stamps.
+import Foundation
+import Glibc
+import XCTest
+
+final class ReadinessProbeTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    private var python: String? {
+        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// A free loopback port (bound then released; the stand-in binds it again).
+    private func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &sin) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: sin.sin_port))
+    }
+
+    private func stamp(_ name: String) -> Double? {
+        (try? String(contentsOfFile: "\(sandbox.dir)/\(name)", encoding: .utf8))
+            .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
+    private func trackSpawned() {
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+    }
+
+    func test_tcp_databaseListeningAfter2s_webSpawnedOnlyAfterItListens() throws {
+        guard let python else { throw XCTSkip("python3 is not installed: the database stand-in needs it") }
+        let port = try freePort()
+        let db = try sandbox.write("""
+        import socket, sys, time
+        time.sleep(2)
+        s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", \(port))); s.listen(16)
+        with open(sys.argv[1], "w") as f: f.write("%.6f" % time.time())
+        while True:
+            c, _ = s.accept(); c.close()
+        """, to: "db.py")
+        try sandbox.writeConfig("""
+        [program:db]
+        command=\(python) \(db) \(sandbox.dir)/db.listening
+        readiness=tcp
+        readiness_tcp=127.0.0.1:\(port)
+        readiness_interval=1
+        [program:web]
+        command=/bin/sh -c 'date +%%s.%%N > \(sandbox.dir)/web.start; exec sleep 1000'
+        startsecs=0
+        depends_on=db:ready
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("db starting") { (try? self.sandbox.ctl("status", "db").stdout)?.contains("STARTING") == true }
+        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
+        trackSpawned()
+        let listening = try XCTUnwrap(stamp("db.listening")), web = try XCTUnwrap(stamp("web.start"))
+        XCTAssertGreaterThan(web, listening, "web spawned after the database listened")
+        XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (tcp 127.0.0.1:\(port) accepted a connection)"), sandbox.mainLog)
+    }
+
+    func test_http_503ThenOK_becomesRunningOnlyOn2xx() throws {
+        guard let python else { throw XCTSkip("python3 is not installed: the web stand-in needs it") }
+        let port = try freePort()
+        let web = try sandbox.write("""
+        import http.server, sys, time
+        start = time.time()
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                ok = time.time() - start > 1.5
+                if ok:
+                    with open(sys.argv[1], "w") as f: f.write("%.6f" % time.time())
+                self.send_response(200 if ok else 503); self.end_headers(); self.wfile.write(b"x")
+            def log_message(self, *a): pass
+        http.server.HTTPServer(("127.0.0.1", \(port)), H).serve_forever()
+        """, to: "web.py")
+        try sandbox.writeConfig("""
+        [program:web]
+        command=\(python) \(web) \(sandbox.dir)/web.ok
+        readiness=http
+        readiness_url=http://127.0.0.1:\(port)/healthz
+        [program:worker]
+        command=/bin/sh -c 'date +%%s.%%N > \(sandbox.dir)/worker.start; exec sleep 1000'
+        startsecs=0
+        depends_on=web
+
+        """, loglevel: "debug")
+        try sandbox.startDaemon()
+        waitUntil("worker running", timeout: 15) { (try? self.sandbox.ctl("status", "worker").stdout)?.contains("RUNNING   pid") == true }
+        trackSpawned()
+        XCTAssertGreaterThan(try XCTUnwrap(stamp("worker.start")), try XCTUnwrap(stamp("web.ok")))
+        XCTAssertTrue(sandbox.mainLog.contains("readiness check (http http://127.0.0.1:\(port)/healthz) failed: answered 503"), sandbox.mainLog)
+        XCTAssertTrue(sandbox.mainLog.contains("ready (http http://127.0.0.1:\(port)/healthz answered 200)"), sandbox.mainLog)
+    }
+
+    func test_tcp_neverListening_isAFailedStart_namingTheCheck() throws {
+        let port = try freePort()
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sleep 1000
+        readiness=tcp
+        readiness_tcp=127.0.0.1:\(port)
+        readiness_start_period=1
+        startretries=1
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("db fatal", timeout: 15) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("FATAL") == true }
+        trackSpawned()
+        XCTAssertEqual(try sandbox.ctl("status", "db").stdout,
+                       "db                               FATAL     readiness check (tcp 127.0.0.1:\(port)) did not pass within 1 seconds (readiness_start_period)\n")
+        XCTAssertEqual(sandbox.logLines(containing: "spawned: 'db'").count, 2, "1 + startretries attempts")
+    }
+}
