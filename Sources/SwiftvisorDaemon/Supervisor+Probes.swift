@@ -18,6 +18,8 @@ final class ProbeRun {
     var began: Double = 0
     /// What the last check said, for the log.
     var last: String?
+    /// The `exec` check's process while it runs, else 0.
+    var checkPid: Int32 = 0
 }
 
 extension Supervisor {
@@ -25,8 +27,8 @@ extension Supervisor {
     func startReadinessProbe(_ p: ManagedProcess) {
         stopProbe(p)
         switch p.config.readiness.probe {
-        case .tcp?, .http?: beginProbes(p)
-        case .exec?, nil: return
+        case .tcp?, .http?, .exec?: beginProbes(p)
+        case nil: return
         }
     }
 
@@ -45,6 +47,7 @@ extension Supervisor {
         guard let run = p.probe else { return }
         p.probe = nil
         endConnection(run)
+        killCheck(run)
         if let t = run.timer { loop.cancel(t); run.timer = nil }
     }
 
@@ -64,7 +67,8 @@ extension Supervisor {
         switch r.probe {
         case .tcp(let e)?: endpoint = e
         case .http(let u)?: endpoint = u.endpoint
-        default: return stopProbe(p)
+        case .exec(let command)?: return runCommandCheck(p, run, command)
+        case nil: return stopProbe(p)
         }
         run.timer = loop.schedule(at: run.began + Double(r.timeout)) { [weak self, weak p] in
             guard let self, let p, p.probe === run else { return }
@@ -88,6 +92,51 @@ extension Supervisor {
         } catch {
             checkFailed(p, run, "\(error)")
         }
+    }
+
+    /// `exec`: the command is a child like any other (spawned, never waited
+    /// for in the loop); its exit comes through the reaper. Past
+    /// `readiness_timeout` its process group is killed and the check failed.
+    private func runCommandCheck(_ p: ManagedProcess, _ run: ProbeRun, _ command: String) {
+        let pc = p.config
+        let child: SpawnedChild
+        do {
+            let resolved = try CommandResolver.resolve(
+                command: command, path: ChildEnvironment.searchPath(daemonEnvironment: daemonEnvironment, process: pc))
+            let environment = ChildEnvironment.build(daemonEnvironment: daemonEnvironment,
+                                                     serverURL: ChildEnvironment.serverURL(for: pc, in: config), process: pc, marker: nil)
+            child = try host.spawn(SpawnRequest(argv: resolved.argv, executable: resolved.executable, environment: environment,
+                                                directory: pc.directory, umask: pc.umask, user: pc.user,
+                                                discardStdout: true, discardStderr: true), programName: pc.name)
+        } catch {
+            return checkFailed(p, run, "\(error)")
+        }
+        if child.stdin >= 0 { Sys.close(child.stdin) }
+        run.checkPid = child.pid
+        checkChildren[child.pid] = { [weak self, weak p] status in
+            guard let self, let p, p.probe === run, run.checkPid == child.pid else { return }
+            run.checkPid = 0
+            if case .exited(code: 0) = status {
+                self.checkPassed(p, run, "exec \(command) exited 0")
+            } else {
+                self.checkFailed(p, run, status.description)
+            }
+        }
+        let timeout = pc.readiness.timeout
+        run.timer = loop.schedule(at: run.began + Double(timeout)) { [weak self, weak p] in
+            guard let self, let p, p.probe === run, run.checkPid == child.pid else { return }
+            run.timer = nil
+            self.killCheck(run)
+            self.checkFailed(p, run, "still running after \(timeout)s (killed)")
+        }
+    }
+
+    /// A check command that outlived its timeout, or whose process stopped
+    /// being checked: its whole process group is killed; the reaper collects it.
+    private func killCheck(_ run: ProbeRun) {
+        guard run.checkPid > 0 else { return }
+        try? host.signal(-run.checkPid, SignalNumber.SIGKILL)
+        run.checkPid = 0  // its reap is still expected: the entry in checkChildren stays, and ignores it
     }
 
     private func connected(_ p: ManagedProcess, _ run: ProbeRun) {

@@ -38,6 +38,8 @@ public final class Supervisor {
     var gateTimerDeadline: Double?
     /// What to do when a waiting start is released, failed or cancelled.
     var gateContinuations: [String: [(GateOutcome) -> Void]] = [:]
+    /// Running `exec` checks: pid → what to do with its exit (Supervisor+Probes.swift).
+    var checkChildren: [Int32: (ExitStatus) -> Void] = [:]
     /// Names each NOTIFY_SOCKET uniquely (Supervisor+Readiness.swift).
     var notifySerial: UInt64 = 0
     /// Child log writers, one per path, shared by the processes that name it.
@@ -301,6 +303,8 @@ public final class Supervisor {
                 if p.notifyFD >= 0 { readNotifications(p, pid: pid) }
                 closeNotifySocket(p)
                 feed(p, .exited(status))
+            } else if let check = checkChildren.removeValue(forKey: pid) {
+                check(status)
             } else {
                 log.info("reaped unknown pid \(pid) (\(status.description))")
             }

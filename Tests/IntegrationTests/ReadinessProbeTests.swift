@@ -126,3 +126,48 @@ final class ReadinessProbeTests: XCTestCase {
         XCTAssertEqual(sandbox.logLines(containing: "spawned: 'db'").count, 2, "1 + startretries attempts")
     }
 }
+
+final class ReadinessExecTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_exec_readyWhenTheCommandExitsZero_andAHungCheckIsKilled() throws {
+        // The check passes once the program has created its marker file; a
+        // second program's check hangs and must be killed at its timeout.
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sh -c 'sleep 1.2; touch \(sandbox.dir)/up; exec sleep 1000'
+        readiness=exec
+        readiness_command=/bin/test -e \(sandbox.dir)/up
+        readiness_interval=1
+        [program:hung]
+        command=/bin/sleep 1000
+        readiness=exec
+        readiness_command=/bin/sleep 1000
+        readiness_timeout=1
+        readiness_start_period=3
+        startretries=0
+
+        """, loglevel: "debug")
+        try sandbox.startDaemon()
+        waitUntil("db running", timeout: 15) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("RUNNING   pid") == true }
+        XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (exec /bin/test -e \(sandbox.dir)/up exited 0)"), sandbox.mainLog)
+        XCTAssertTrue(sandbox.mainLog.contains("readiness check (exec /bin/test -e \(sandbox.dir)/up) failed: exit status 1"), sandbox.mainLog)
+        waitUntil("hung fatal", timeout: 15) { (try? self.sandbox.ctl("status", "hung").stdout)?.contains("FATAL") == true }
+        XCTAssertTrue(sandbox.mainLog.contains("failed: still running after 1s (killed)"), sandbox.mainLog)
+        XCTAssertTrue(sandbox.logLines(containing: "reaped unknown pid").isEmpty, "every check process is reaped as a check")
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+        // No check process is left behind (they are the daemon's children).
+        let daemon = try XCTUnwrap(sandbox.daemon)
+        waitUntil("no check left") { childPids(of: daemon.processIdentifier).allSatisfy { pid in
+            !((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").hasPrefix("/bin/sleep\u{0}1000\u{0}") || pid == self.pid(of: "db") } }
+    }
+
+    private func pid(of name: String) -> Int32 {
+        sandbox.logLines(containing: "spawned: '\(name)'").last?.split(separator: " ").last.flatMap { Int32($0) } ?? -1
+    }
+}
