@@ -1,14 +1,33 @@
-// `tcp` and `http` readiness checks (docs/dependencies.md): while a process
-// is STARTING, one check every `readiness_interval` seconds, each a
-// non-blocking connection completed by the event loop and bounded by
-// `readiness_timeout`. A passing check feeds `.ready`; the machine owns the
-// deadline (`readiness_start_period`). Nothing runs for a process without
-// such a check, or once it left STARTING.
+// Health checks (docs/dependencies.md): `exec`, `tcp` and `http`, for
+// readiness while a process is STARTING (a pass feeds `.ready`; the machine
+// owns the `readiness_start_period` deadline) and for liveness while it is
+// RUNNING (`liveness_failures` consecutive failures feed `.livenessFailed`).
+// One check at a time per process, every interval, each bounded by its
+// timeout: a non-blocking connection completed by the event loop, or a
+// spawned command collected by the reaper. Nothing runs for a process
+// without checks, or outside the state its checks belong to.
 import SwiftvisorCore
 import SwiftvisorOS
 
 /// One process's checks in progress.
 final class ProbeRun {
+    enum Purpose { case readiness, liveness }
+    let purpose: Purpose
+    let probe: HealthProbe
+    let interval: Int
+    let timeout: Int
+    /// `readiness=tcp 127.0.0.1:5432`, for log lines.
+    let label: String
+    /// Liveness: consecutive failures so far.
+    var failures = 0
+    init(purpose: Purpose, probe: HealthProbe, interval: Int, timeout: Int, label: String) {
+        self.purpose = purpose
+        self.probe = probe
+        self.interval = interval
+        self.timeout = timeout
+        self.label = label
+    }
+
     /// The connection of the check in progress, or -1.
     var fd: Int32 = -1
     /// The next check's start, or the running check's timeout.
@@ -26,19 +45,35 @@ extension Supervisor {
     /// After a spawn: begin checking when the readiness kind is one this file runs.
     func startReadinessProbe(_ p: ManagedProcess) {
         stopProbe(p)
-        switch p.config.readiness.probe {
-        case .tcp?, .http?, .exec?: beginProbes(p)
-        case nil: return
-        }
-    }
-
-    private func beginProbes(_ p: ManagedProcess) {
-        let run = ProbeRun()
+        let r = p.config.readiness
+        guard let probe = r.probe else { return }
+        let run = ProbeRun(purpose: .readiness, probe: probe, interval: r.interval, timeout: r.timeout, label: r.label)
         p.probe = run
         // The first check on the next round, once the spawn's events are handled.
         loop.deferToNextRound { [weak self, weak p] in
             guard let self, let p, p.probe === run else { return }
             self.runCheck(p, run)
+        }
+    }
+
+    /// The process became RUNNING: liveness checks begin one interval later.
+    func startLivenessProbe(_ p: ManagedProcess) {
+        stopProbe(p)
+        guard let l = p.config.liveness else { return }
+        let run = ProbeRun(purpose: .liveness, probe: l.probe, interval: l.interval, timeout: l.timeout, label: l.label)
+        p.probe = run
+        run.began = loop.now()
+        scheduleNext(p, run)
+    }
+
+    /// Keep a process's checks in step with its state: readiness only while
+    /// STARTING, liveness only while RUNNING.
+    func probeStateChanged(_ p: ManagedProcess, to state: ProcessState) {
+        switch (p.probe?.purpose, state) {
+        case (.readiness?, .starting), (.liveness?, .running): return
+        case (_, .running) where p.config.liveness != nil: startLivenessProbe(p)
+        case (nil, _): return
+        default: stopProbe(p)
         }
     }
 
@@ -60,20 +95,19 @@ extension Supervisor {
     }
 
     private func runCheck(_ p: ManagedProcess, _ run: ProbeRun) {
-        guard p.probe === run, p.machine.state == .starting else { return stopProbe(p) }
-        let r = p.config.readiness
+        guard p.probe === run, p.machine.state == (run.purpose == .readiness ? .starting : .running) else { return stopProbe(p) }
         run.began = loop.now()
         let endpoint: TCPEndpoint
-        switch r.probe {
-        case .tcp(let e)?: endpoint = e
-        case .http(let u)?: endpoint = u.endpoint
-        case .exec(let command)?: return runCommandCheck(p, run, command)
-        case nil: return stopProbe(p)
+        switch run.probe {
+        case .tcp(let e): endpoint = e
+        case .http(let u): endpoint = u.endpoint
+        case .exec(let command): return runCommandCheck(p, run, command)
         }
-        run.timer = loop.schedule(at: run.began + Double(r.timeout)) { [weak self, weak p] in
+        let timeout = run.timeout
+        run.timer = loop.schedule(at: run.began + Double(timeout)) { [weak self, weak p] in
             guard let self, let p, p.probe === run else { return }
             run.timer = nil
-            self.checkFailed(p, run, "no answer within \(r.timeout)s")
+            self.checkFailed(p, run, "no answer within \(timeout)s")
         }
         do {
             switch try ProbeSocket.connect(endpoint) {
@@ -122,7 +156,7 @@ extension Supervisor {
                 self.checkFailed(p, run, status.description)
             }
         }
-        let timeout = pc.readiness.timeout
+        let timeout = run.timeout
         run.timer = loop.schedule(at: run.began + Double(timeout)) { [weak self, weak p] in
             guard let self, let p, p.probe === run, run.checkPid == child.pid else { return }
             run.timer = nil
@@ -140,8 +174,8 @@ extension Supervisor {
     }
 
     private func connected(_ p: ManagedProcess, _ run: ProbeRun) {
-        guard case .http(let url)? = p.config.readiness.probe else {
-            return checkPassed(p, run, "\(p.config.readiness.label) accepted a connection")
+        guard case .http(let url) = run.probe else {
+            return checkPassed(p, run, "\(run.label) accepted a connection")
         }
         let request = HTTPCheck.request(url)
         let written = (try? request.withUnsafeBytes { (raw) throws(SystemError) in try Sys.write(run.fd, raw) }) ?? -1
@@ -163,17 +197,44 @@ extension Supervisor {
     }
 
     private func checkPassed(_ p: ManagedProcess, _ run: ProbeRun, _ how: String) {
-        run.last = "passed"
-        stopProbe(p)
-        feed(p, .ready(how: how))
+        endConnection(run)
+        if let t = run.timer { loop.cancel(t); run.timer = nil }
+        switch run.purpose {
+        case .readiness:
+            run.last = "passed"
+            stopProbe(p)
+            feed(p, .ready(how: how))
+        case .liveness:
+            if run.failures > 0 { log.info("\(p.namespec): liveness check (\(run.label)) passed again") }
+            run.failures = 0
+            run.last = "passed"
+            scheduleNext(p, run)
+        }
     }
 
     private func checkFailed(_ p: ManagedProcess, _ run: ProbeRun, _ why: String) {
         endConnection(run)
         if let t = run.timer { loop.cancel(t); run.timer = nil }
-        if run.last != why { log.debug("\(p.namespec): readiness check (\(p.config.readiness.label)) failed: \(why)") }
+        switch run.purpose {
+        case .readiness:
+            if run.last != why { log.debug("\(p.namespec): readiness check (\(run.label)) failed: \(why)") }
+        case .liveness:
+            run.failures += 1
+            let limit = p.config.liveness?.failures ?? 1
+            log.warn("\(p.namespec): liveness check (\(run.label)) failed (\(run.failures) of \(limit)): \(why)")
+            if run.failures >= limit {
+                stopProbe(p)
+                feed(p, .livenessFailed(reason: "liveness check (\(run.label)) failed \(limit) times in a row (last: \(why))"))
+                return
+            }
+        }
         run.last = why
-        let next = run.began + Double(p.config.readiness.interval)
+        scheduleNext(p, run)
+    }
+
+    /// The next check, `interval` after the start of the last one.
+    private func scheduleNext(_ p: ManagedProcess, _ run: ProbeRun) {
+        let next = run.began + Double(run.interval)
         run.timer = loop.schedule(at: max(next, loop.now())) { [weak self, weak p] in
             guard let self, let p, p.probe === run else { return }
             run.timer = nil

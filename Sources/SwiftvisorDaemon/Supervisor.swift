@@ -191,7 +191,7 @@ public final class Supervisor {
                 log.log(level, message)
             case .stateChanged(let from, let to):
                 if to.isStopped { releaseCgroup(p) }
-                if to != .starting && p.probe != nil { stopProbe(p) }
+                if p.probe != nil || (to == .running && p.config.liveness != nil) { probeStateChanged(p, to: to) }
                 entered.append(to)
                 // A listener leaving RUNNING takes no event from here on, not
                 // even the one about its own STOPPING (supervisord dispatches

@@ -171,3 +171,33 @@ final class ReadinessExecTests: XCTestCase {
         sandbox.logLines(containing: "spawned: '\(name)'").last?.split(separator: " ").last.flatMap { Int32($0) } ?? -1
     }
 }
+
+final class LivenessTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_liveness_restartsAHungProgram_asAnUnexpectedExit() throws {
+        // "Hung": alive, but its health file is gone after the first second.
+        try sandbox.writeConfig("""
+        [program:hung]
+        command=/bin/sh -c 'touch \(sandbox.dir)/alive; sleep 1; rm -f \(sandbox.dir)/alive; exec sleep 1000'
+        startsecs=0
+        liveness=exec
+        liveness_command=/bin/test -e \(sandbox.dir)/alive
+        liveness_interval=1
+        liveness_failures=2
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("restarted after liveness failed", timeout: 20) { self.sandbox.logLines(containing: "spawned: 'hung'").count >= 2 }
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+        let log = sandbox.mainLog
+        XCTAssertTrue(log.contains("hung: liveness check (exec /bin/test -e \(sandbox.dir)/alive) failed (1 of 2): exit status 1"), log)
+        XCTAssertTrue(log.contains("hung: liveness check (exec /bin/test -e \(sandbox.dir)/alive) failed 2 times in a row (last: exit status 1); stopping it"), log)
+        XCTAssertTrue(log.contains("exited: hung (terminated by SIGTERM; not expected: liveness)"), log)
+    }
+}

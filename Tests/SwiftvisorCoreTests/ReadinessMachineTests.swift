@@ -110,3 +110,51 @@ final class HTTPCheckTests: XCTestCase {
         XCTAssertThrowsError(try TCPEndpoint.parse("h:99999999999999999999", option: "t"))
     }
 }
+
+final class LivenessMachineTests: XCTestCase {
+    private func t(_ s: Double) -> Moment { Moment(monotonic: 1000 + s, wall: 1_700_000_000 + s) }
+    private let term = SignalSpec(number: 15, name: "TERM")
+
+    private func running(autorestart: AutoRestart = .unexpected) -> ProcessStateMachine {
+        var c = ProcessConfig(name: "web", programName: "web", groupName: "web", command: "/bin/web")
+        c.startsecs = 0
+        c.autorestart = autorestart
+        c.liveness = LivenessConfig(kind: .tcp, probe: .tcp(TCPEndpoint(host: "127.0.0.1", port: 80)))
+        var sm = ProcessStateMachine(config: c)
+        _ = sm.handle(.start, now: t(0))
+        _ = sm.handle(.spawned(pid: 42), now: t(0))
+        return sm
+    }
+
+    func test_livenessFailed_stopsThenRestarts_asAnUnexpectedExit_evenWithExitCode0() {
+        var sm = running()
+        XCTAssertEqual(sm.state, .running)
+        let out = sm.handle(.livenessFailed(reason: "liveness check (tcp 127.0.0.1:80) failed 3 times in a row (last: x)"), now: t(30))
+        XCTAssertEqual(out.first, .log(.warn, "web: liveness check (tcp 127.0.0.1:80) failed 3 times in a row (last: x); stopping it"))
+        XCTAssertTrue(out.contains(.signal(term, toGroup: false)))
+        let exit = sm.handle(.exited(.exited(code: 0)), now: t(30.2))
+        XCTAssertEqual(exit.filter { $0 != .cancelTimer }.prefix(3), [
+            .stateChanged(from: .stopping, to: .exited),
+            .log(.warn, "exited: web (exit status 0; not expected: liveness)"),
+            .stateChanged(from: .exited, to: .starting),
+        ])
+        XCTAssertEqual(sm.state, .starting)
+    }
+
+    func test_livenessFailed_withAutorestartFalse_staysExited_andAStopMeanwhileIsAStop() {
+        var sm = running(autorestart: .never)
+        _ = sm.handle(.livenessFailed(reason: "r"), now: t(30))
+        _ = sm.handle(.exited(.signaled(signal: 15, coreDumped: false)), now: t(30.1))
+        XCTAssertEqual(sm.state, .exited)
+        var stopped = running()
+        _ = stopped.handle(.livenessFailed(reason: "r"), now: t(30))
+        _ = stopped.handle(.stop, now: t(30.05))
+        _ = stopped.handle(.exited(.signaled(signal: 15, coreDumped: false)), now: t(30.1))
+        XCTAssertEqual(stopped.state, .stopped)
+    }
+
+    func test_livenessFailed_outsideRunning_isIgnored() {
+        var sm = ProcessStateMachine(config: ProcessConfig(name: "w", programName: "w", groupName: "w", command: "/bin/w"))
+        XCTAssertEqual(sm.handle(.livenessFailed(reason: "r"), now: t(0)), [])
+    }
+}

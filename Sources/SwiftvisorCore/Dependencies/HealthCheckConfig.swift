@@ -109,13 +109,7 @@ public struct ReadinessConfig: Sendable, Equatable {
         case .fd: return "fd \(fd ?? 0)"
         case .log: return "log /\(logPattern ?? "")/"
         case .none, .notify: return kind.rawValue
-        case .exec, .tcp, .http:
-            switch probe {
-            case .exec(let command)?: return "exec \(command)"
-            case .tcp(let e)?: return "tcp \(e)"
-            case .http(let u)?: return "http \(u)"
-            case nil: return kind.rawValue
-            }
+        case .exec, .tcp, .http: return probe?.label ?? kind.rawValue
         }
     }
 }
@@ -128,6 +122,21 @@ public struct LivenessConfig: Sendable, Equatable {
     public var timeout: Int = 1
     public var failures: Int = 3
     public init(kind: LivenessKind, probe: HealthProbe) { self.kind = kind; self.probe = probe }
+}
+
+extension HealthProbe {
+    /// `tcp 127.0.0.1:5432`, `http http://…`, `exec pg_isready`.
+    public var label: String {
+        switch self {
+        case .exec(let command): return "exec \(command)"
+        case .tcp(let e): return "tcp \(e)"
+        case .http(let u): return "http \(u)"
+        }
+    }
+}
+
+extension LivenessConfig {
+    public var label: String { probe.label }
 }
 
 /// The bounds of the health options: a check never runs more than once a

@@ -30,4 +30,8 @@ public enum ProcessEvent: Sendable, Equatable {
     /// The readiness check passed (`readiness=`, docs/dependencies.md): a
     /// STARTING process becomes RUNNING; `how` says which check, for the log.
     case ready(how: String)
+    /// Liveness failed `liveness_failures` times in a row while RUNNING: the
+    /// process is stopped with its stopsignal and its exit counts as an
+    /// unexpected one (autorestart decides the restart).
+    case livenessFailed(reason: String)
 }

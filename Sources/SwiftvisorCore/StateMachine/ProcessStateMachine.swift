@@ -69,6 +69,8 @@ public struct ProcessStateMachine: Sendable {
     /// The readiness deadline passed and the process is being stopped for
     /// it: its exit is a failed start (BACKOFF), not a stop.
     private var readinessTimedOut = false
+    /// Stopped because liveness failed: its exit is an unexpected exit.
+    private var livenessKilled = false
 
     /// Readiness decides the STARTING → RUNNING edge instead of startsecs.
     public var usesReadiness: Bool { config.readiness.kind != .none }
@@ -113,6 +115,7 @@ public struct ProcessStateMachine: Sendable {
         case .groupExited: groupExited(&out)
         case .dependencyFailed(let reason): dependencyFailed(reason, &out)
         case .ready(let how): becameReady(how, &out)
+        case .livenessFailed(let reason): livenessFailed(reason, now, &out)
         }
         return out
     }
@@ -207,6 +210,10 @@ public struct ProcessStateMachine: Sendable {
             exitStatus = nil
             enterBackoff(now, &out, thenLog: .log(.warn, "exited: \(name) (\(status.description); not expected)"))
 
+        case .stopping where livenessKilled && wantUp && !signalledGroup:
+            processGroup = 0
+            livenessExited(status, now, &out)
+
         case .stopping where signalledGroup:
             // The leader is gone but members it forked may live on (and keep
             // forking): STOPPED only once the group is empty. The SIGKILL
@@ -287,6 +294,27 @@ public struct ProcessStateMachine: Sendable {
         out.append(.log(.info, "success: \(config.name) entered RUNNING state, ready (\(how))"))
     }
 
+    /// Liveness gave up on a RUNNING process: stop it; childExited then
+    /// reports an unexpected exit and autorestart applies.
+    private mutating func livenessFailed(_ reason: String, _ now: Moment, _ out: inout [ProcessAction]) {
+        guard state == .running, pid != 0 else { return }
+        out.append(.log(.warn, "\(config.name): \(reason); stopping it"))
+        livenessKilled = true
+        spawnerr = reason
+        kill(config.stopsignal, toGroup: config.stopasgroup || config.cgroup, now, &out)
+    }
+
+    /// The exit of a process stopped for failing liveness: EXITED, not
+    /// expected whatever its code, then restarted as autorestart says.
+    private mutating func livenessExited(_ status: ExitStatus, _ now: Moment, _ out: inout [ProcessAction]) {
+        livenessKilled = false
+        exitStatus = status
+        disarmTimer(&out)
+        change(to: .exited, &out)
+        out.append(.log(.warn, "exited: \(config.name) (\(status.description); not expected: liveness)"))
+        restartIfWanted(now, &out, forceUnexpected: true)
+    }
+
     /// The start waited for a dependency that will not come: FATAL, not spawned.
     private mutating func dependencyFailed(_ reason: String, _ out: inout [ProcessAction]) {
         guard state == .stopped || state == .exited || state == .fatal else { return }
@@ -323,6 +351,8 @@ public struct ProcessStateMachine: Sendable {
         processGroup = 0
         disarmTimer(&out)
         switch state {
+        case .stopping where livenessKilled && wantUp:
+            livenessExited(status, laststop ?? Moment(monotonic: 0, wall: 0), &out)
         case .stopping where readinessTimedOut && wantUp:
             readinessTimedOut = false
             exitStatus = nil
@@ -410,6 +440,7 @@ public struct ProcessStateMachine: Sendable {
         spawnerr = nil
         exitStatus = nil
         laststart = now
+        livenessKilled = false
         // A pending restart timer must not fire into the new run.
         disarmTimer(&out)
         change(to: .starting, &out)
@@ -465,9 +496,9 @@ public struct ProcessStateMachine: Sendable {
 
     /// After an EXITED transition: restart if config, operator and daemon all
     /// want it, at once unless the run was failing (`restartDelay`).
-    private mutating func restartIfWanted(_ now: Moment, _ out: inout [ProcessAction]) {
+    private mutating func restartIfWanted(_ now: Moment, _ out: inout [ProcessAction], forceUnexpected: Bool = false) {
         guard state == .exited, restartsAllowed, wantUp, let exitStatus else { return }
-        let expected = config.exitcodes.contains(exitStatus.supervisorCode)
+        let expected = !forceUnexpected && config.exitcodes.contains(exitStatus.supervisorCode)
         switch config.autorestart {
         case .never: return
         case .unexpected where expected: return
