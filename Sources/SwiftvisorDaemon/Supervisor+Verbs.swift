@@ -57,7 +57,16 @@ extension Supervisor {
             backoff: m.backoff,
             stdoutBytes: p.stdoutLog.map { Int($0.bytesWritten) },
             stderrBytes: p.stderrLog.map { Int($0.bytesWritten) },
-            extra: cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? [])
+            extra: (cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? []) + healthFields(p, m))
+    }
+
+    /// Dependencies and checks (`status --json`, `health`); none for a
+    /// process without these options.
+    private func healthFields(_ p: ManagedProcess, _ m: borrowing ProcessStateMachine) -> [ControlField] {
+        let c = p.config
+        guard !c.dependencies.isEmpty || c.readiness.kind != .none || c.liveness != nil else { return [] }
+        let check = p.probe.map { HealthReport.Check(liveness: $0.purpose == .liveness, failures: $0.failures, last: $0.last) }
+        return HealthReport.fields(config: c, state: m.state, waitingFor: waitDescription(p), check: check, notifyStatus: p.notifyStatus)
     }
 
     private func result(_ p: ManagedProcess, _ code: FaultCode, _ detail: String? = nil) -> NameResult {

@@ -201,3 +201,45 @@ final class LivenessTests: XCTestCase {
         XCTAssertTrue(log.contains("exited: hung (terminated by SIGTERM; not expected: liveness)"), log)
     }
 }
+
+final class HealthCommandTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_health_andStatusJson_showReadinessAndWhatAProcessWaitsFor() throws {
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sleep 1000
+        readiness=tcp
+        readiness_tcp=127.0.0.1:9
+        [program:web]
+        command=/bin/sleep 1000
+        depends_on=db:ready
+        [program:plain]
+        command=/bin/sleep 1000
+        startsecs=0
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("a failed check") {
+            (try? self.sandbox.ctl("health").stdout)?.contains("last check: connect:") == true
+        }
+        let health = try sandbox.ctl("health")
+        XCTAssertEqual(health.status, 3, health.stdout)
+        let lines = health.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, health.stdout)
+        XCTAssertTrue(lines[0].hasPrefix("db                               STARTING  readiness tcp 127.0.0.1:9: pending (last check: connect: Connection refused)"), lines[0])
+        XCTAssertEqual(lines[1], "web                              STOPPED   waiting for db:ready (now STARTING)")
+        XCTAssertEqual(try sandbox.ctl("health", "plain").stdout, "plain                            RUNNING   no dependencies or checks\n")
+        let json = try sandbox.ctl("status", "--json").stdout
+        XCTAssertTrue(json.contains("\"readiness\": \"tcp 127.0.0.1:9\"") || json.contains("\"readiness\":\"tcp 127.0.0.1:9\""), json)
+        XCTAssertTrue(json.contains("waiting_for"), json)
+        let plainLine = try sandbox.ctl("status", "plain").stdout
+        XCTAssertTrue(plainLine.hasPrefix("plain                            RUNNING   pid "), plainLine)
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+    }
+}

@@ -4,6 +4,35 @@
 extension CtlController {
     // MARK: status, pid
 
+    /// `health [NAME...]` (swiftvisor only, docs/dependencies.md): readiness,
+    /// liveness and what each waiting process waits for, one line per process
+    /// that uses them. Exit 3 when one of them is not RUNNING, as `status`.
+    func doHealth(_ arg: String) throws(CtlAbort) {
+        let words = arg.pythonSplit()
+        guard try upcheck() else {
+            exitStatus = CtlExitStatus.statusUnknown
+            return
+        }
+        var any = false
+        for item in try items(.status(names: words)) {
+            switch item {
+            case .process(let p):
+                guard let line = HealthReport.line(p) else {
+                    if !words.isEmpty { output(StatusFormatter.pad(p.namespec, 32) + " " + StatusFormatter.pad(p.statename, 9) + " no dependencies or checks") }
+                    continue
+                }
+                any = true
+                output(line)
+                if p.statename != "RUNNING" { exitStatus = CtlExitStatus.statusNotRunning }
+            case .result(let r):
+                output("\(r.arg ?? r.namespec): ERROR (no such \(r.name == nil ? "group" : "process"))")
+                exitStatus = CtlExitStatus.statusUnknown
+            default: break
+            }
+        }
+        if !any && words.isEmpty { output("no process has dependencies or checks") }
+    }
+
     func doStatus(_ arg: String) throws(CtlAbort) {
         var words = arg.pythonSplit()
         let json = words.contains("--json")

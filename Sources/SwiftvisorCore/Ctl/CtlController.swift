@@ -160,6 +160,7 @@ public final class CtlController {
         case "help": return run(doHelp)
         case "EOF", "quit", "exit": return { _ in self.output(""); return true }
         case "status": return run(doStatus)
+        case "health": return run(doHealth)
         case "pid": return run(doPid)
         case "start": return run(doStart)
         case "stop": return run(doStop)
