@@ -876,6 +876,90 @@ def sc_idle(tools, impl, n, window):
         r.close()
 
 
+NOTIFIER = """import os, socket, sys, time
+addr = os.environ["NOTIFY_SOCKET"]
+if addr.startswith("@"): addr = "\\0" + addr[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+time.sleep(0.3)
+t = time.monotonic_ns()
+s.sendto(b"READY=1", addr)
+with open(sys.argv[1], "w") as f: f.write(str(t))
+while True: time.sleep(1000)
+"""
+
+
+def sc_readyspawn(tools, impl):
+    """docs/dependencies.md: `db` (readiness=notify) says READY=1; `web`
+    (depends_on=db:ready) is a marker. The time from the READY=1 datagram
+    (CLOCK_MONOTONIC just before sendto) to the marker's exec."""
+    r = Run(tools, impl, "ready")
+    try:
+        notifier = os.path.join(r.dir, "notifier.py")
+        stamp = os.path.join(r.dir, "ready.ns")
+        with open(notifier, "w") as f:
+            f.write(NOTIFIER)
+        quiet = {"stdout_logfile": "NONE", "redirect_stderr": "true"}
+        r.write_config([("db", f"{sys.executable} {notifier} {stamp}", {"readiness": "notify", **quiet}),
+                        ("web", f"{tools.exe('marker')} {r.markers}",
+                         {"startsecs": 0, "autorestart": "false", "depends_on": "db:ready", **quiet})])
+        r.launch()
+        marks = wait_markers(r.markers, 1, 30, r.proc)
+        wait_for("READY stamp", lambda: os.path.exists(stamp) and os.path.getsize(stamp) > 0, 10)
+        with open(stamp) as f:
+            ready = int(f.read()) / 1e9
+        return {"ready_spawn": marks[0][1] - ready}
+    finally:
+        r.close()
+
+
+def sc_checkidle(tools, impl, n, window):
+    """100 RUNNING programs, each with `liveness=tcp` every 10 s against one
+    listener: the daemon's wake-ups per second, and per check (a check is
+    one timer and one connection; loopback usually connects at once)."""
+    r = Run(tools, impl, "checks")
+    listener = socket.socket()
+    try:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1024)
+        port = listener.getsockname()[1]
+        progs = r.marker_programs(n, liveness="tcp", liveness_tcp=f"127.0.0.1:{port}", liveness_interval=10)
+        r.write_config(progs)
+        r.launch()
+        wait_markers(r.markers, n, 60, r.proc)
+        stop = [False]
+        accepted = [0]
+
+        def accept_loop():  # keep the backlog empty so every check connects; count them
+            listener.settimeout(0.2)
+            while not stop[0]:
+                try:
+                    c, _ = listener.accept()
+                    c.close()
+                    accepted[0] += 1
+                except OSError:
+                    pass
+        import threading
+        t = threading.Thread(target=accept_loop, daemon=True)
+        t.start()
+        time.sleep(2)
+        pid = r.proc.pid
+        c0, a0 = context_switches(pid), accepted[0]
+        time.sleep(window)
+        c1, a1 = context_switches(pid), accepted[0]
+        stop[0] = True
+        t.join()
+        per_second = (c1 - c0) / window
+        checks = (a1 - a0) / window
+        if checks < 0.8 * n / 10:
+            raise RuntimeError(f"only {checks:.1f} checks/s seen, {n / 10:.0f}/s configured")
+        # Programs started together have their checks due together: one
+        # wake-up serves a whole round, so per check this is well below 1.
+        return {"check_wakeups": per_second, "check_rate": checks, "check_wakeups_per_check": per_second / checks}
+    finally:
+        listener.close()
+        r.close()
+
+
 def sc_rss(tools, impl, n):
     r = Run(tools, impl, f"rss{n}")
     try:
@@ -921,6 +1005,10 @@ METRICS = [
     ("rpc_info100", "XML-RPC `getAllProcessInfo`, 100 processes (one call, xmlrpc.client)", "ms", "info", None),
     ("rpc_info1000", "XML-RPC `getAllProcessInfo`, 1000 processes", "ms", "sup", 0.05),
     ("rpc_startgroup100", "XML-RPC `startProcessGroup(g, wait)`, 100 processes", "ms", "info", None),
+    ("ready_spawn", "`READY=1` (readiness=notify) → dependent's exec (depends_on=db:ready)", "ms", "abs", 0.002),
+    ("check_wakeups", "100 programs, tcp liveness every 10 s: daemon wakeups per second", "/s", "info", None),
+    ("check_rate", "… checks performed per second (10 configured)", "/s", "info", None),
+    ("check_wakeups_per_check", "… wakeups per check (a check needs at most its timer and its connection)", "/s", "abs", 2),
     ("supctl_status10", "real supervisorctl 4.3.0 `status`, 10 programs", "ms", "sup", 1),
     ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
     ("event_latency", "child exit → its PROCESS_STATE_EXITED read by a listener", "ms", "abs", 0.002),
@@ -1102,7 +1190,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5, help="repetitions of every scenario but idle, RSS and the crash loop (once)")
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
-         "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate"]))
+         "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate",
+         "readyspawn", "checkidle"]))
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
@@ -1149,6 +1238,9 @@ def main():
         ("rss0", lambda i: sc_rss(tools, i, 0), 1, False),
         ("rss1000", lambda i: sc_rss(tools, i, 1000), 1, False),
         ("crashloop", lambda i: sc_crashloop(tools, i), 1, False),
+        # swiftvisord's own features (docs/dependencies.md): nothing to compare with.
+        ("readyspawn", lambda i: sc_readyspawn(tools, i), reps, False),
+        ("checkidle", lambda i: sc_checkidle(tools, i, 100, max(args.idle_window, 20.0)), 1, False),
         ("scale100", lambda i: sc_scale(tools, i, 100), args.scale_reps, True),
         ("scale1000", lambda i: sc_scale(tools, i, 1000), args.scale_reps, True),
         ("scale10000", lambda i: sc_scale(tools, i, 10000), args.scale_reps, True),
@@ -1182,6 +1274,8 @@ def main():
                     continue
                 if (name == "crashloop" or name.startswith("events")) and impl == "floor":
                     continue
+                if name in ("readyspawn", "checkidle") and impl != "swiftvisor":
+                    continue  # swiftvisord only: supervisord has no readiness or checks
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
                     sup_skipped.add(int(name[5:]))
                     continue

@@ -29,6 +29,8 @@ final class ManagedProcess {
     var notifyFD: Int32 = -1
     /// The last `STATUS=` line the child sent (shown in its description).
     var notifyStatus: String?
+    /// `watchdog_sec`: fires when no WATCHDOG=1 came in time (Supervisor+Readiness.swift).
+    var watchdogTimer: EventLoop.TimerID?
     /// tcp/http readiness checks while STARTING (Supervisor+Probes.swift).
     var probe: ProbeRun?
     /// Callbacks consulted on every state change; one returning true is removed.

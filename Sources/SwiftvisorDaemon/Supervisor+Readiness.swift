@@ -51,6 +51,29 @@ extension Supervisor {
             let message = NotifyMessage.parse(bytes)
             if let status = message.status { p.notifyStatus = status }
             if message.ready { feed(p, .ready(how: "notify: READY=1")) }
+            if message.watchdog && p.machine.state == .running { armWatchdog(p) }
         }
+    }
+
+    /// `watchdog_sec`: from RUNNING on, each WATCHDOG=1 must come within the
+    /// interval (systemd's WatchdogSec=); a missed one counts as a liveness
+    /// failure: the process is stopped and restarted as an unexpected exit.
+    func watchdogStateChanged(_ p: ManagedProcess, to state: ProcessState) {
+        guard p.config.watchdogSec > 0 else { return }
+        if state == .running { armWatchdog(p) } else { disarmWatchdog(p) }
+    }
+
+    private func armWatchdog(_ p: ManagedProcess) {
+        disarmWatchdog(p)
+        let seconds = p.config.watchdogSec
+        p.watchdogTimer = loop.schedule(at: loop.now() + Double(seconds)) { [weak self, weak p] in
+            guard let self, let p else { return }
+            p.watchdogTimer = nil
+            self.feed(p, .livenessFailed(reason: "watchdog: no WATCHDOG=1 within \(seconds) seconds (watchdog_sec)"))
+        }
+    }
+
+    func disarmWatchdog(_ p: ManagedProcess) {
+        if let t = p.watchdogTimer { loop.cancel(t); p.watchdogTimer = nil }
     }
 }

@@ -96,6 +96,7 @@ public final class Supervisor {
 
     func removeProcess(_ p: ManagedProcess) {
         stopProbe(p)
+        disarmWatchdog(p)
         closeNotifySocket(p)
         endGroupWatchAndCgroup(p)
         closeLogs(p)
@@ -192,6 +193,7 @@ public final class Supervisor {
             case .stateChanged(let from, let to):
                 if to.isStopped { releaseCgroup(p) }
                 if p.probe != nil || (to == .running && p.config.liveness != nil) { probeStateChanged(p, to: to) }
+                if p.config.watchdogSec > 0 { watchdogStateChanged(p, to: to) }
                 entered.append(to)
                 // A listener leaving RUNNING takes no event from here on, not
                 // even the one about its own STOPPING (supervisord dispatches
@@ -244,6 +246,8 @@ public final class Supervisor {
             guard let name = openNotifySocket(p) else { return }
             environment.removeAll { $0.hasPrefix("NOTIFY_SOCKET=") }
             environment.append("NOTIFY_SOCKET=@\(name)")
+            environment.removeAll { $0.hasPrefix("WATCHDOG_USEC=") || $0.hasPrefix("WATCHDOG_PID=") }
+            if pc.watchdogSec > 0 { environment.append("WATCHDOG_USEC=\(pc.watchdogSec * 1_000_000)") }
         }
         let echoed = log.threshold.rawValue <= LogLevel.debug.rawValue
         var request = SpawnRequest(

@@ -82,3 +82,51 @@ final class ReadinessNotifyTests: XCTestCase {
         XCTAssertFalse(sandbox.logLines(containing: "ignored a NOTIFY_SOCKET message from pid").isEmpty, sandbox.mainLog)
     }
 }
+
+final class WatchdogTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_watchdog_missedPings_restartTheProgram() throws {
+        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("python3 is not installed: the notify stand-in needs it")
+        }
+        // Ready, pings for 1.5 s (WATCHDOG_USEC says 1 s), then hangs.
+        let script = try sandbox.write("""
+        import os, socket, sys, time
+        addr = os.environ["NOTIFY_SOCKET"]
+        if addr.startswith("@"): addr = "\\0" + addr[1:]
+        with open(sys.argv[1], "a") as f: f.write(os.environ.get("WATCHDOG_USEC", "-") + "\\n")
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        s.sendto(b"READY=1", addr)
+        for _ in range(5):
+            time.sleep(0.3); s.sendto(b"WATCHDOG=1", addr)
+        time.sleep(1000)
+        """, to: "pinger.py")
+        try sandbox.writeConfig("""
+        [program:svc]
+        command=\(python) \(script) \(sandbox.dir)/usec
+        readiness=notify
+        watchdog_sec=1
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("restarted by the watchdog", timeout: 20) { self.sandbox.logLines(containing: "spawned: 'svc'").count >= 2 }
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+        let log = sandbox.mainLog
+        XCTAssertTrue(log.contains("svc: watchdog: no WATCHDOG=1 within 1 seconds (watchdog_sec); stopping it"), log)
+        XCTAssertTrue(log.contains("exited: svc (terminated by SIGTERM; not expected: liveness)"), log)
+        // The pings kept it alive past 1 s: the first run lasted at least 2 s
+        // (1.5 s of pings, then 1 s without).
+        let spawns = sandbox.logLines(containing: "spawned: 'svc'").map { line -> Double in
+            let clock = line.split(separator: " ")[1].replacingOccurrences(of: ",", with: ".").split(separator: ":").compactMap { Double($0) }
+            return clock[0] * 3600 + clock[1] * 60 + clock[2]
+        }
+        XCTAssertGreaterThanOrEqual(spawns[1] - spawns[0], 2.0, log)
+        XCTAssertTrue(try String(contentsOfFile: "\(sandbox.dir)/usec", encoding: .utf8).hasPrefix("1000000\n"))
+    }
+}

@@ -80,7 +80,6 @@ extension ConfigReader {
         // this build does not act on them yet (docs/dependencies.md, "Status").
         var pending: [String] = []
         if ![.none, .notify, .tcp, .http, .exec].contains(proto.readiness.kind) { pending.append("readiness=\(proto.readiness.kind.rawValue) (startsecs decides RUNNING)") }
-        if proto.watchdogSec > 0 { pending.append("watchdog_sec") }
         if !pending.isEmpty {
             config.warnings.append(ConfigWarning(location: section.location,
                 message: "[\(s)] \(pending.joined(separator: ", ")): read but not performed by this swiftvisord yet", supervisordWarns: false))
