@@ -106,6 +106,18 @@ static void child_fail(int fd, int step, int err) {
     _exit(127);
 }
 
+// readiness=fd: every descriptor from 3 but `ready` and `keep` is closed.
+static void close_from_except2(int ready, int keep) {
+    int lo = ready < keep ? ready : keep, hi = ready < keep ? keep : ready;
+    for (int fd = 3; fd < lo; fd++) close(fd);
+    for (int fd = lo + 1; fd < hi; fd++) close(fd);
+    if (syscall(SYS_close_range, (unsigned)(hi + 1), ~0U, 0) != 0) {
+        long max = sysconf(_SC_OPEN_MAX);
+        if (max < 0 || max > 65536) max = 65536;
+        for (int fd = hi + 1; fd < max; fd++) close(fd);
+    }
+}
+
 static void close_from_except(int first, int keep) {
     // close_range(2) needs Linux 5.9; the loop is the fallback.
     if (keep > first) {
@@ -150,7 +162,19 @@ static void child_path(const struct swv_spawn_request *req, int errfd,
     if (dup2(req->stdin_fd, 0) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
     if (dup2(req->stdout_fd, 1) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
     if (dup2(req->stderr_fd, 2) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
-    close_from_except(3, errfd);
+    if (req->ready_fd_src >= 0) {
+        // The error pipe must not sit on the descriptor the program expects.
+        if (errfd == req->ready_fd_dst) {
+            int moved = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+            if (moved < 0) _exit(127);
+            errfd = moved;
+        }
+        // src != dst (the Swift side guarantees it), so dup2 clears FD_CLOEXEC.
+        if (dup2(req->ready_fd_src, req->ready_fd_dst) < 0) child_fail(errfd, SWV_STEP_DUP2, errno);
+        close_from_except2(req->ready_fd_dst, errfd);
+    } else {
+        close_from_except(3, errfd);
+    }
     if (req->use_user) {
         // Order matters: setgroups and setgid need CAP_SETGID, which setuid drops.
         if (setgroups((size_t)ngroups, groups) != 0) child_fail(errfd, SWV_STEP_SETGROUPS, errno);
@@ -233,7 +257,9 @@ static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
 
 int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out) {
     set_step(req, SWV_STEP_NONE);
-    if (req->use_user || req->use_umask || req->cgroup_procs_fd >= 0) return spawn_fork(req, pid_out);
+    // posix_spawn cannot keep one descriptor above 2 while closing the rest:
+    // readiness=fd takes the fork path too.
+    if (req->use_user || req->use_umask || req->cgroup_procs_fd >= 0 || req->ready_fd_src >= 0) return spawn_fork(req, pid_out);
     return spawn_fast(req, pid_out);
 }
 

@@ -27,6 +27,8 @@ final class ManagedProcess {
     var signalFailure: String?
     /// readiness=notify: the daemon's end of this run's NOTIFY_SOCKET, or -1.
     var notifyFD: Int32 = -1
+    /// readiness=fd: the daemon's end of this run's notification pipe, or -1.
+    var readyPipeFD: Int32 = -1
     /// The last `STATUS=` line the child sent (shown in its description).
     var notifyStatus: String?
     /// `watchdog_sec`: fires when no WATCHDOG=1 came in time (Supervisor+Readiness.swift).

@@ -28,6 +28,40 @@ extension Supervisor {
         }
     }
 
+    /// `readiness=fd`: the pipe for this run; returns the write end for the
+    /// spawn (nil, and the spawn reported failed, when it cannot be made).
+    func openReadinessPipe(_ p: ManagedProcess, target: Int) -> Int32? {
+        closeReadinessPipe(p)
+        let pipe: (read: Int32, write: Int32)
+        do {
+            pipe = try NotificationPipe.open(target: Int32(target))
+        } catch {
+            feed(p, .spawnFailed(reason: "cannot create the readiness pipe: \(error)"))
+            return nil
+        }
+        p.readyPipeFD = pipe.read
+        loop.watchReadable(pipe.read) { [weak self, weak p] in
+            guard let self, let p, p.readyPipeFD == pipe.read else { return }
+            switch NotificationPipe.read(pipe.read) {
+            case .nothing: return
+            case .line:
+                self.closeReadinessPipe(p)
+                self.feed(p, .ready(how: "fd \(target): a line written"))
+            case .closed:
+                // Closed without a line: never ready this run (the start period decides).
+                self.closeReadinessPipe(p)
+            }
+        }
+        return pipe.write
+    }
+
+    func closeReadinessPipe(_ p: ManagedProcess) {
+        guard p.readyPipeFD >= 0 else { return }
+        loop.unwatch(p.readyPipeFD)
+        Sys.close(p.readyPipeFD)
+        p.readyPipeFD = -1
+    }
+
     func closeNotifySocket(_ p: ManagedProcess) {
         guard p.notifyFD >= 0 else { return }
         loop.unwatch(p.notifyFD)

@@ -97,6 +97,7 @@ public final class Supervisor {
     func removeProcess(_ p: ManagedProcess) {
         stopProbe(p)
         disarmWatchdog(p)
+        closeReadinessPipe(p)
         closeNotifySocket(p)
         endGroupWatchAndCgroup(p)
         closeLogs(p)
@@ -257,11 +258,19 @@ public final class Supervisor {
             discardStderr: p.stderrLog == nil && !echoed && !mayTap(p, .stderr))
         guard attachCgroup(p, to: &request) else { return }
         defer { if let fd = request.cgroupProcsFD { Sys.close(fd) } }
+        if pc.readiness.kind == .fd, let target = pc.readiness.fd {
+            guard let source = openReadinessPipe(p, target: target) else { return }
+            request.readyFD = (source: source, target: Int32(target))
+        }
+        // The child has its copy of the write end (or failed): ours goes now,
+        // so the pipe reads EOF once the child and its descendants close it.
+        defer { if let ready = request.readyFD { Sys.close(ready.source) } }
         let child: SpawnedChild
         do {
             child = try host.spawn(request, programName: pc.name)
         } catch {
             closeNotifySocket(p)
+            closeReadinessPipe(p)
             if let stderr = p.stderrLog ?? p.stdoutLog {
                 // supervisord's child writes these to its stderr before _exit(127);
                 // keep them in the log where users look for them.
@@ -306,6 +315,7 @@ public final class Supervisor {
                 if p.stdinFD >= 0 { Sys.close(p.stdinFD); p.stdinFD = -1 }
                 if p.notifyFD >= 0 { readNotifications(p, pid: pid) }
                 closeNotifySocket(p)
+                closeReadinessPipe(p)
                 feed(p, .exited(status))
             } else if let check = checkChildren.removeValue(forKey: pid) {
                 check(status)

@@ -43,3 +43,36 @@ public enum NotifySocket {
         return out
     }
 }
+
+/// `readiness=fd` (s6's notification-fd): a pipe whose write end the child
+/// gets as descriptor N; a line on it means ready.
+public enum NotificationPipe {
+    /// (read end: CLOEXEC, non-blocking, the daemon's; write end: CLOEXEC,
+    /// never numbered `target`, so the child's dup2 really clears CLOEXEC).
+    public static func open(target: Int32) throws(SystemError) -> (read: Int32, write: Int32) {
+        var p = try Sys.pipe()
+        if p.write == target {
+            do {
+                let moved = try Sys.dupCloexec(p.write, minimum: target + 1)
+                Sys.close(p.write)
+                p.write = moved
+            } catch {
+                Sys.close(p.read); Sys.close(p.write)
+                throw error
+            }
+        }
+        _ = fcntl(p.read, F_SETFL, fcntl(p.read, F_GETFL) | O_NONBLOCK)
+        return p
+    }
+
+    /// What is waiting on the read end: `.line` once a newline arrived,
+    /// `.closed` at EOF, `.nothing` otherwise (at most 4 KiB read per call).
+    public enum Reading { case line, closed, nothing }
+    public static func read(_ fd: Int32) -> Reading {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n == 0 { return .closed }
+        if n < 0 { return errno == EAGAIN || errno == EINTR ? .nothing : .closed }
+        return buffer[0..<n].contains(UInt8(ascii: "\n")) ? .line : .nothing
+    }
+}

@@ -29,6 +29,10 @@ public struct SpawnRequest: Sendable {
     /// writes itself into before exec; nil runs it in the daemon's cgroup.
     /// The caller keeps ownership of the descriptor.
     public var cgroupProcsFD: Int32? = nil
+    /// `readiness=fd`: `source` (a pipe's write end, CLOEXEC, not equal to
+    /// `target`) becomes the child's descriptor `target` (3...1023), the only
+    /// one above 2 it inherits. The caller keeps ownership of `source`.
+    public var readyFD: (source: Int32, target: Int32)? = nil
 
     public init(argv: [String], executable: String, environment: [String], directory: String? = nil,
                 umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false,
@@ -188,6 +192,8 @@ public enum Spawner {
                             req.gid = user?.gid ?? 0
                             req.user_name = userName
                             req.cgroup_procs_fd = request.cgroupProcsFD ?? -1
+                            req.ready_fd_src = request.readyFD?.source ?? -1
+                            req.ready_fd_dst = request.readyFD?.target ?? -1
                             return withUnsafeMutablePointer(to: &step) { stepPtr in
                                 req.failed_step = stepPtr
                                 return swv_spawn(&req, &pid)

@@ -130,3 +130,37 @@ final class WatchdogTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: "\(sandbox.dir)/usec", encoding: .utf8).hasPrefix("1000000\n"))
     }
 }
+
+final class ReadinessFDTests: XCTestCase {
+    var sandbox: Sandbox!
+
+    override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
+    override func tearDown() { sandbox.cleanup() }
+
+    func test_fd_aLineOnTheDescriptorMeansReady_andOnlyThatDescriptorIsInherited() throws {
+        // s6 style: the program writes a line on fd 5 once up. It also lists
+        // its open descriptors first: 0, 1, 2 and 5, nothing else.
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sh -c 'ls /proc/self/fd > \(sandbox.dir)/fds; sleep 1; date +%%s.%%N > \(sandbox.dir)/db.ready; echo up >&5; exec sleep 1000'
+        readiness=fd
+        readiness_fd=5
+        [program:web]
+        command=/bin/sh -c 'date +%%s.%%N > \(sandbox.dir)/web.start; exec sleep 1000'
+        startsecs=0
+        depends_on=db:ready
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
+        for line in sandbox.logLines(containing: "spawned: '") {
+            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
+        }
+        XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (fd 5: a line written)"), sandbox.mainLog)
+        func stamp(_ n: String) throws -> Double { try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/\(n)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))) }
+        XCTAssertGreaterThan(try stamp("web.start"), try stamp("db.ready"))
+        // ls itself opens one descriptor for the directory it lists (3).
+        let fds = try String(contentsOfFile: "\(sandbox.dir)/fds", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(fds.filter { $0 != "3" }, ["0", "1", "2", "5"], "\(fds)")
+    }
+}

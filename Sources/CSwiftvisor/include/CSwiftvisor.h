@@ -51,6 +51,8 @@ struct swv_spawn_request {
     gid_t gid;
     const char *user_name;       /// for the supplementary group list
     int cgroup_procs_fd;         /// -1, or an open cgroup.procs the child joins before exec
+    int ready_fd_src;            /// -1, or (readiness=fd) the write end of a pipe, != ready_fd_dst,
+    int ready_fd_dst;            ///   dup2'ed onto ready_fd_dst (3..1023) and kept open across exec
     int *failed_step;            /// out: an swv_spawn_step when the result is not 0
 };
 

@@ -79,7 +79,7 @@ extension ConfigReader {
         // Read and checked so configs can be written now; said plainly where
         // this build does not act on them yet (docs/dependencies.md, "Status").
         var pending: [String] = []
-        if ![.none, .notify, .tcp, .http, .exec].contains(proto.readiness.kind) { pending.append("readiness=\(proto.readiness.kind.rawValue) (startsecs decides RUNNING)") }
+        if ![.none, .notify, .tcp, .http, .exec, .fd].contains(proto.readiness.kind) { pending.append("readiness=\(proto.readiness.kind.rawValue) (startsecs decides RUNNING)") }
         if !pending.isEmpty {
             config.warnings.append(ConfigWarning(location: section.location,
                 message: "[\(s)] \(pending.joined(separator: ", ")): read but not performed by this swiftvisord yet", supervisordWarns: false))
