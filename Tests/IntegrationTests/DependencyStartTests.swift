@@ -17,19 +17,10 @@ final class DependencyStartTests: XCTestCase {
         "/bin/sh -c 'date +%%s.%%N > \(sandbox.dir)/\(name).start; \(then)'"
     }
 
-    private func startTime(_ name: String) -> Double? {
-        (try? String(contentsOfFile: "\(sandbox.dir)/\(name).start", encoding: .utf8))
-            .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
+    private func startTime(_ name: String) -> Double? { sandbox.stamp("\(name).start") }
 
     private func status(_ name: String) throws -> String {
         try sandbox.ctl("status", name).stdout
-    }
-
-    private func trackSpawned() {
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
     }
 
     func test_web_isNotSpawned_beforeTheDatabaseIsRunning() throws {
@@ -47,8 +38,8 @@ final class DependencyStartTests: XCTestCase {
 
         """)
         try sandbox.startDaemon()
-        waitUntil("web running", timeout: 15) { (try? self.status("web"))?.contains("RUNNING   pid") == true }
-        trackSpawned()
+        waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
+        sandbox.trackSpawned()
         let db = try XCTUnwrap(startTime("db")), web = try XCTUnwrap(startTime("web"))
         // startsecs counts from the daemon's spawn call, before db's shell
         // wrote its stamp (late by the shell's start-up, long on a loaded
@@ -75,8 +66,8 @@ final class DependencyStartTests: XCTestCase {
 
         """)
         try sandbox.startDaemon()
-        waitUntil("api running", timeout: 15) { (try? self.status("api"))?.contains("RUNNING   pid") == true }
-        trackSpawned()
+        waitUntil("api running", timeout: 15) { self.sandbox.isRunning("api") }
+        sandbox.trackSpawned()
         let log = sandbox.mainLog
         let exited = try XCTUnwrap(log.range(of: "exited: migrate (exit status 0; expected)"))
         let spawned = try XCTUnwrap(log.range(of: "spawned: 'api'"))
@@ -102,7 +93,7 @@ final class DependencyStartTests: XCTestCase {
         XCTAssertEqual(line, "api                              FATAL     dependency migrate exited with status 3 (not expected)\n")
         XCTAssertNil(startTime("api"), "api must never have been spawned")
         XCTAssertTrue(sandbox.mainLog.contains("gave up: api entered FATAL state, dependency migrate exited with status 3 (not expected)"), sandbox.mainLog)
-        trackSpawned()
+        sandbox.trackSpawned()
     }
 
     func test_dependsOnTimeout_makesTheWaiterFatal() throws {
@@ -120,7 +111,7 @@ final class DependencyStartTests: XCTestCase {
         waitUntil("web fatal", timeout: 10) { (try? self.status("web"))?.contains("FATAL") == true }
         XCTAssertTrue(try status("web").contains("dependency db:running (now STARTING) not met after 1s (depends_on_timeout)"))
         XCTAssertTrue(sandbox.logLines(containing: "spawned: 'web'").isEmpty)
-        trackSpawned()
+        sandbox.trackSpawned()
     }
 
     func test_manualStart_pullsInTheDependency_andNoDepsStartsOnlyTheProgram() throws {
@@ -150,7 +141,7 @@ final class DependencyStartTests: XCTestCase {
         XCTAssertEqual(try sandbox.ctl("stop", "db").stdout, "db: stopped\n")
         XCTAssertEqual(try sandbox.ctl("start", "--no-deps", "solo").stdout, "solo: started\n")
         XCTAssertTrue(try status("db").contains("STOPPED"), "--no-deps does not start the dependency")
-        trackSpawned()
+        sandbox.trackSpawned()
     }
 
     func test_stopAll_andShutdown_stopDependentsFirst() throws {
@@ -174,7 +165,7 @@ final class DependencyStartTests: XCTestCase {
         """, loglevel: "debug")
         let daemon = try sandbox.startDaemon()
         waitUntil("all running") { sandbox.logLines(containing: "entered RUNNING").count == 3 }
-        trackSpawned()
+        sandbox.trackSpawned()
         func killOrder() -> [String] {
             sandbox.logLines(containing: "DEBG killing ").compactMap { $0.components(separatedBy: "DEBG killing ").last?.split(separator: " ").first.map(String.init) }
         }
@@ -182,7 +173,7 @@ final class DependencyStartTests: XCTestCase {
         XCTAssertEqual(killOrder().first, "web", sandbox.mainLog)
         XCTAssertEqual(Array(killOrder().filter { $0 != "other" }), ["web", "db"], sandbox.mainLog)
         XCTAssertEqual(try sandbox.ctl("start", "all").status, 0)
-        trackSpawned()
+        sandbox.trackSpawned()
         kill(daemon.processIdentifier, SIGTERM)
         waitUntil("daemon exit", timeout: 20) { !daemon.isRunning }
         XCTAssertEqual(Array(killOrder().dropFirst(3)), ["other", "web", "db"], sandbox.mainLog)
@@ -197,7 +188,7 @@ final class DependencyStartTests: XCTestCase {
         """)
         let daemon = try sandbox.startDaemon()
         waitUntil("a running") { !sandbox.logLines(containing: "success: a entered RUNNING").isEmpty }
-        trackSpawned()
+        sandbox.trackSpawned()
         try sandbox.writeConfig("""
         [program:a]
         command=/bin/sleep 1000
@@ -261,9 +252,9 @@ final class DependencyStartTests: XCTestCase {
         XCTAssertTrue(check.stdout.contains("depends: corridor-worker-api -> corridor-api:running"), check.stdout)
         try sandbox.startDaemon()
         for name in ["corridor-api", "corridor-worker-api", "corridor-worker-spark"] {
-            waitUntil("\(name) running", timeout: 15) { (try? self.status(name))?.contains("RUNNING   pid") == true }
+            waitUntil("\(name) running", timeout: 15) { self.sandbox.isRunning(name) }
         }
-        trackSpawned()
+        sandbox.trackSpawned()
         XCTAssertTrue(try status("corridor-migrate").contains("EXITED"))
         let migrated = try XCTUnwrap(startTime("db")), run = try XCTUnwrap(startTime("run"))
         XCTAssertGreaterThanOrEqual(run - migrated, 0.5, "the API started after the migration finished")

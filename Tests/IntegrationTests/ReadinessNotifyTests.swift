@@ -11,10 +11,6 @@ final class ReadinessNotifyTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox.cleanup() }
 
-    private var python: String? {
-        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// A daemon stand-in that says STATUS=, waits `delay`, stamps the time, says READY=1.
     private func notifier(delay: Double) throws -> String {
         try sandbox.write("""
@@ -31,7 +27,7 @@ final class ReadinessNotifyTests: XCTestCase {
     }
 
     func test_notify_staysStartingUntilReady_andReleasesItsDependent() throws {
-        guard let python else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
+        guard let python = python3 else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
         let script = try notifier(delay: 1.5)
         try sandbox.writeConfig("""
         [program:db]
@@ -47,19 +43,16 @@ final class ReadinessNotifyTests: XCTestCase {
         try sandbox.startDaemon()
         waitUntil("db says STATUS") { (try? self.sandbox.ctl("status", "db").stdout)?.contains("STARTING  warming up") == true }
         XCTAssertTrue(sandbox.logLines(containing: "spawned: 'web'").isEmpty, "web must wait for READY=1")
-        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
+        sandbox.trackSpawned()
         XCTAssertTrue(try sandbox.ctl("status", "db").stdout.contains("RUNNING   pid"))
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (notify: READY=1)"), sandbox.mainLog)
-        let ready = try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/db.ready", encoding: .utf8)))
-        let web = try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/web.start", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        let ready = try XCTUnwrap(sandbox.stamp("db.ready")), web = try XCTUnwrap(sandbox.stamp("web.start"))
         XCTAssertGreaterThan(web, ready, "web was spawned after db's READY=1")
     }
 
     func test_notify_fromAStranger_isIgnored_andTheStartPeriodFailsTheStart() throws {
-        guard let python else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
+        guard let python = python3 else { throw XCTSkip("python3 is not installed: the notify stand-in needs it") }
         try sandbox.writeConfig("""
         [program:db]
         command=/bin/sleep 1000
@@ -90,7 +83,7 @@ final class WatchdogTests: XCTestCase {
     override func tearDown() { sandbox.cleanup() }
 
     func test_watchdog_missedPings_restartTheProgram() throws {
-        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let python = python3 else {
             throw XCTSkip("python3 is not installed: the notify stand-in needs it")
         }
         // Ready, pings for 1.5 s (WATCHDOG_USEC says 1 s), then hangs.
@@ -114,9 +107,7 @@ final class WatchdogTests: XCTestCase {
         """)
         try sandbox.startDaemon()
         waitUntil("restarted by the watchdog", timeout: 20) { self.sandbox.logLines(containing: "spawned: 'svc'").count >= 2 }
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        sandbox.trackSpawned()
         let log = sandbox.mainLog
         XCTAssertTrue(log.contains("svc: watchdog: no WATCHDOG=1 within 1 seconds (watchdog_sec); stopping it"), log)
         XCTAssertTrue(log.contains("exited: svc (terminated by SIGTERM; not expected: liveness)"), log)
@@ -152,13 +143,10 @@ final class ReadinessFDTests: XCTestCase {
 
         """)
         try sandbox.startDaemon()
-        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
+        sandbox.trackSpawned()
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (fd 5: a line written)"), sandbox.mainLog)
-        func stamp(_ n: String) throws -> Double { try XCTUnwrap(Double(String(contentsOfFile: "\(sandbox.dir)/\(n)", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))) }
-        XCTAssertGreaterThan(try stamp("web.start"), try stamp("db.ready"))
+        XCTAssertGreaterThan(try XCTUnwrap(sandbox.stamp("web.start")), try XCTUnwrap(sandbox.stamp("db.ready")))
         // ls itself opens one descriptor for the directory it lists (3).
         let fds = try String(contentsOfFile: "\(sandbox.dir)/fds", encoding: .utf8).split(separator: "\n").map(String.init)
         XCTAssertEqual(fds.filter { $0 != "3" }, ["0", "1", "2", "5"], "\(fds)")

@@ -12,10 +12,6 @@ final class ReadinessProbeTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox.cleanup() }
 
-    private var python: String? {
-        ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// A free loopback port (bound then released; the stand-in binds it again).
     private func freePort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -29,19 +25,8 @@ final class ReadinessProbeTests: XCTestCase {
         return Int(UInt16(bigEndian: sin.sin_port))
     }
 
-    private func stamp(_ name: String) -> Double? {
-        (try? String(contentsOfFile: "\(sandbox.dir)/\(name)", encoding: .utf8))
-            .flatMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
-    }
-
-    private func trackSpawned() {
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
-    }
-
     func test_tcp_databaseListeningAfter2s_webSpawnedOnlyAfterItListens() throws {
-        guard let python else { throw XCTSkip("python3 is not installed: the database stand-in needs it") }
+        guard let python = python3 else { throw XCTSkip("python3 is not installed: the database stand-in needs it") }
         let port = try freePort()
         let db = try sandbox.write("""
         import socket, sys, time
@@ -66,15 +51,15 @@ final class ReadinessProbeTests: XCTestCase {
         """)
         try sandbox.startDaemon()
         waitUntil("db starting") { (try? self.sandbox.ctl("status", "db").stdout)?.contains("STARTING") == true }
-        waitUntil("web running", timeout: 15) { (try? self.sandbox.ctl("status", "web").stdout)?.contains("RUNNING   pid") == true }
-        trackSpawned()
-        let listening = try XCTUnwrap(stamp("db.listening")), web = try XCTUnwrap(stamp("web.start"))
+        waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
+        sandbox.trackSpawned()
+        let listening = try XCTUnwrap(sandbox.stamp("db.listening")), web = try XCTUnwrap(sandbox.stamp("web.start"))
         XCTAssertGreaterThan(web, listening, "web spawned after the database listened")
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (tcp 127.0.0.1:\(port) accepted a connection)"), sandbox.mainLog)
     }
 
     func test_http_503ThenOK_becomesRunningOnlyOn2xx() throws {
-        guard let python else { throw XCTSkip("python3 is not installed: the web stand-in needs it") }
+        guard let python = python3 else { throw XCTSkip("python3 is not installed: the web stand-in needs it") }
         let port = try freePort()
         let web = try sandbox.write("""
         import http.server, sys, time
@@ -100,9 +85,9 @@ final class ReadinessProbeTests: XCTestCase {
 
         """, loglevel: "debug")
         try sandbox.startDaemon()
-        waitUntil("worker running", timeout: 15) { (try? self.sandbox.ctl("status", "worker").stdout)?.contains("RUNNING   pid") == true }
-        trackSpawned()
-        XCTAssertGreaterThan(try XCTUnwrap(stamp("worker.start")), try XCTUnwrap(stamp("web.ok")))
+        waitUntil("worker running", timeout: 15) { self.sandbox.isRunning("worker") }
+        sandbox.trackSpawned()
+        XCTAssertGreaterThan(try XCTUnwrap(sandbox.stamp("worker.start")), try XCTUnwrap(sandbox.stamp("web.ok")))
         XCTAssertTrue(sandbox.mainLog.contains("readiness check (http http://127.0.0.1:\(port)/healthz) failed: answered 503"), sandbox.mainLog)
         XCTAssertTrue(sandbox.mainLog.contains("ready (http http://127.0.0.1:\(port)/healthz answered 200)"), sandbox.mainLog)
     }
@@ -120,7 +105,7 @@ final class ReadinessProbeTests: XCTestCase {
         """)
         try sandbox.startDaemon()
         waitUntil("db fatal", timeout: 15) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("FATAL") == true }
-        trackSpawned()
+        sandbox.trackSpawned()
         XCTAssertEqual(try sandbox.ctl("status", "db").stdout,
                        "db                               FATAL     readiness check (tcp 127.0.0.1:\(port)) did not pass within 1 seconds (readiness_start_period)\n")
         XCTAssertEqual(sandbox.logLines(containing: "spawned: 'db'").count, 2, "1 + startretries attempts")
@@ -152,15 +137,13 @@ final class ReadinessExecTests: XCTestCase {
 
         """, loglevel: "debug")
         try sandbox.startDaemon()
-        waitUntil("db running", timeout: 15) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("RUNNING   pid") == true }
+        waitUntil("db running", timeout: 15) { self.sandbox.isRunning("db") }
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (exec /bin/test -e \(sandbox.dir)/up exited 0)"), sandbox.mainLog)
         XCTAssertTrue(sandbox.mainLog.contains("readiness check (exec /bin/test -e \(sandbox.dir)/up) failed: exit status 1"), sandbox.mainLog)
         waitUntil("hung fatal", timeout: 15) { (try? self.sandbox.ctl("status", "hung").stdout)?.contains("FATAL") == true }
         XCTAssertTrue(sandbox.mainLog.contains("failed: still running after 1s (killed)"), sandbox.mainLog)
         XCTAssertTrue(sandbox.logLines(containing: "reaped unknown pid").isEmpty, "every check process is reaped as a check")
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        sandbox.trackSpawned()
         // No check process is left behind (they are the daemon's children).
         let daemon = try XCTUnwrap(sandbox.daemon)
         waitUntil("no check left") { childPids(of: daemon.processIdentifier).allSatisfy { pid in
@@ -192,9 +175,7 @@ final class LivenessTests: XCTestCase {
         """)
         try sandbox.startDaemon()
         waitUntil("restarted after liveness failed", timeout: 20) { self.sandbox.logLines(containing: "spawned: 'hung'").count >= 2 }
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        sandbox.trackSpawned()
         let log = sandbox.mainLog
         XCTAssertTrue(log.contains("hung: liveness check (exec /bin/test -e \(sandbox.dir)/alive) failed (1 of 2): exit status 1"), log)
         XCTAssertTrue(log.contains("hung: liveness check (exec /bin/test -e \(sandbox.dir)/alive) failed 2 times in a row (last: exit status 1); stopping it"), log)
@@ -238,8 +219,6 @@ final class HealthCommandTests: XCTestCase {
         XCTAssertTrue(json.contains("waiting_for"), json)
         let plainLine = try sandbox.ctl("status", "plain").stdout
         XCTAssertTrue(plainLine.hasPrefix("plain                            RUNNING   pid "), plainLine)
-        for line in sandbox.logLines(containing: "spawned: '") {
-            if let pid = line.split(separator: " ").last.flatMap({ Int32($0) }) { sandbox.track(pid: pid) }
-        }
+        sandbox.trackSpawned()
     }
 }
