@@ -88,7 +88,7 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         switch request {
         case .status(let names):
             return .ok(NameResolution.statusItems(names, all: snapshots))
-        case .start(let names, _), .stop(let names, _), .signal(_, let names), .clear(let names):
+        case .start(let names, _, _), .stop(let names, _), .signal(_, let names), .clear(let names):
             let selected = n % 2 == 0 ? NameResolution.select(names, from: table) : NameResolution.selectProcesses(names, from: table)
             return .ok(selected.isEmpty ? [] : [.pid(selected.count)])
         case .readLog(let name, _, let offset, let length):

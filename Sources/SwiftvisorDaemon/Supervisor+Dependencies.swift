@@ -53,6 +53,8 @@ extension Supervisor {
                 guard let dep = byNamespec[d.namespec], !gate.isWaiting(d.namespec),
                       DependencyCheck.needsPullIn(d, dependencyStatus(d.namespec)) else { continue }
                 log.info("starting \(dep.namespec): \(p.namespec) depends on it")
+                if pulledIn.isEmpty { loop.deferToNextRound { [weak self] in self?.pulledIn = [] } }
+                pulledIn.insert(dep.namespec)
                 startWhenReady(dep)
             }
         }

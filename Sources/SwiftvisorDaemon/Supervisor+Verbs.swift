@@ -173,6 +173,12 @@ extension Supervisor {
     }
 
     private func start(_ p: ManagedProcess, wait: Bool, explicit: Bool, noDeps: Bool, done: @escaping (NameResult?) -> Void) {
+        if pulledIn.contains(p.namespec) && (p.machine.state == .starting || gate.isWaiting(p.namespec)) {
+            // Started a moment ago by a dependent named earlier in this same
+            // `start`: report it as this start's own, as if named first.
+            return gate.isWaiting(p.namespec) ? launchAfterDependencies(p, wait: wait, pullIn: false, done: done)
+                                              : launch(p, wait: wait, done: done)
+        }
         switch ProcessVerbRules.start(p.machine.state, namespec: p.namespec, explicit: explicit) {
         case .skip: return done(nil)
         case .result(let code, let detail): return done(result(p, code, detail))
@@ -189,22 +195,25 @@ extension Supervisor {
             return
         }
         if !noDeps && !p.config.dependencies.isEmpty {
-            // Dependencies first (pulled in when stopped), then this start;
-            // the reply waits for both, as startProcess(wait) waits for RUNNING.
-            whenDependenciesMet(p, pullIn: true) { [weak self, unowned p] outcome in
-                guard let self else { return }
-                switch outcome {
-                case .start:
-                    // Released while the dependency's step is being performed:
-                    // a `.start` fed now would only be queued, and the reply
-                    // judged on the old state. Launch on the next loop round.
-                    self.loop.deferToNextRound { [weak self, unowned p] in self?.launch(p, wait: wait, done: done) }
-                case .failed, .cancelled: done(self.result(p, .abnormalTermination))
-                }
-            }
-            return
+            return launchAfterDependencies(p, wait: wait, pullIn: true, done: done)
         }
         launch(p, wait: wait, done: done)
+    }
+
+    /// Dependencies first (pulled in when stopped), then this start; the
+    /// reply waits for both, as startProcess(wait) waits for RUNNING.
+    private func launchAfterDependencies(_ p: ManagedProcess, wait: Bool, pullIn: Bool, done: @escaping (NameResult?) -> Void) {
+        whenDependenciesMet(p, pullIn: pullIn) { [weak self, unowned p] outcome in
+            guard let self else { return }
+            switch outcome {
+            case .start:
+                // Released while the dependency's step is being performed:
+                // a `.start` fed now would only be queued, and the reply
+                // judged on the old state. Launch on the next loop round.
+                self.loop.deferToNextRound { [weak self, unowned p] in self?.launch(p, wait: wait, done: done) }
+            case .failed, .cancelled: done(self.result(p, .abnormalTermination))
+            }
+        }
     }
 
     /// The start itself, once nothing is left to wait for. Released by the

@@ -40,6 +40,9 @@ public final class Supervisor {
     var gateContinuations: [String: [(GateOutcome) -> Void]] = [:]
     /// Running `exec` checks: pid → what to do with its exit (Supervisor+Probes.swift).
     var checkChildren: [Int32: (ExitStatus) -> Void] = [:]
+    /// Started this round because something depending on them started: a
+    /// `start` batch that also names them reports them (Supervisor+Verbs).
+    var pulledIn: Set<String> = []
     /// Names each NOTIFY_SOCKET uniquely (Supervisor+Readiness.swift).
     var notifySerial: UInt64 = 0
     /// Child log writers, one per path, shared by the processes that name it.

@@ -40,6 +40,7 @@ final class DependencyStartTests: XCTestCase {
         try sandbox.startDaemon()
         waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
         sandbox.trackSpawned()
+        waitUntil("web's stamp") { startTime("web") != nil }
         let db = try XCTUnwrap(startTime("db")), web = try XCTUnwrap(startTime("web"))
         // startsecs counts from the daemon's spawn call, before db's shell
         // wrote its stamp (late by the shell's start-up, long on a loaded
@@ -72,6 +73,8 @@ final class DependencyStartTests: XCTestCase {
         let exited = try XCTUnwrap(log.range(of: "exited: migrate (exit status 0; expected)"))
         let spawned = try XCTUnwrap(log.range(of: "spawned: 'api'"))
         XCTAssertLessThan(exited.lowerBound, spawned.lowerBound, log)
+        // RUNNING (startsecs=0) can be reported before api's shell wrote its stamp.
+        waitUntil("api's stamp") { startTime("api") != nil }
         XCTAssertGreaterThanOrEqual(try XCTUnwrap(startTime("api")) - XCTUnwrap(startTime("migrate")), 0.5)
     }
 
@@ -136,12 +139,40 @@ final class DependencyStartTests: XCTestCase {
         let r = try sandbox.ctl("start", "web")
         XCTAssertEqual(r.stdout, "web: started\n")
         XCTAssertTrue(try status("db").contains("RUNNING   pid"), "the reply came once the dependency was up")
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(startTime("web")) - XCTUnwrap(startTime("db")), 1.0)
+        waitUntil("web's stamp") { startTime("web") != nil }
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(startTime("web")) - XCTUnwrap(startTime("db")), 0.5)
         XCTAssertTrue(sandbox.mainLog.contains("starting db: web depends on it"), sandbox.mainLog)
         XCTAssertEqual(try sandbox.ctl("stop", "db").stdout, "db: stopped\n")
         XCTAssertEqual(try sandbox.ctl("start", "--no-deps", "solo").stdout, "solo: started\n")
         XCTAssertTrue(try status("db").contains("STOPPED"), "--no-deps does not start the dependency")
         sandbox.trackSpawned()
+    }
+
+    func test_startAll_reportsAPulledInDependency_andWaitsForIt() throws {
+        // web sorts first (priority 1) and pulls db in before `start all`
+        // reaches db: db is still reported, and web only once db is RUNNING.
+        try sandbox.writeConfig("""
+        [program:web]
+        command=/bin/sleep 1000
+        priority=1
+        autostart=false
+        startsecs=0
+        depends_on=db
+        [program:db]
+        command=/bin/sleep 1000
+        priority=2
+        autostart=false
+        startsecs=1
+
+        """)
+        try sandbox.startDaemon()
+        let r = try sandbox.ctl("start", "all")
+        sandbox.trackSpawned()
+        XCTAssertEqual(Set(r.stdout.split(separator: "\n")), ["web: started", "db: started"], r.stdout)
+        XCTAssertTrue(sandbox.isRunning("web") && sandbox.isRunning("db"))
+        let log = sandbox.mainLog
+        XCTAssertLessThan(try XCTUnwrap(log.range(of: "success: db entered RUNNING")).lowerBound,
+                          try XCTUnwrap(log.range(of: "spawned: 'web'")).lowerBound, log)
     }
 
     func test_stopAll_andShutdown_stopDependentsFirst() throws {
@@ -256,6 +287,7 @@ final class DependencyStartTests: XCTestCase {
         }
         sandbox.trackSpawned()
         XCTAssertTrue(try status("corridor-migrate").contains("EXITED"))
+        waitUntil("stamps") { startTime("run") != nil && ((try? String(contentsOfFile: "\(sandbox.dir)/worker.start", encoding: .utf8))?.split(separator: "\n").count ?? 0) == 2 }
         let migrated = try XCTUnwrap(startTime("db")), run = try XCTUnwrap(startTime("run"))
         XCTAssertGreaterThanOrEqual(run - migrated, 0.5, "the API started after the migration finished")
         let workers = try XCTUnwrap(String(contentsOfFile: "\(sandbox.dir)/worker.start", encoding: .utf8))

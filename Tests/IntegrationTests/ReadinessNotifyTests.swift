@@ -47,6 +47,7 @@ final class ReadinessNotifyTests: XCTestCase {
         sandbox.trackSpawned()
         XCTAssertTrue(try sandbox.ctl("status", "db").stdout.contains("RUNNING   pid"))
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (notify: READY=1)"), sandbox.mainLog)
+        waitUntil("web's stamp") { self.sandbox.stamp("web.start") != nil }
         let ready = try XCTUnwrap(sandbox.stamp("db.ready")), web = try XCTUnwrap(sandbox.stamp("web.start"))
         XCTAssertGreaterThan(web, ready, "web was spawned after db's READY=1")
     }
@@ -146,6 +147,7 @@ final class ReadinessFDTests: XCTestCase {
         waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
         sandbox.trackSpawned()
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (fd 5: a line written)"), sandbox.mainLog)
+        waitUntil("web's stamp") { self.sandbox.stamp("web.start") != nil }
         XCTAssertGreaterThan(try XCTUnwrap(sandbox.stamp("web.start")), try XCTUnwrap(sandbox.stamp("db.ready")))
         // ls itself opens one descriptor for the directory it lists (3).
         let fds = try String(contentsOfFile: "\(sandbox.dir)/fds", encoding: .utf8).split(separator: "\n").map(String.init)

@@ -53,6 +53,7 @@ final class ReadinessProbeTests: XCTestCase {
         waitUntil("db starting") { (try? self.sandbox.ctl("status", "db").stdout)?.contains("STARTING") == true }
         waitUntil("web running", timeout: 15) { self.sandbox.isRunning("web") }
         sandbox.trackSpawned()
+        waitUntil("web's stamp") { self.sandbox.stamp("web.start") != nil }
         let listening = try XCTUnwrap(sandbox.stamp("db.listening")), web = try XCTUnwrap(sandbox.stamp("web.start"))
         XCTAssertGreaterThan(web, listening, "web spawned after the database listened")
         XCTAssertTrue(sandbox.mainLog.contains("success: db entered RUNNING state, ready (tcp 127.0.0.1:\(port) accepted a connection)"), sandbox.mainLog)
@@ -87,6 +88,7 @@ final class ReadinessProbeTests: XCTestCase {
         try sandbox.startDaemon()
         waitUntil("worker running", timeout: 15) { self.sandbox.isRunning("worker") }
         sandbox.trackSpawned()
+        waitUntil("worker's stamp") { self.sandbox.stamp("worker.start") != nil }
         XCTAssertGreaterThan(try XCTUnwrap(sandbox.stamp("worker.start")), try XCTUnwrap(sandbox.stamp("web.ok")))
         XCTAssertTrue(sandbox.mainLog.contains("readiness check (http http://127.0.0.1:\(port)/healthz) failed: answered 503"), sandbox.mainLog)
         XCTAssertTrue(sandbox.mainLog.contains("ready (http http://127.0.0.1:\(port)/healthz answered 200)"), sandbox.mainLog)
