@@ -139,6 +139,7 @@ final class LivenessMachineTests: XCTestCase {
             .stateChanged(from: .exited, to: .starting),
         ])
         XCTAssertEqual(sm.state, .starting)
+        XCTAssertEqual(sm.transitions.first { $0.to == .exited }?.expected, false, "PROCESS_STATE_EXITED says expected=0")
     }
 
     func test_livenessFailed_withAutorestartFalse_staysExited_andAStopMeanwhileIsAStop() {

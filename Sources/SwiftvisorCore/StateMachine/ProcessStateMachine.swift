@@ -307,10 +307,10 @@ public struct ProcessStateMachine: Sendable {
     /// The exit of a process stopped for failing liveness: EXITED, not
     /// expected whatever its code, then restarted as autorestart says.
     private mutating func livenessExited(_ status: ExitStatus, _ now: Moment, _ out: inout [ProcessAction]) {
-        livenessKilled = false
         exitStatus = status
         disarmTimer(&out)
         change(to: .exited, &out)
+        livenessKilled = false
         out.append(.log(.warn, "exited: \(config.name) (\(status.description); not expected: liveness)"))
         restartIfWanted(now, &out, forceUnexpected: true)
     }
@@ -529,7 +529,8 @@ public struct ProcessStateMachine: Sendable {
         // supervisord's change_state() is a no-op for the same state (no event).
         guard newState != state else { return }
         out.append(.stateChanged(from: state, to: newState))
-        let expected = exitStatus.map { config.exitcodes.contains($0.supervisorCode) } ?? true
+        // A run stopped for failing liveness ends unexpectedly whatever its code.
+        let expected = !livenessKilled && (exitStatus.map { config.exitcodes.contains($0.supervisorCode) } ?? true)
         transitions.append(StateTransition(from: state, to: newState, tries: backoff, expected: expected,
                                            pid: pid != 0 ? pid : reapedPid))
         state = newState
