@@ -16,8 +16,8 @@ final class XMLRPCCapturedMethodTests: XCTestCase {
         switch request {
         case .pid: return .ok([.pid(4242)])
         case .version: return .ok([.version(VersionInfo(supervisor: "4.3.0", server: "swiftvisord 0.1.0", identifier: "supervisor"))])
-        case .start(["sleeper"], _): return .ok([sleeperResult(.alreadyStarted, "ALREADY_STARTED: sleeper")])
-        case .start(["sleeper:*"], _): return .ok([])
+        case .start(["sleeper"], _, _): return .ok([sleeperResult(.alreadyStarted, "ALREADY_STARTED: sleeper")])
+        case .start(["sleeper:*"], _, _): return .ok([])
         case .stop(["all:all"], _):
             return .ok([.result(NameResult(group: "all", name: "all", code: .badName, description: "BAD_NAME: all:all", arg: "all:all"))])
         case .readLog: return .fault(ControlFault(.badArguments, "sleeper"))
