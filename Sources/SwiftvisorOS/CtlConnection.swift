@@ -1,6 +1,10 @@
-// swiftvisorctl's connection to the daemon: one blocking Unix socket, opened
-// on first use, `auth` pipelined before the first request, replies read until
-// their end line. No polling: a follow blocks in recv until bytes arrive.
+// swiftvisorctl's connection to the daemon: one blocking socket, opened on
+// first use. Its first bytes are the probe (docs/protocol.md "Telling
+// swiftvisord from supervisord"): swiftvisord answers it in SWV1, and the
+// session goes on in SWV1 (`auth` first when credentials are set, replies
+// read until their end line); supervisord answers it in HTTP, and every
+// request of the session goes to CtlHTTPSession as XML-RPC. No polling: a
+// follow blocks in recv until bytes arrive.
 import Glibc
 import Synchronization
 import SwiftvisorCore
@@ -37,8 +41,29 @@ public enum CtlInterrupt {
     public static func clear() { flag.store(false, ordering: .relaxed) }
 }
 
-/// A CtlTransport over the daemon's Unix socket.
+/// A CtlTransport over the daemon's socket (Unix or TCP).
 public final class CtlConnection: CtlTransport {
+    /// What the server at the other end speaks, once the probe has told.
+    private enum Mode {
+        case unknown
+        case line
+        case http(CtlHTTPSession)
+    }
+
+    /// The first bytes of a session. swiftvisord reads the line `version`
+    /// (answered in SWV1), then two blank lines (ignored). supervisord's
+    /// medusa reads up to the blank line one request line, `version\n\t \t`,
+    /// that its request pattern splits into a method and a path: it answers
+    /// `HTTP/None 400 Bad Request` at once and logs nothing (a probe without
+    /// a space, `version\r\n\r\n`, makes it print an uncaught exception to
+    /// its stdout; a bare `version\n` is never answered).
+    public static let probe: [UInt8] = Array("version\n\t \t\r\n\r\n".utf8)
+
+    private var mode = Mode.unknown
+    /// The probe's SWV1 reply, returned for the session's first request when
+    /// that is `version` (every command's upcheck), so the probe costs no
+    /// extra round trip.
+    private var probeReply: ControlResponse?
     private var serverURL: String
     private var username: String?
     private var password: String?
@@ -58,6 +83,8 @@ public final class CtlConnection: CtlTransport {
 
     public func reset(serverURL: String, username: String?, password: String?) {
         disconnect()
+        mode = .unknown
+        probeReply = nil
         self.serverURL = serverURL; self.username = username; self.password = password
     }
 
@@ -77,39 +104,59 @@ public final class CtlConnection: CtlTransport {
     public func shutdownStream() {
         streamStopped.store(true, ordering: .sequentiallyConsistent)
         if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+        if case .http(let session) = mode { session.shutdownSocket() }
     }
 
     private func connectIfNeeded() throws(CtlTransportError) {
         guard fd < 0 else { return }
-        let address = CtlServerAddress(url: serverURL)
-        if address == .unsupported { throw .forNonUnixURL(serverURL) }
-        do throws(SystemError) {
-            switch address {
-            case .unix(let path): fd = try UnixSocket.connect(path: path, timeout: ControlProtocol.clientConnectTimeout)
-            case .tcp(let host, let port): fd = try InetSocket.connect(host: host, port: port, timeout: ControlProtocol.clientConnectTimeout)
-            case .unsupported: break
-            }
+        fd = try CtlSocketIO.connect(serverURL)
+        try authenticate()
+    }
+
+    /// Authenticate first: the daemon answers nothing else before it.
+    private func authenticate() throws(CtlTransportError) {
+        guard let username, let password else { return }
+        try write(ControlRequest.auth(user: username, password: password).encoded())
+        do throws(CtlTransportError) {
+            if case .fault = try readReply(deadline: replyDeadline()) { throw CtlTransportError.authRequired }
         } catch {
-            switch error.errno {
-            case ENOENT: throw .noSuchFile
-            case ECONNREFUSED: throw .refused
-            case ETIMEDOUT: throw .timedOut(what: "the connection to \(serverURL)", seconds: Int(ControlProtocol.clientConnectTimeout))
-            default: throw .system(call: error.call, errno: error.errno)
-            }
-        }
-        if let username, let password {
-            // Authenticate first: the daemon answers nothing else before it.
-            try write(ControlRequest.auth(user: username, password: password).encoded())
-            do throws(CtlTransportError) {
-                if case .fault = try readReply(deadline: replyDeadline()) { throw CtlTransportError.authRequired }
-            } catch {
-                disconnect()
-                throw error
-            }
+            disconnect()
+            throw error
         }
     }
 
+    /// Connect and send the probe: an HTTP answer switches the session to
+    /// XML-RPC; an SWV1 answer is kept for a first `version` request.
+    private func detect() throws(CtlTransportError) {
+        fd = try CtlSocketIO.connect(serverURL)
+        do throws(CtlTransportError) {
+            try write(Self.probe)
+            guard let first = try readLine(deadline: replyDeadline()) else { throw CtlTransportError.closed }
+            if first.starts(with: Array("HTTP/".utf8)) {
+                disconnect()
+                mode = .http(CtlHTTPSession(serverURL: serverURL, username: username, password: password))
+                return
+            }
+            mode = .line
+            do throws(CtlTransportError) {
+                probeReply = try readReply(deadline: replyDeadline(), status: try decodeStatus(first))
+            } catch .authRequired {
+                probeReply = nil  // credentials are sent next; the version is asked again
+            }
+        } catch {
+            disconnect()
+            throw error
+        }
+        try authenticate()
+    }
+
     public func send(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
+        if case .unknown = mode { try detect() }
+        if case .http(let session) = mode { return try session.send(request) }
+        if let reply = probeReply {
+            probeReply = nil
+            if request == .version { return reply }
+        }
         let reused = fd >= 0
         let receivedBefore = received
         try connectIfNeeded()
@@ -139,6 +186,13 @@ public final class CtlConnection: CtlTransport {
     }
 
     public func follow(_ targets: [FollowTarget], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        if case .unknown = mode { try detect() }
+        probeReply = nil
+        if case .http(let session) = mode {
+            CtlInterrupt.install()
+            defer { if !keepInterruptHandler { CtlInterrupt.uninstall() } }
+            return try session.follow(targets, stopped: { streamStopped.load(ordering: .sequentiallyConsistent) }, onData: onData)
+        }
         try connectIfNeeded()
         // Checked after connecting: a shutdownStream that saw no socket yet is seen here.
         if streamStopped.load(ordering: .sequentiallyConsistent) { disconnect(); return nil }
@@ -178,15 +232,7 @@ public final class CtlConnection: CtlTransport {
     // MARK: reading and writing
 
     private func write(_ bytes: [UInt8]) throws(CtlTransportError) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + off, $0.count - off, Int32(MSG_NOSIGNAL)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .system(call: "send", errno: errno)
-            }
-            off += n
-        }
+        try CtlSocketIO.sendAll(fd, bytes)
     }
 
     /// When a reply line must have arrived by.
@@ -194,6 +240,10 @@ public final class CtlConnection: CtlTransport {
 
     private func readStatus(deadline: Double?) throws(CtlTransportError) -> ReplyStatus {
         guard let line = try readLine(deadline: deadline) else { throw .closed }
+        return try decodeStatus(line)
+    }
+
+    private func decodeStatus(_ line: [UInt8]) throws(CtlTransportError) -> ReplyStatus {
         do { return try ReplyLine.decodeStatus(line) } catch {
             switch error {
             case .wrongVersion(let v): throw .incompatible(v)
@@ -203,8 +253,9 @@ public final class CtlConnection: CtlTransport {
     }
 
     /// A whole reply. The deadline is per line (a large reply keeps arriving).
-    private func readReply(deadline: Double?) throws(CtlTransportError) -> ControlResponse {
-        let status = try readStatus(deadline: deadline)
+    private func readReply(deadline: Double?, status known: ReplyStatus? = nil) throws(CtlTransportError) -> ControlResponse {
+        let status: ReplyStatus
+        if let known { status = known } else { status = try readStatus(deadline: deadline) }
         var items: [ControlItem] = []
         while true {
             guard let line = try readLine(deadline: deadline == nil ? nil : replyDeadline()) else { throw .closed }
@@ -243,38 +294,11 @@ public final class CtlConnection: CtlTransport {
             }
             searched = buffer.count  // the next search starts at the new bytes
             if buffer.count - bufferStart > ControlProtocol.maxReplyLine { throw .replyLineTooLong }
-            if let deadline {
-                let ready: Bool
-                do throws(SystemError) {
-                    ready = try SocketDeadline.wait(fd, events: Int16(POLLIN), deadline: deadline)
-                } catch {
-                    guard error.errno == EINTR else { throw .system(call: "poll", errno: error.errno) }
-                    // EINTR: as for recv below.
-                    if CtlInterrupt.isSet {
-                        if interruptible { throw .closed }
-                        CtlInterrupt.clear()
-                        throw .system(call: "recv", errno: EINTR)
-                    }
-                    continue
-                }
-                if !ready { throw .timedOut(what: "a reply from \(serverURL)", seconds: Int(ControlProtocol.clientReplyTimeout)) }
-            }
-            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-            let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR {
-                    if CtlInterrupt.isSet {
-                        if interruptible { throw .closed }
-                        CtlInterrupt.clear()
-                        throw .system(call: "recv", errno: EINTR)
-                    }
-                    continue
-                }
-                throw .system(call: "recv", errno: errno)
-            }
-            if n == 0 { return nil }
+            guard let chunk = try CtlSocketIO.receive(fd, deadline: deadline, interruptible: interruptible,
+                                                      what: "a reply from \(serverURL)") else { return nil }
+            let n = chunk.count
             received += n
-            buffer += chunk[0..<n]
+            buffer += chunk
         }
     }
 }

@@ -119,6 +119,10 @@ public final class CtlController {
             case .timedOut(let what, let seconds): pythonError("TimeoutError", "no answer while waiting for \(what) (\(seconds) s)")
             case .replyLineTooLong:
                 pythonError("ValueError", "reply line from \(serverURL) longer than \(ControlProtocol.maxReplyLine) bytes: not a swiftvisord reply")
+            case .httpStatus(let status, let reason):
+                pythonError("xmlrpc.client.ProtocolError", "<ProtocolError for 127.0.0.1/RPC2: \(status) \(reason)>")
+            case .badResponse(let why):
+                pythonError("xml.parsers.expat.ExpatError", why)
             }
         case .unexpectedFault(let f):
             pythonError("xmlrpc.client.Fault", "<Fault \(f.code.rawValue): \(pythonRepr(f.message))>")

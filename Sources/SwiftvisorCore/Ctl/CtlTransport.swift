@@ -28,6 +28,11 @@ public enum CtlTransportError: Error, Sendable, Equatable {
     /// A reply line longer than `ControlProtocol.maxReplyLine`: not a
     /// swiftvisord reply (swiftvisorctl stops reading instead of buffering it).
     case replyLineTooLong
+    /// supervisord answered an XML-RPC call with an HTTP status other than
+    /// 200 (supervisorctl: xmlrpc.client.ProtocolError).
+    case httpStatus(Int, String)
+    /// supervisord's answer could not be read (HTTP framing or XML-RPC body).
+    case badResponse(String)
 }
 
 extension CtlTransportError {
