@@ -21,6 +21,7 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     ConfigReaderFuzzTarget.self,
     ControlSessionFuzzTarget.self,
     CtlReplyFuzzTarget.self,
+    CtlHTTPFuzzTarget.self,
     HTTPRequestFuzzTarget.self,
     ListenerProtocolFuzzTarget.self,
     XMLRPCDecoderFuzzTarget.self,

@@ -1,6 +1,7 @@
 // A short libFuzzer run of every target in Fuzz/ (scripts/fuzz.sh), so a
 // change that lets some input trap, hang or blow up memory in the config
-// reader, the control session, swiftvisorctl's reply parsing, the HTTP
+// reader, the control session, swiftvisorctl's reply parsing (SWV1, and
+// supervisord's HTTP/XML-RPC answers), the HTTP
 // request framing or the XML-RPC request decoder fails the suite. The long runs are recorded in docs/reliability.md ("Fuzzing").
 // SWIFTVISOR_FUZZ_SECONDS sets the time per target (default 15).
 import Foundation
@@ -33,6 +34,7 @@ final class FuzzSmokeTests: XCTestCase {
     func test_fuzz_configReader_findsNoCrashOrHang() throws { try fuzz("config") }
     func test_fuzz_controlSession_findsNoCrashOrHang() throws { try fuzz("control") }
     func test_fuzz_ctlReplyParsing_findsNoCrashOrHang() throws { try fuzz("ctl") }
+    func test_fuzz_ctlAgainstSupervisordResponses_findsNoCrashOrHang() throws { try fuzz("ctlhttp") }
     func test_fuzz_httpRequestParser_findsNoCrashOrHang() throws { try fuzz("http") }
     func test_fuzz_listenerProtocol_findsNoCrashOrHang() throws { try fuzz("listener") }
     func test_fuzz_xmlrpcRequestDecoder_findsNoCrashOrHang() throws { try fuzz("xmlrpc") }
@@ -41,7 +43,7 @@ final class FuzzSmokeTests: XCTestCase {
     func test_fuzz_everyTargetHasSeedsAndASmokeTest() throws {
         let r = try OpsProcess.run(["/bin/bash", OpsTools.packageFile("scripts/fuzz.sh"), "--list"])
         let targets = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(targets, ["config", "control", "ctl", "http", "listener", "xmlrpc"])
+        XCTAssertEqual(targets, ["config", "control", "ctl", "ctlhttp", "http", "listener", "xmlrpc"])
         for t in targets {
             let seeds = (try? FileManager.default.contentsOfDirectory(atPath: OpsTools.packageFile("Fuzz/corpus/\(t)"))) ?? []
             XCTAssertFalse(seeds.isEmpty, "Fuzz/corpus/\(t)/ has no seeds")
