@@ -47,7 +47,8 @@ final class CtlSupervisordTests: XCTestCase {
     }
 
     /// Start supervisord on a config with a Unix socket, a TCP port with
-    /// credentials (bob / secret as {SHA}), a talker and a cat.
+    /// credentials (bob / secret as {SHA}), a talker, a cat, and a log with
+    /// control characters (which supervisord sends raw in XML-RPC answers).
     func startSupervisord() throws -> String {
         port = Self.freePort()
         let dir = sandbox.dir
@@ -74,6 +75,10 @@ final class CtlSupervisordTests: XCTestCase {
         command=/bin/cat
         stdout_logfile=\(dir)/cat.out
         startsecs=0
+        [program:color]
+        command=/bin/sh -c 'printf "ok\\nabc\\033[31mred\\n\\303\\251\\001\\r\\001\\n"; exec sleep 1000'
+        stdout_logfile=\(dir)/color.out
+        startsecs=0
 
         """
         let path = try sandbox.write(conf, to: "sv.conf")
@@ -84,9 +89,9 @@ final class CtlSupervisordTests: XCTestCase {
         p.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try p.run()
         supervisord = p
-        waitUntil("supervisord serving both processes", timeout: 20, interval: 0.2) {
+        waitUntil("supervisord serving its three processes", timeout: 20, interval: 0.2) {
             ((try? self.sandbox.run(self.venvBin + "/supervisorctl", ["-c", path, "status"]))?.stdout ?? "")
-                .split(separator: "\n").filter { $0.contains("RUNNING") }.count == 2
+                .split(separator: "\n").filter { $0.contains("RUNNING") }.count == 3
         }
         return path
     }
@@ -111,6 +116,7 @@ final class CtlSupervisordTests: XCTestCase {
             ["status"], ["status", "talker", "nope", "zz:*"], ["avail"], ["version"], ["pid", "nope"],
             ["start", "talker"], ["stop", "nope"], ["start", "zz:*"], ["signal", "CONT", "talker"], ["signal", "FOO", "cat"],
             ["clear", "cat"], ["clear", "cat:*"], ["tail", "-5", "cat"], ["tail", "cat", "stderr"], ["tail", "nope"],
+            ["tail", "color"], ["tail", "-6", "color"], ["tail", "-5", "color"],
             ["reread"], ["update"], ["remove", "cat"], ["add", "cat"], ["maintail", "-1"],
             tcp + ["status"], tcp + ["-u", "bob", "-p", "wrong", "status"], tcp + ["-u", "bob", "-p", "secret", "avail"],
             tcp + ["-u", "bob", "-p", "secret", "signal", "CONT", "all"],

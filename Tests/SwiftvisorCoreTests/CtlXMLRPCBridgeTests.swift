@@ -303,3 +303,22 @@ final class CtlXMLRPCBridgeTests: XCTestCase {
         XCTAssertEqual(ctl.exitStatus, CtlExitStatus.statusUnknown)
     }
 }
+
+final class XMLRPCResponseExpatMessageTests: XCTestCase {
+    /// supervisord sends a log's control characters raw; supervisorctl then
+    /// prints expat's error. Positions observed with supervisorctl 4.3.0 on
+    /// these logs (its transport makes non-ASCII characters `&#N;` first).
+    func test_controlCharacterInALog_isExpatsInvalidTokenAtSupervisorctlsPosition() {
+        func message(_ data: String) -> String? {
+            let body = Array(("<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n<value><string>" + data
+                + "</string></value>\n</param>\n</params>\n</methodResponse>\n").utf8)
+            guard case .failure(let e) = XMLRPCResponseDecoder.decode(body) else { return nil }
+            return e.expatMessage
+        }
+        XCTAssertEqual(message("ok line\nabc\u{1B}[31mred"), "not well-formed (invalid token): line 6, column 3")
+        XCTAssertEqual(message("\u{1B}[0m\n\u{01}x\n"), "not well-formed (invalid token): line 5, column 15")
+        XCTAssertEqual(message("\r\u{01}\n"), "not well-formed (invalid token): line 6, column 0")
+        XCTAssertEqual(message("é\u{01}\r\u{01}\n"), "not well-formed (invalid token): line 5, column 21")
+        XCTAssertEqual(message("plain"), nil)
+    }
+}

@@ -15,8 +15,35 @@
 /// Why a response body could not be read.
 public struct XMLRPCResponseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var detail: String
-    public init(_ detail: String) { self.detail = detail }
-    public var description: String { "malformed XML-RPC response: \(detail)" }
+    /// What supervisorctl says of the same body, where it is known: a
+    /// control character (a log read with colour codes, which supervisord
+    /// sends raw) is expat's `not well-formed (invalid token): line L,
+    /// column C`, the line 1-based, the column 0-based. supervisorctl's
+    /// SupervisorTransport.request (supervisor/xmlrpc.py at 4.3.0) turns
+    /// every non-ASCII character into `&#N;` before parsing, so the column
+    /// counts one per ASCII byte and the length of `&#N;` per other character.
+    public var expatMessage: String?
+    public init(_ detail: String, expatMessage: String? = nil) { self.detail = detail; self.expatMessage = expatMessage }
+    public var description: String { expatMessage ?? "malformed XML-RPC response: \(detail)" }
+
+    /// expat's position of byte `offset` as supervisorctl parses: lines end at
+    /// LF, CR LF or a lone CR; columns as described above.
+    static func expatPosition(_ body: [UInt8], _ offset: Int) -> (line: Int, column: Int) {
+        var line = 1, lineStart = 0, i = 0
+        let end = min(offset, body.count)
+        while i < end {
+            if body[i] == 0x0A || (body[i] == 0x0D && (i + 1 >= body.count || body[i + 1] != 0x0A)) {
+                line += 1
+                lineStart = i + 1
+            }
+            i += 1
+        }
+        var column = 0
+        for c in String(decoding: body[lineStart..<end], as: UTF8.self).unicodeScalars {
+            column += c.isASCII ? 1 : "&#\(c.value);".utf8.count
+        }
+        return (line, column)
+    }
 }
 
 /// Decodes response bodies.
@@ -66,7 +93,12 @@ public enum XMLRPCResponseDecoder {
                 }
             }
         } catch {
-            return .failure(XMLRPCResponseError("\(error.reason) at byte \(error.offset)"))
+            var expat: String?
+            if body.indices.contains(error.offset), body[error.offset] < 0x20, ![0x09, 0x0A, 0x0D].contains(body[error.offset]) {
+                let (line, column) = XMLRPCResponseError.expatPosition(body, error.offset)
+                expat = "not well-formed (invalid token): line \(line), column \(column)"
+            }
+            return .failure(XMLRPCResponseError("\(error.reason) at byte \(error.offset)", expatMessage: expat))
         }
         switch top {
         case .values(let values)?:
