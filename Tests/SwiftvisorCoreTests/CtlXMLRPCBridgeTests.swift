@@ -222,6 +222,10 @@ final class CtlXMLRPCBridgeTests: XCTestCase {
         XCTAssertEqual(CtlXMLRPCExchange.plan(.start(names: ["web"], wait: true))[0].0.params, [.string("web")])
         XCTAssertEqual(CtlXMLRPCExchange.plan(.start(names: ["web"], wait: false))[0].0.params, [.string("web"), .bool(false)])
         XCTAssertTrue(CtlXMLRPCExchange.plan(.stop(names: ["web"]))[0].0.waitsForProcesses)
+        XCTAssertEqual(CtlXMLRPCExchange.plan(.stop(names: ["g:*"], wait: false))[0].0.params, [.string("g"), .bool(false)])
+        XCTAssertEqual(methods(.tailLog(name: "w", channel: .stdout, offset: 0, length: 5)), ["supervisor.tailProcessStdoutLog"])
+        XCTAssertEqual(methods(.clearMainLog), ["supervisor.clearLog"])
+        XCTAssertEqual(methods(.remoteComm(type: "t", data: "d")), ["supervisor.sendRemoteCommEvent"])
         XCTAssertFalse(CtlXMLRPCExchange.plan(.status(names: []))[0].0.waitsForProcesses)
     }
 
@@ -248,6 +252,18 @@ final class CtlXMLRPCBridgeTests: XCTestCase {
         XCTAssertEqual(ex.receive(.success(v)), .done(.ok([.change(ConfigChange(.added, group: "alpha")),
                                                           .change(ConfigChange(.added, group: "beta")),
                                                           .change(ConfigChange(.changed, group: "grp"))])))
+    }
+
+    func test_tailAnswer_isSwiftvisordsTaillogReply() {
+        var ex = CtlXMLRPCExchange(.tailLog(name: "w", channel: .stderr, offset: 0, length: 5))
+        guard case .call(let call) = ex.start() else { return XCTFail("no call") }
+        XCTAssertEqual(call.params, [.string("w"), .int(0), .int(5)])
+        guard case .done(.ok(let items)) = ex.receive(.success(.array([.string("efore"), .int(22), .bool(true)]))) else {
+            return XCTFail("no reply")
+        }
+        XCTAssertEqual(TailReply.parse(items)?.bytes, Array("efore".utf8))
+        XCTAssertEqual(TailReply.parse(items)?.size, 22)
+        XCTAssertEqual(TailReply.parse(items)?.overflow, true)
     }
 
     func test_faults_becomeResultsWhereSupervisorctlBuildsOne_elseTheFault() {

@@ -48,6 +48,8 @@ public struct CtlXMLRPCExchange: Sendable {
         /// addProcessGroup / removeProcessGroup: a result for the group.
         case groupChange(String)
         case log
+        /// tailProcess*Log's `[bytes, size, overflow]`: swiftvisord's `taillog` reply.
+        case tail
         case reread
         case avail
         /// true (shutdown, restart, sendProcessStdin): an empty success.
@@ -92,10 +94,11 @@ public struct CtlXMLRPCExchange: Sendable {
             return perName(names, all: call("startAllProcesses", w, waits: wait),
                            group: { call("startProcessGroup", [s($0)] + w, waits: wait) },
                            single: { call("startProcess", [s($0)] + w, waits: wait) })
-        case .stop(let names):
-            return perName(names, all: call("stopAllProcesses", waits: true),
-                           group: { call("stopProcessGroup", [s($0)], waits: true) },
-                           single: { call("stopProcess", [s($0)], waits: true) })
+        case .stop(let names, let wait):
+            let w: [XMLRPCValue] = wait ? [] : [.bool(false)]
+            return perName(names, all: call("stopAllProcesses", w, waits: wait),
+                           group: { call("stopProcessGroup", [s($0)] + w, waits: wait) },
+                           single: { call("stopProcess", [s($0)] + w, waits: wait) })
         case .signal(let sig, let names):
             return perName(names, all: call("signalAllProcesses", [s(sig)]),
                            group: { call("signalProcessGroup", [s($0), s(sig)]) },
@@ -111,6 +114,13 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call(method, [s(name), .int(offset), .int(length)]), .log)]
         case .readMainLog(let offset, let length):
             return [(call("readLog", [.int(offset), .int(length)]), .log)]
+        case .tailLog(let name, let channel, let offset, let length):
+            let method = channel == .stdout ? "tailProcessStdoutLog" : "tailProcessStderrLog"
+            return [(call(method, [s(name), .int(offset), .int(length)]), .tail)]
+        case .clearMainLog:
+            return [(call("clearLog"), .done)]
+        case .remoteComm(let type, let data):
+            return [(call("sendRemoteCommEvent", [s(type), s(data)]), .done)]
         case .sendStdin(let name, let data):
             return [(call("sendProcessStdin", [s(name), s(String(decoding: data, as: UTF8.self))]), .done)]
         case .reread:
@@ -208,6 +218,10 @@ public struct CtlXMLRPCExchange: Sendable {
         case .log:
             guard case .string(let text) = value else { return nil }
             return [.log(Array(text.utf8))]
+        case .tail:
+            guard case .array(let parts) = value, parts.count == 3, case .string(let text) = parts[0],
+                  case .int(let size) = parts[1], case .bool(let overflow) = parts[2] else { return nil }
+            return TailReply.items(bytes: Array(text.utf8), size: Int64(size), overflow: overflow)
         case .reread:
             // [[added, changed, removed]]
             guard case .array(let outer) = value, outer.count == 1, case .array(let lists) = outer[0], lists.count == 3 else { return nil }
