@@ -88,7 +88,8 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call("getPID"), .pid)]
         case .status(let names):
             return [(call("getAllProcessInfo"), .status(names))]
-        case .start(let names, let wait):
+        case .start(let names, let wait, _):
+            // --no-deps is swiftvisord's: supervisord has no dependencies to pull in.
             // supervisorctl sends no wait argument (true by default); --nowait sends false.
             let w: [XMLRPCValue] = wait ? [] : [.bool(false)]
             return perName(names, all: call("startAllProcesses", w, waits: wait),
