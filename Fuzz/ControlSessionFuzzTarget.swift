@@ -49,7 +49,7 @@ enum ControlSessionFuzzTarget: FuzzTarget {
                         // The server streams it; all that matters here is the end.
                         _ = response.encoded()
                         session.replySent()
-                    case .send, .audit, .close:
+                    case .send, .audit, .close, .handOff:
                         break
                     }
                 }

@@ -35,6 +35,9 @@ public final class ControlServer {
     /// program, a reload) finds it in the log when it reads it next.
     public var beforeReply: (() -> Void)?
 
+    /// Where connections that speak HTTP go (nil: none; they get 503).
+    var httpWorker: HTTPWorkerHost?
+
     /// Connections open now (for tests and diagnostics).
     public var connectionCount: Int { connections.count }
 
@@ -106,13 +109,20 @@ public final class ControlServer {
                 Sys.close(fd)
                 continue
             }
-            if credentials != nil { makeRoomForUnauthenticated() }
-            acceptCount &+= 1
-            let c = ControlConnection(fd: fd, peer: peer, credentials: credentials, order: acceptCount)
-            connections[fd] = c
-            loop.watchReadable(fd) { [unowned self] in self.readable(fd) }
-            armDeadline(c, at: c.lastActivity + (credentials != nil ? ControlProtocol.authTimeout : ControlProtocol.idleTimeout))
+            register(fd, peer: peer)
         }
+    }
+
+    /// Serve `fd` as a connection of `peer`: an accepted client, or the
+    /// core's end of the SWV1 session of a connection handed to the HTTP
+    /// worker (which speaks for that same client).
+    private func register(_ fd: Int32, peer: PeerCredentials) {
+        if credentials != nil { makeRoomForUnauthenticated() }
+        acceptCount &+= 1
+        let c = ControlConnection(fd: fd, peer: peer, credentials: credentials, order: acceptCount)
+        connections[fd] = c
+        loop.watchReadable(fd) { [unowned self] in self.readable(fd) }
+        armDeadline(c, at: c.lastActivity + (credentials != nil ? ControlProtocol.authTimeout : ControlProtocol.idleTimeout))
     }
 
     /// accept() failed for lack of descriptors. Give up the reserve descriptor
@@ -255,6 +265,8 @@ public final class ControlServer {
                 flushOrClose(c)
             case .follow(let targets):
                 startFollow(c, targets)
+            case .handOff(let bytes):
+                handOff(c, bytes)
             case .perform(.readLog(let name, let channel, let offset, let length)):
                 startLogRead(c, .process(name: name, channel: channel), name: name, offset: offset, length: length)
             case .perform(.readMainLog(let offset, let length)):
@@ -273,6 +285,35 @@ public final class ControlServer {
                 }
             }
         }
+    }
+
+    // MARK: HTTP
+
+    /// The connection speaks HTTP: the worker gets the client's descriptor,
+    /// the bytes read so far and a fresh SWV1 session, whose core end is
+    /// served here as a connection of the same peer (its audit lines name
+    /// the client) with this listener's credentials. The core never parses
+    /// the HTTP itself; without a worker it answers 503 and closes.
+    private func handOff(_ c: ControlConnection, _ bytes: [UInt8]) {
+        guard let worker = httpWorker, worker.isUp, let (core, far) = try? WorkerChannel.pair(seqpacket: false) else {
+            return serviceUnavailable(c)
+        }
+        let sent = worker.handOff(client: c.fd, session: far, initialBytes: bytes, authRequired: credentials != nil)
+        Sys.close(far)
+        guard sent else {
+            Sys.close(core)
+            return serviceUnavailable(c)
+        }
+        let peer = c.peer
+        closeConnection(c.fd)  // the worker holds the client now
+        register(core, peer: peer)
+    }
+
+    private func serviceUnavailable(_ c: ControlConnection) {
+        let response = HTTPResponse.error(.serviceUnavailable)
+        send(c, response.serialized(version: .http10, connection: "close", epochSeconds: Int64(EventLoop.wallNow())).bytes)
+        c.closeAfterFlush = true
+        flushOrClose(c)
     }
 
     // MARK: replies

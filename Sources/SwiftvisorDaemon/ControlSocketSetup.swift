@@ -58,6 +58,8 @@ final class ControlSocketSetup: DaemonControlHooks {
     private var servers: [(listener: Listener, server: ControlServer)] = []
     private weak var daemon: Daemon?
     private weak var log: MainLog?
+    /// The HTTP worker, running while there is at least one listener.
+    private var httpWorker: HTTPWorkerHost?
     /// The listening sockets, which daemonizing must keep open.
     var descriptors: [Int32] { bound.map(\.fd) }
 
@@ -88,13 +90,12 @@ final class ControlSocketSetup: DaemonControlHooks {
     func attach(to daemon: Daemon, log: MainLog) {
         self.daemon = daemon
         self.log = log
+        httpWorker = HTTPWorkerHost(loop: daemon.loop, log: log, argv0: daemon.launch.programName)
         for (listener, fd) in bound {
-            if case .tcp = listener.endpoint.address {
-                log.info("[\(listener.endpoint.section)] \(listener.endpoint.displayName) serves swiftvisorctl's line protocol; HTTP/XML-RPC clients (supervisorctl, the web UI) get 501 Not Implemented")
-            }
             servers.append((listener, serve(listener, listeningOn: fd, daemon: daemon, log: log)))
         }
         bound = []
+        if !servers.isEmpty { httpWorker?.start() }
         daemon.control = self
         // `maintail -f` followers read the main log as it grows.
         log.onWrite = { [weak self, unowned log] in
@@ -151,12 +152,17 @@ final class ControlSocketSetup: DaemonControlHooks {
         }
         for c in plan.close { servers[c].server.close() }
         servers = next
+        // The worker holds no configuration (each hand-off says whether its
+        // listener wants credentials): it runs on across a reload while any
+        // listener remains.
+        if servers.isEmpty { httpWorker?.stop() } else { httpWorker?.start() }
         for s in servers { logIfUnauthenticated(s.listener) }
     }
 
     private func serve(_ listener: Listener, listeningOn fd: Int32, daemon: Daemon, log: MainLog) -> ControlServer {
         let server = ControlServer(endpoint: listener.endpoint, handler: daemon.controlService, loop: daemon.loop)
         server.beforeReply = { [unowned log] in log.flushBatch() }
+        server.httpWorker = httpWorker
         server.start(listeningOn: fd)
         return server
     }
@@ -168,8 +174,20 @@ final class ControlSocketSetup: DaemonControlHooks {
         }
     }
 
+    /// Close every listener and connection, then stop the worker: the
+    /// sessions it serves end first, so it can pass on their last replies
+    /// (a `shutdown`'s) before it exits.
     func close() {
         for s in servers { s.server.close() }
         servers = []
+        httpWorker?.stop()
+    }
+
+    func reaped(_ pid: Int32, _ status: ExitStatus) -> Bool {
+        httpWorker?.reaped(pid, status) ?? false
+    }
+
+    func ownsChild(_ pid: Int32) -> Bool {
+        pid > 0 && httpWorker?.pid == pid
     }
 }

@@ -116,6 +116,7 @@ public final class Daemon {
             self?.feedLifecycle(.processStateChanged(namespec: p.namespec, to: state))
         }
         supervisor.onLogWritten = { [weak self] path in self?.control?.logWritten(path: path) }
+        supervisor.reapedOther = { [weak self] pid, status in self?.control?.reaped(pid, status) ?? false }
         supervisor.childState = childState
         supervisor.cgroups = cgroups
         supervisor.recovery = recovery
@@ -332,7 +333,7 @@ public final class Daemon {
     /// so a shutdown leaves nothing behind.
     private func stopAdoptedDescendants(deadline: Double? = nil) {
         if deadline == nil { cgroups.killLeftovers() }
-        let leftovers = host.children(of: pid).filter { !supervisor.isManagedPid($0) }
+        let leftovers = host.children(of: pid).filter { !supervisor.isManagedPid($0) && control?.ownsChild($0) != true }
         if leftovers.isEmpty {
             finish()
             return
@@ -372,6 +373,11 @@ public protocol DaemonControlHooks: AnyObject {
     func logWritten(path: String)
     func configurationChanged()
     func close()
+    /// A reaped child that is not a managed process: true when it was the
+    /// control layer's own (the HTTP worker), which it then restarts.
+    func reaped(_ pid: Int32, _ status: ExitStatus) -> Bool
+    /// Whether `pid` is the control layer's own child (never an adopted leftover).
+    func ownsChild(_ pid: Int32) -> Bool
 }
 
 extension Supervisor {

@@ -309,6 +309,10 @@ public final class Supervisor {
 
     /// SIGCHLD: reap every exited child before evaluating anything else, so a
     /// child that died before `startsecs` is never counted as started.
+    /// Asked about every reaped pid that is not a managed process: true when
+    /// the daemon's own helper (the HTTP worker) it was.
+    var reapedOther: ((Int32, ExitStatus) -> Bool)?
+
     func reapChildren() {
         for (pid, status) in host.reapAll() {
             if let p = byPid.removeValue(forKey: pid) {
@@ -322,7 +326,7 @@ public final class Supervisor {
                 feed(p, .exited(status))
             } else if let check = checkChildren.removeValue(forKey: pid) {
                 check(status)
-            } else {
+            } else if reapedOther?(pid, status) != true {
                 log.info("reaped unknown pid \(pid) (\(status.description))")
             }
         }

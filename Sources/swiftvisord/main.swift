@@ -2,6 +2,10 @@
 import SwiftvisorDaemon
 
 let argv0 = CommandLine.arguments[0]
+// The HTTP worker is this same binary, started by the daemon itself.
+if CommandLine.arguments.count == 2 && CommandLine.arguments[1] == httpWorkerSwitch {
+    exitProcess(runHTTPWorker())
+}
 switch runConfigCommand(arguments: Array(CommandLine.arguments.dropFirst()), argv0: argv0) {
 case .exit(let status):
     exitProcess(status)

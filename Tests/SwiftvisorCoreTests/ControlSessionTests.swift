@@ -13,6 +13,7 @@ final class ControlSessionTests: XCTestCase {
             case .perform(let r): return "perform \(r)"
             case .follow(let t): return "follow \(t.count)"
             case .close: return "close"
+            case .handOff(let b): return "handOff " + String(decoding: b, as: UTF8.self)
             }
         }
     }
@@ -95,12 +96,14 @@ final class ControlSessionTests: XCTestCase {
         XCTAssertEqual(names.first?.count, ControlProtocol.maxRequestLine - 8)
     }
 
-    func test_httpFirstLine_gets501AndClose_butOnlyAsFirstLine() {
+    func test_httpFirstLine_isHandedOffWithEveryByteReceived_butOnlyAsFirstLine() {
         var s = session()
-        s.received(Array("GET / HTTP/1.0\r\n\r\n".utf8))
-        let a = text(s.next(pendingOutput: 0))
-        XCTAssertTrue(a[0].hasPrefix("send HTTP/1.0 501 Not Implemented\r\n"))
-        XCTAssertEqual(a.last, "close")
+        s.received(Array("POST /RPC2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc".utf8))
+        XCTAssertEqual(text(s.next(pendingOutput: 0)), ["handOff POST /RPC2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"])
+        XCTAssertTrue(s.closing)
+        XCTAssertFalse(s.wantsInput)
+        s.received(Array("version\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0), [], "a handed-off session does nothing more")
         var t = session()
         t.received(Array("version\nGET / HTTP/1.0\n".utf8))
         _ = t.next(pendingOutput: 0)
@@ -122,6 +125,24 @@ final class ControlSessionTests: XCTestCase {
         var good = session(creds)
         good.received(Array("auth admin pw\nstatus\n".utf8))
         XCTAssertEqual(text(good.next(pendingOutput: 0)), ["send SWV1 OK\n.\n", "perform status(names: [])"])
+    }
+
+    func test_authHTTP_acceptsOnlyTheLowerCaseDigest_asHTTPDoes_whileAuthAcceptsEither() {
+        let upper = ControlCredentials(username: "admin", password: "{SHA}" + SHA1.hexDigest("pw").uppercased())
+        var http = session(upper)
+        http.received(Array("auth --http admin pw\n".utf8))
+        XCTAssertEqual(text(http.next(pendingOutput: 0)),
+                       ["send SWV1 ERR 101 AUTH_FAILED:%20wrong%20username%20or%20password\n.\n", "close"])
+        var line = session(upper)
+        line.received(Array("auth admin pw\n".utf8))
+        XCTAssertEqual(text(line.next(pendingOutput: 0)), ["send SWV1 OK\n.\n"])
+        let lower = ControlCredentials(username: "admin", password: "{SHA}" + SHA1.hexDigest("pw"))
+        var ok = session(lower)
+        ok.received(Array("auth --http admin pw\nstatus\n".utf8))
+        XCTAssertEqual(text(ok.next(pendingOutput: 0)), ["send SWV1 OK\n.\n", "perform status(names: [])"])
+        var plain = session(ControlCredentials(username: "admin", password: "s3cret"))
+        plain.received(Array("auth --http admin s3cret\n".utf8))
+        XCTAssertEqual(text(plain.next(pendingOutput: 0)), ["send SWV1 OK\n.\n"])
     }
 
     func test_follow_ignoresLaterInput_refusalReturnsToRequests() {

@@ -93,4 +93,27 @@ int swv_notify_socket(const char *name, size_t len);
 /// cut), or -1 with errno (EAGAIN: none left). Passed descriptors are closed.
 ssize_t swv_notify_recv(int fd, void *buf, size_t len, pid_t *pid);
 
+// ---- The HTTP worker (worker.c) ----
+/// Most descriptors one channel message carries (the hand-off passes two).
+#define SWV_MAX_PASSED_FDS 4
+/// socketpair(AF_UNIX, SOCK_SEQPACKET or SOCK_STREAM | CLOEXEC | NONBLOCK).
+int swv_socketpair(int seqpacket, int fds[2]);
+/// 1 when fd is a SOCK_SEQPACKET socket, 0 for another socket type, -1 with errno.
+int swv_socket_type(int fd);
+/// sendmsg(MSG_DONTWAIT | MSG_NOSIGNAL) of one message with nfds descriptors (SCM_RIGHTS).
+ssize_t swv_send_with_fds(int sock, const void *data, size_t len, const int *fds, int nfds);
+/// recvmsg(MSG_DONTWAIT | MSG_CMSG_CLOEXEC) of one message; received
+/// descriptors in fds (room for SWV_MAX_PASSED_FDS), *truncated when the
+/// data or the descriptors did not fit.
+ssize_t swv_recv_with_fds(int sock, void *data, size_t len, int *fds, int *nfds, int *truncated);
+/// posix_spawn the worker: /dev/null on 0-2, channel_fd (> 3) on 3, nothing
+/// else, its own process group, empty mask, default dispositions. 0 or an errno.
+int swv_spawn_worker(const char *path, char *const *argv, char *const *envp, int channel_fd, pid_t *pid_out);
+/// setgroups([]), setgid, setuid, and a check that root cannot be regained.
+int swv_drop_privileges(uid_t uid, gid_t gid);
+/// prctl(PR_SET_NO_NEW_PRIVS, 1).
+int swv_set_no_new_privs(void);
+/// prctl(PR_SET_PDEATHSIG, sig).
+int swv_set_parent_death_signal(int sig);
+
 #endif

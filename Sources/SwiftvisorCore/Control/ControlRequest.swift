@@ -20,6 +20,11 @@ public enum FollowTarget: Sendable, Equatable, Hashable {
 public enum ControlRequest: Sendable, Equatable {
     /// `auth USER PASS`. Handled by the control server, never by the handler.
     case auth(user: String, password: String)
+    /// `auth --http USER PASSWORD`: the HTTP worker passing on a request's
+    /// basic-auth credentials. Checked as HTTP checks them (a `{SHA}`
+    /// password matches only the lower-case hex digest, docs/protocol.md §9.4);
+    /// otherwise as `auth`. Handled by the control server.
+    case authHTTP(user: String, password: String)
     /// `version`: daemon version strings.
     case version
     /// `pid`: the daemon's own pid.
@@ -80,7 +85,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail, .remoteComm:
+        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail, .remoteComm:
             return false
         }
     }
@@ -104,6 +109,7 @@ public enum ControlRequest: Sendable, Equatable {
         func e(_ s: String) -> String { ControlEncoding.encode(s) }
         switch self {
         case .auth(let user, _): return "auth \(e(user))"
+        case .authHTTP(let user, _): return "auth --http \(e(user))"
         case .sendStdin(let name, let data): return "stdin \(e(name)) (\(data.count) bytes)"
         default:
             return self.words.map { word in
@@ -119,6 +125,7 @@ public enum ControlRequest: Sendable, Equatable {
         func w(_ s: String) -> [UInt8] { Array(s.utf8) }
         switch self {
         case .auth(let u, let p): return [w("auth"), w(u), w(p)]
+        case .authHTTP(let u, let p): return [w("auth"), w("--http"), w(u), w(p)]
         case .version: return [w("version")]
         case .pid: return [w("pid")]
         case .status(let names): return [w("status")] + names.map(w)
@@ -177,7 +184,7 @@ public enum ControlRequest: Sendable, Equatable {
     private func isOptionPosition(_ i: Int) -> Bool {
         switch self {
         case .start(_, let wait, let noDeps): return i >= 1 && i <= (wait ? 0 : 1) + (noDeps ? 1 : 0)
-        case .stop(_, false): return i == 1
+        case .stop(_, false), .authHTTP: return i == 1
         default: return false
         }
     }
@@ -211,7 +218,7 @@ public enum ControlRequest: Sendable, Equatable {
         func bad(_ why: String) -> Result<ControlRequest, ControlFault> {
             .failure(ControlFault(.badArguments, why))
         }
-        let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"] : []
+        let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"] : verb == "auth" ? ["--http"] : []
         if let unknown = options.first(where: { !allowedOptions.contains($0) }) {
             return bad("\(verb) does not take option \(unknown)")
         }
@@ -219,6 +226,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch verb {
         case "auth":
             guard count(2) else { return bad("auth takes USER PASSWORD") }
+            if options.contains("--http") { return .success(.authHTTP(user: args[0], password: args[1])) }
             return .success(.auth(user: args[0], password: args[1]))
         case "version":
             guard count(0) else { return bad("version takes no arguments") }

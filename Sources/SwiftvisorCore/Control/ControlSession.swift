@@ -21,6 +21,10 @@ public struct ControlSession: Sendable {
         case follow([FollowTarget])
         /// Close the connection once the bytes sent so far are written.
         case close
+        /// The connection speaks HTTP: hand it, with these bytes already
+        /// received, to the HTTP worker (or answer 503 when it is not up).
+        /// The session is finished.
+        case handOff([UInt8])
     }
 
     private let credentials: ControlCredentials?
@@ -70,7 +74,7 @@ public struct ControlSession: Sendable {
             input.removeSubrange(...nl)
             if !sawFirstLine {
                 sawFirstLine = true
-                if Self.looksLikeHTTP(line) { actions += httpNotImplemented(); break }
+                if Self.looksLikeHTTP(line) { actions += handOff(line); break }
             }
             actions += handle(line)
         }
@@ -121,6 +125,12 @@ public struct ControlSession: Sendable {
             }
             authenticated = true
             return [.send(ControlResponse.done.encoded())]
+        case .authHTTP(let user, let password):
+            if let credentials, !HTTPBasicAuth.accepts(user: user, password: password, credentials: credentials) {
+                return closeWith(ControlResponse.fault(ControlFault(.authFailed, "wrong username or password")).encoded())
+            }
+            authenticated = true
+            return [.send(ControlResponse.done.encoded())]
         case .quit:
             return closeWith(ControlResponse.done.encoded())
         default:
@@ -151,14 +161,18 @@ public struct ControlSession: Sendable {
         closeWith(ControlResponse.fault(ControlFault(.lineTooLong, "request lines are limited to \(ControlProtocol.maxRequestLine) bytes")).encoded())
     }
 
-    private mutating func httpNotImplemented() -> [Action] {
-        let body = "swiftvisord speaks the SWV1 line protocol on this socket (see docs/protocol.md); HTTP and XML-RPC are not implemented.\n"
-        let head = "HTTP/1.0 501 Not Implemented\r\nContent-Type: text/plain\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
-        return closeWith(Array((head + body).utf8))
+    /// Everything received so far goes with the connection: the request
+    /// line and whatever followed it in the same reads.
+    private mutating func handOff(_ line: [UInt8]) -> [Action] {
+        closing = true
+        let bytes = line + [0x0A] + input
+        input = []
+        return [.handOff(bytes)]
     }
 
     /// The first line of an HTTP request (`GET / HTTP/1.0`): the second protocol
-    /// the socket will speak (XML-RPC) is told apart by its first bytes.
+    /// the socket speaks (HTTP/XML-RPC, served by the HTTP worker) is told
+    /// apart by its first bytes.
     public static func looksLikeHTTP(_ line: [UInt8]) -> Bool {
         ["GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS "].contains { line.starts(with: $0.utf8) }
     }

@@ -18,6 +18,13 @@ public enum HTTPAuthOutcome: Sendable, Equatable {
     case noSeparator
 }
 
+/// What a request's `Authorization` header offers.
+public enum HTTPAuthOffer: Sendable, Equatable {
+    case credentials(user: String, password: String)
+    /// No usable credentials: `.unauthorized`, `.malformed` or `.noSeparator`.
+    case refused(HTTPAuthOutcome)
+}
+
 /// Basic auth against one `[unix_http_server]`/`[inet_http_server]` section's
 /// `username=` and `password=`.
 public enum HTTPBasicAuth {
@@ -28,17 +35,26 @@ public enum HTTPBasicAuth {
     ///   SHA-1 of the given password, exactly: an upper-case digest in the
     ///   config never matches, as in supervisord. Anything else is plaintext.
     public static func check(_ request: HTTPRequest, credentials: ControlCredentials) -> HTTPAuthOutcome {
+        switch offered(in: request) {
+        case .refused(let outcome): return outcome
+        case .credentials(let user, let password):
+            return accepts(user: user, password: password, credentials: credentials) ? .authorized(user: user) : .unauthorized
+        }
+    }
+
+    /// The user and password a request offers, before any comparison (the
+    /// HTTP worker holds no secrets: it passes them to the core with
+    /// `auth --http`), or the refusal when the header cannot be read.
+    public static func offered(in request: HTTPRequest) -> HTTPAuthOffer {
         guard let header = request.header("Authorization"),
-              let space = header.firstIndex(of: " ") else { return .unauthorized }
+              let space = header.firstIndex(of: " ") else { return .refused(.unauthorized) }
         let scheme = HTTPRequest.asciiLowercased(String(header[..<space]))
-        guard scheme == "basic" else { return .unauthorized }
+        guard scheme == "basic" else { return .refused(.unauthorized) }
         let cookie = header[header.index(after: space)...]
         guard let decoded = Base64.decode(Array(cookie.utf8)),
-              let text = String(validating: decoded, as: UTF8.self) else { return .malformed }
-        guard let colon = text.firstIndex(of: ":") else { return .noSeparator }
-        let user = String(text[..<colon])
-        let password = String(text[text.index(after: colon)...])
-        return accepts(user: user, password: password, credentials: credentials) ? .authorized(user: user) : .unauthorized
+              let text = String(validating: decoded, as: UTF8.self) else { return .refused(.malformed) }
+        guard let colon = text.firstIndex(of: ":") else { return .refused(.noSeparator) }
+        return .credentials(user: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
     }
 
     /// supervisord's `encrypted_dictionary_authorizer.authorize`.

@@ -24,5 +24,7 @@ public struct HTTPStatus: Sendable, Hashable {
     public static let requestURITooLarge = HTTPStatus(414, "Request-URI Too Large")
     public static let internalServerError = HTTPStatus(500, "Internal Server Error")
     public static let notImplemented = HTTPStatus(501, "Not Implemented")
+    /// The core's own answer while the HTTP worker is not running.
+    public static let serviceUnavailable = HTTPStatus(503, "Service Unavailable")
     public static let versionNotSupported = HTTPStatus(505, "HTTP Version not supported")
 }
