@@ -81,7 +81,7 @@ public enum WorkerChannel {
 
     /// Start the worker: this very executable (`/proc/self/exe`, so an
     /// upgraded binary on disk never runs beside the old core) with
-    /// `argv`, an empty environment, `/dev/null` on 0-2 and `channel` on fd 3.
+    /// `argv`, an environment of its own, `/dev/null` on 0-2 and `channel` on fd 3.
     public static func spawnWorker(argv: [String], channel: Int32) throws(SystemError) -> Int32 {
         // dup2 onto fd 3 clears CLOEXEC only when the source is another
         // number; the copy is above 3 whatever `channel` is.
@@ -91,7 +91,11 @@ public enum WorkerChannel {
         var ptrs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         ptrs.append(nil)
         defer { for p in ptrs { free(p) } }
-        var env: [UnsafeMutablePointer<CChar>?] = [nil]
+        // Nothing of the daemon's environment; and no Swift crash backtracer:
+        // a crashed worker must die at once (the core restarts it), not spend
+        // seconds symbolicating while its clients wait.
+        var env: [UnsafeMutablePointer<CChar>?] = [strdup("SWIFT_BACKTRACE=enable=no"), nil]
+        defer { free(env[0]) }
         let err = ptrs.withUnsafeBufferPointer { a in
             env.withUnsafeMutableBufferPointer { e in
                 swv_spawn_worker("/proc/self/exe", a.baseAddress!, e.baseAddress!, lifted, &pid)

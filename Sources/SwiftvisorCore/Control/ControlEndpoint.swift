@@ -1,6 +1,6 @@
 // Where the daemon serves its control protocol: the socket file of each
 // `[unix_http_server]` section and the TCP port of each `[inet_http_server]`
-// section (the same line protocol; HTTP/XML-RPC clients get a 501).
+// section: the line protocol, and HTTP/XML-RPC through the HTTP worker.
 
 public struct ControlEndpoint: Sendable, Equatable {
     public enum Address: Sendable, Equatable {

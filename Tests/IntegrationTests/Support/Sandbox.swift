@@ -108,6 +108,12 @@ final class Sandbox {
         started.append(p)
         if waitForSocket {
             waitUntil("daemon ready (pidfile \(pidfilePath))", timeout: 15) { FileManager.default.fileExists(atPath: pidfilePath) || !p.isRunning }
+            // A daemon with a listener starts its HTTP worker too: descriptor
+            // baselines are taken once it runs (its channel is one socket).
+            let config = (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? ""
+            if config.contains("_http_server]") {
+                waitUntil("the http worker runs", timeout: 15) { httpWorkerPid(of: p.processIdentifier) != nil || !p.isRunning }
+            }
         }
         return p
     }
@@ -182,7 +188,7 @@ final class Sandbox {
         for p in started where p.isRunning {
             let pid = p.processIdentifier
             kill(pid, SIGSTOP)
-            for child in descendants(of: pid) {
+            for child in descendants(of: pid, includingHTTPWorker: true) {
                 kill(-child, SIGKILL)
                 kill(child, SIGKILL)
             }
@@ -198,19 +204,21 @@ final class Sandbox {
 }
 
 /// Every live descendant of `pid` (children, their children, ...), from /proc.
-func descendants(of pid: Int32) -> [Int32] {
+func descendants(of pid: Int32, includingHTTPWorker: Bool = false) -> [Int32] {
     var found: [Int32] = []
     var queue = [pid]
     while let next = queue.popLast() {
-        let children = childPids(of: next)
+        let children = childPids(of: next, includingHTTPWorker: includingHTTPWorker)
         found += children
         queue += children
     }
     return found
 }
 
-/// Pids of live processes whose parent is `ppid` (from /proc).
-func childPids(of ppid: Int32) -> [Int32] {
+/// Pids of live processes whose parent is `ppid` (from /proc). The daemon's
+/// own HTTP worker (`swiftvisord --http-worker`) is no managed child and is
+/// left out unless asked for (`httpWorkerPid(of:)` finds it).
+func childPids(of ppid: Int32, includingHTTPWorker: Bool = false) -> [Int32] {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
     var result: [Int32] = []
     for e in entries {
@@ -218,9 +226,21 @@ func childPids(of ppid: Int32) -> [Int32] {
         // Field 4 (ppid) follows the ")" that closes the comm field.
         guard let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        if fields.count > 2, Int32(fields[1]) == ppid { result.append(pid) }
+        if fields.count > 2, Int32(fields[1]) == ppid, includingHTTPWorker || !isHTTPWorker(pid) { result.append(pid) }
     }
     return result
+}
+
+/// Whether `pid` runs `swiftvisord --http-worker`.
+func isHTTPWorker(_ pid: Int32) -> Bool {
+    guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+    let args = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    return args.count >= 2 && args[1] == "--http-worker"
+}
+
+/// The daemon's HTTP worker, if one runs now.
+func httpWorkerPid(of daemon: Int32) -> Int32? {
+    childPids(of: daemon, includingHTTPWorker: true).first(where: isHTTPWorker)
 }
 
 /// State letter of a process (R, S, Z, ...) or nil when it is gone.
