@@ -5,7 +5,7 @@
 // turned into SWV1 requests by XMLRPCDispatcher; replies come back through
 // ReplyReader. Memory is bounded both ways: the client is not read while a
 // request is being answered, and the session is not read while more than
-// `highWater` bytes wait for the client (docs/protocol.md §9.8).
+// `highWater` bytes wait for the client (docs/protocol.md §9.9).
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -243,11 +243,12 @@ final class HTTPWorkerConnection {
         switch (event, waiting) {
         case (.response(.fault(let f)), _) where f.code == .authRequired || f.code == .authFailed:
             respond(.unauthorized())
-        case (.response(let reply), .auth(let user, let password)):
+        case (.response(.ok), .auth(let user, let password)):
             acceptedCredentials = (user, password)
             waiting = .nothing
             if let request = current { route(request) }
-            _ = reply
+        case (.response(.fault), .auth):
+            respond(.error(.internalServerError))
         case (.response(let reply), .rpc(let next)):
             run(next(reply))
         case (.response(.fault(let f)), .follow):

@@ -35,7 +35,7 @@ public enum HTTPRoute: Sendable, Equatable {
         // The web page (index.html, tail.html, ok.html) and the static files
         // are the next issue's; until then nothing is there to serve, so
         // default_handler's answers apply: GET and HEAD find nothing (404),
-        // other methods are refused (400). docs/protocol.md §9.8.
+        // other methods are refused (400). docs/protocol.md §9.9.
         guard request.method == "GET" || request.method == "HEAD" || isWebPage(request) else {
             return .error(.badRequest)
         }
