@@ -41,6 +41,9 @@ final class HTTPWorker {
     private var connections: [ObjectIdentifier: HTTPWorkerConnection] = [:]
     /// The core closed the channel: finish what is held, then exit.
     private var draining = false
+    /// The kernel's send buffer for each client (Linux doubles it): with the
+    /// worker's own 64 KiB, what a client that does not read holds.
+    static let clientSendBuffer: Int32 = 64 * 1024
     /// How long a draining worker waits for its last answers.
     static let drainGrace = 1.5
 
@@ -89,6 +92,7 @@ final class HTTPWorker {
             Sys.close(session)
             return
         }
+        WorkerChannel.limitSendBuffer(client, bytes: Self.clientSendBuffer)
         let c = HTTPWorkerConnection(worker: self, client: client, session: session, authRequired: authRequired)
         connections[ObjectIdentifier(c)] = c
         c.start(initial: initial)

@@ -95,26 +95,44 @@ final class HTTPWorkerConnection {
 
     // MARK: the client
 
-    private func clientReadable() {
+    /// What one read of a socket gave.
+    private enum ReadResult {
+        case bytes(ArraySlice<UInt8>)
+        case wouldBlock
+        /// EOF, or an error that ends the socket.
+        case ended(error: Bool)
+    }
+
+    private func read(_ fd: Int32) -> ReadResult {
         var chunk = [UInt8](repeating: 0, count: Self.readSize)
         let n: Int
         do {
-            n = try chunk.withUnsafeMutableBytes { (b) throws(SystemError) in try UnixSocket.recv(client, into: b) }
+            n = try chunk.withUnsafeMutableBytes { (b) throws(SystemError) in try UnixSocket.recv(fd, into: b) }
         } catch let e as SystemError where e.errno == Errno.EAGAIN || e.errno == Errno.EWOULDBLOCK {
-            return
+            return .wouldBlock
         } catch {
-            return close()
+            return .ended(error: true)
         }
-        if n == 0 {
+        return n == 0 ? .ended(error: false) : .bytes(chunk[0..<n])
+    }
+
+    private func clientReadable() {
+        let chunk: ArraySlice<UInt8>
+        switch read(client) {
+        case .wouldBlock: return
+        case .ended(error: true): return close()
+        case .ended(error: false):
             clientEOF = true
             // Nothing in flight and nothing to send: done. Otherwise the
             // answer still goes out (a client may half-close after its request).
             if current == nil && pendingOutput == 0 || streaming { return close() }
             updateWatches()
             return
+        case .bytes(let bytes):
+            chunk = bytes
         }
         if streaming { return }  // input after a stream request is ignored
-        parser.received(chunk[0..<n])
+        parser.received(chunk)
         processRequests()
         updateWatches()
     }
@@ -221,17 +239,11 @@ final class HTTPWorkerConnection {
     }
 
     private func sessionReadable() {
-        var chunk = [UInt8](repeating: 0, count: Self.readSize)
-        let n: Int
-        do {
-            n = try chunk.withUnsafeMutableBytes { (b) throws(SystemError) in try UnixSocket.recv(session, into: b) }
-        } catch let e as SystemError where e.errno == Errno.EAGAIN || e.errno == Errno.EWOULDBLOCK {
-            return
-        } catch {
-            return sessionEnded()
+        switch read(session) {
+        case .wouldBlock: return
+        case .ended: return sessionEnded()
+        case .bytes(let bytes): reader.received(bytes)
         }
-        if n == 0 { return sessionEnded() }
-        reader.received(chunk[0..<n])
         while !closed, let event = reader.next() {
             handle(event)
         }

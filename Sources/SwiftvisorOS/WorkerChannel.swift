@@ -24,6 +24,14 @@ public enum WorkerChannel {
         return (fds.0, fds.1)
     }
 
+    /// SO_SNDBUF: cap what the kernel holds for a client that does not read
+    /// (TCP autotuning would let it take megabytes, each of which the worker
+    /// would first fetch from the core and encode).
+    public static func limitSendBuffer(_ fd: Int32, bytes: Int32) {
+        var size = bytes
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Whether `fd` is a SEQPACKET socket (the worker checks that it was
     /// started by the daemon, not by hand).
     public static func isSeqPacket(_ fd: Int32) -> Bool { swv_socket_type(fd) == 1 }

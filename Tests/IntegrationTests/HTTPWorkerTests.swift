@@ -52,13 +52,13 @@ final class HTTPWorkerTests: XCTestCase {
     static let unixTransport = #"""
     import http.client, socket, sys, os, xmlrpc.client
     venv = os.environ.get("SWV_SUPERVISOR_VENV")
-    def unix_proxy(path):
+    def unix_proxy(path, user=None, password=None):
         if venv:
             import glob
             for site in glob.glob(venv + "/lib/python3*/site-packages"):
                 sys.path.insert(0, site)
             from supervisor.xmlrpc import SupervisorTransport
-            return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + path))
+            return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(user, password, "unix://" + path))
         class Conn(http.client.HTTPConnection):
             def connect(self):
                 self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -66,7 +66,8 @@ final class HTTPWorkerTests: XCTestCase {
         class Transport(xmlrpc.client.Transport):
             def make_connection(self, host):
                 return Conn("localhost")
-        return xmlrpc.client.ServerProxy("http://localhost/RPC2", transport=Transport())
+        auth = "%s:%s@" % (user, password.replace(" ", "%20")) if user else ""
+        return xmlrpc.client.ServerProxy("http://%slocalhost/RPC2" % auth, transport=Transport())
     """#
 
     func test_xmlrpcClient_overTCPAndTheUnixSocket_getPIDListMethodsMulticall() throws {
@@ -200,22 +201,7 @@ final class HTTPWorkerTests: XCTestCase {
             xmlrpc.client.ServerProxy("http://admin:password2@127.0.0.1:%d/RPC2" % port).supervisor.getPID()
         except xmlrpc.client.ProtocolError as e:
             print("wrong", e.errcode)
-        if os.environ.get("SWV_SUPERVISOR_VENV"):
-            import glob
-            for site in glob.glob(os.environ["SWV_SUPERVISOR_VENV"] + "/lib/python3*/site-packages"):
-                sys.path.insert(0, site)
-            from supervisor.xmlrpc import SupervisorTransport
-            p = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport("user", "plain s3cret", "unix://" + path))
-        else:
-            class Conn(http.client.HTTPConnection):
-                def connect(self):
-                    self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                    self.sock.connect(path)
-            class T(xmlrpc.client.Transport):
-                def make_connection(self, host):
-                    return Conn("localhost")
-            p = xmlrpc.client.ServerProxy("http://user:plain%20s3cret@localhost/RPC2", transport=T())
-        print("plain", p.supervisor.getAPIVersion())
+        print("plain", unix_proxy(path, "user", "plain s3cret").supervisor.getAPIVersion())
         """#, String(port), sandbox.socketPath)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, """
@@ -282,6 +268,49 @@ final class HTTPWorkerTests: XCTestCase {
         unknown HTTP/1.1 404 Not Found
 
         """)
+    }
+
+    func test_clientsThatDoNotRead_aStreamAndAnAnswer_delayNobody_andHoldBoundedMemory() throws {
+        try requirePython()
+        let port = try start(programs: """
+        [program:flood]
+        command=/bin/sh -c 'yes "flood flood flood flood flood flood flood flood flood flood flood flood"'
+        stdout_logfile=\(sandbox.dir)/flood.log
+        stdout_logfile_maxbytes=50MB
+        """)
+        let daemonPid = try XCTUnwrap(sandbox.daemonPid)
+        let worker = try XCTUnwrap(httpWorkerPid(of: daemonPid))
+        let r = try python(#"""
+        import socket, sys, time, xmlrpc.client
+        port = int(sys.argv[1])
+        hogs = []
+        for i in range(5):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.sendall(b"GET /logtail/flood HTTP/1.1\r\n\r\n")  # and never read
+            hogs.append(s)
+            s = socket.create_connection(("127.0.0.1", port))
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            body = b"<?xml version='1.0'?><methodCall><methodName>system.listMethods</methodName></methodCall>"
+            s.sendall((b"POST /RPC2 HTTP/1.1\r\nContent-Length: %d\r\n\r\n" % len(body) + body) * 200)  # and never read
+            hogs.append(s)
+        time.sleep(1)
+        proxy = xmlrpc.client.ServerProxy("http://127.0.0.1:%d/RPC2" % port)
+        worst = 0
+        for i in range(50):
+            t = time.monotonic()
+            proxy.supervisor.getPID()
+            worst = max(worst, time.monotonic() - t)
+        print("worst", worst)
+        """#, String(port))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let worst = try XCTUnwrap(Double(r.stdout.replacingOccurrences(of: "worst ", with: "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        // A few ms on an idle machine; the bound leaves room for a loaded CI.
+        XCTAssertLessThan(worst, 0.5, "a getPID behind clients that do not read")
+        let rss = try String(contentsOfFile: "/proc/\(worker)/status", encoding: .utf8)
+            .split(separator: "\n").first { $0.hasPrefix("VmRSS:") }
+        let kib = Int(rss?.split(separator: " ").dropFirst().first { !$0.isEmpty }.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") ?? 0
+        XCTAssertLessThan(kib, 64 * 1024, "the worker's memory stays bounded: \(rss ?? "")")
     }
 
     func test_workerKilledWithSIGKILLAndSIGSEGV_isLoggedAndRestarted_whileAChildKeepsRunningAndLogging() throws {
