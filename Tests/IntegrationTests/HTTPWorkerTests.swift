@@ -367,11 +367,16 @@ final class HTTPWorkerTests: XCTestCase {
         XCTAssertEqual(groups?.trimmingCharacters(in: .whitespaces), "Groups:", "no supplementary group")
     }
 
-    func test_realSupervisorctl_pidAndVersion_overTheUnixSocket() throws {
+    func test_realSupervisorctl_pidVersionAndTailF_overTheUnixSocketAndTCP() throws {
         guard let venv = ProcessInfo.processInfo.environment["SWV_SUPERVISOR_VENV"] else {
             throw XCTSkip("SWV_SUPERVISOR_VENV is not set: real supervisorctl 4.3.0 is not available")
         }
-        _ = try start(programs: "")
+        try requirePython()
+        let port = try start(programs: """
+        [program:talker]
+        command=/bin/sh -c 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.1; done'
+        stdout_logfile=\(sandbox.dir)/talker.log
+        """)
         let daemonPid = try XCTUnwrap(sandbox.daemonPid)
         let ctl = venv + "/bin/supervisorctl"
         let pid = try sandbox.run(ctl, ["-s", "unix://" + sandbox.socketPath, "pid"])
@@ -380,6 +385,22 @@ final class HTTPWorkerTests: XCTestCase {
         let version = try sandbox.run(ctl, ["-s", "unix://" + sandbox.socketPath, "version"])
         XCTAssertEqual(version.stdout, "4.3.0\n", version.stderr)
         XCTAssertEqual(version.status, 0)
+        // `tail -f` is supervisorctl's own HTTP client on /logtail; it runs
+        // until interrupted, so it is stopped once lines have streamed.
+        let tail = try python(#"""
+        import subprocess, sys, time
+        for url in sys.argv[2:]:
+            p = subprocess.Popen([sys.argv[1], "-s", url, "tail", "-f", "talker"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            out = b""
+            deadline = time.monotonic() + 20
+            while out.count(b"line ") < 15 and time.monotonic() < deadline:
+                chunk = p.stdout.read1(4096)
+                if not chunk: break
+                out += chunk
+            p.kill(); p.wait()
+            print(out.startswith(b"==> Press Ctrl-C to exit <==\n"), out.count(b"line ") >= 15)
+        """#, ctl, "unix://" + sandbox.socketPath, "http://127.0.0.1:\(port)")
+        XCTAssertEqual(tail.stdout, "True True\nTrue True\n", tail.stderr)
     }
 
     func test_shutdownOverHTTP_leavesNoWorker_andManyConnectionsLeakNothing() throws {
