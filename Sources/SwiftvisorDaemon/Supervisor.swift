@@ -307,12 +307,12 @@ public final class Supervisor {
 
     // MARK: - Reaping
 
-    /// SIGCHLD: reap every exited child before evaluating anything else, so a
-    /// child that died before `startsecs` is never counted as started.
     /// Asked about every reaped pid that is not a managed process: true when
     /// the daemon's own helper (the HTTP worker) it was.
     var reapedOther: ((Int32, ExitStatus) -> Bool)?
 
+    /// SIGCHLD: reap every exited child before evaluating anything else, so a
+    /// child that died before `startsecs` is never counted as started.
     func reapChildren() {
         for (pid, status) in host.reapAll() {
             if let p = byPid.removeValue(forKey: pid) {
