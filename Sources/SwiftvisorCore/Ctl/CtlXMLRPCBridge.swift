@@ -136,7 +136,7 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call("restart"), .done)]
         case .shutdown:
             return [(call("shutdown"), .done)]
-        case .auth, .quit, .follow:
+        case .auth, .authHTTP, .quit, .follow:
             // Credentials travel in each HTTP request; a follow is an HTTP
             // stream (/logtail), not a call.
             return []
