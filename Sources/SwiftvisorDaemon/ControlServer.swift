@@ -264,11 +264,15 @@ public final class ControlServer {
                 c.closeAfterFlush = true
                 flushOrClose(c)
             case .follow(let targets):
-                startFollow(c, targets)
+                startFollow(c, targets, from: nil)
+            case .followFrom(let targets, let offsets):
+                startFollow(c, targets, from: offsets)
             case .handOff(let bytes):
                 handOff(c, bytes)
             case .perform(.readLog(let name, let channel, let offset, let length)):
                 startLogRead(c, .process(name: name, channel: channel), name: name, offset: offset, length: length)
+            case .perform(.readLogFile(let name, let channel, let file, let offset, let length)):
+                startLogRead(c, .process(name: name, channel: channel), name: name, offset: offset, length: length, file: file)
             case .perform(.readMainLog(let offset, let length)):
                 startLogRead(c, .mainLog, name: "supervisord", offset: offset, length: length)
             case .perform(.tailLog(let name, let channel, let offset, let length)):
@@ -355,8 +359,11 @@ public final class ControlServer {
     /// `readlog`/`mainlog`: supervisord's readLog rules on the file the handler
     /// names (as for `follow`), clamped to `ControlProtocol.maxLogRead` and read
     /// while the client takes it (`LogReader`).
-    private func startLogRead(_ c: ControlConnection, _ target: FollowTarget, name: String, offset: Int, length: Int) {
-        let path: String
+    /// With `file` (`readlog --file=N`), rotation N of the log (`path.N`, the
+    /// names RotatingLogFile gives backups), announced by a `logfile` item.
+    private func startLogRead(_ c: ControlConnection, _ target: FollowTarget, name: String, offset: Int, length: Int,
+                              file: Int? = nil) {
+        var path: String
         switch handler.followTarget(target) {
         case .failure(let fault):
             startReply(c, ReplyStream(.fault(fault)))
@@ -364,9 +371,11 @@ public final class ControlServer {
         case .success(let p):
             path = p
         }
+        if let file, file > 0 { path += ".\(file)" }
         do throws(LogTailError) {
             let reader = try LogReader(path: path, offset: offset, length: length, limit: ControlProtocol.maxLogRead)
-            startReply(c, ReplyStream(log: reader))
+            let head = file.map { ControlItem.logFile(file: $0, size: Int(clamping: reader.size), id: Int(clamping: reader.inode)) }
+            startReply(c, ReplyStream(log: reader, first: head))
         } catch {
             // supervisord: a log file that is not there is NO_FILE; other errors FAILED.
             let fault: ControlFault
@@ -399,7 +408,7 @@ public final class ControlServer {
 
     // MARK: following
 
-    private func startFollow(_ c: ControlConnection, _ targets: [FollowTarget]) {
+    private func startFollow(_ c: ControlConnection, _ targets: [FollowTarget], from offsets: [Int]?) {
         var files: [FollowedFile] = []
         func fail(_ fault: ControlFault) {
             for f in files { Sys.close(f.fd) }
@@ -416,7 +425,8 @@ public final class ControlServer {
             case .failure(let fault): fail(fault); return
             case .success(let p): path = p
             }
-            guard let file = FollowedFile.open(path: path, index: index) else {
+            let start = offsets.flatMap { $0.indices.contains(index) ? $0[index] : nil }
+            guard let file = FollowedFile.open(path: path, index: index, from: start) else {
                 let name: String
                 if case .process(let n, _) = target { name = n } else { name = "supervisord" }
                 fail(ControlFault(.noFile, name))

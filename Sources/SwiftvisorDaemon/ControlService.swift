@@ -66,7 +66,7 @@ final class ControlService: ControlHandler {
             if let fault = supervision.reload(accepted: { reply(.done) }) { reply(.fault(fault)) }
         case .shutdown:
             supervision.shutdown { reply(.done) }
-        case .auth, .authHTTP, .follow, .quit, .readLog, .readMainLog, .tailLog, .remoteComm:
+        case .auth, .authHTTP, .follow, .followFrom, .quit, .readLog, .readMainLog, .readLogFile, .tailLog, .remoteComm:
             reply(.fault(ControlFault(.badRequest, "handled by the server")))
         }
     }

@@ -15,13 +15,16 @@ struct FollowedFile {
     var offset: Int
     var lastRead: Read = .nothing
 
-    /// Open `path` positioned `followBacklog` bytes before its end; nil when it
+    /// Open `path` positioned `followBacklog` bytes before its end, or at
+    /// `from` (`follow --from=`: where the client's last read ended; past the
+    /// end, the file was replaced meanwhile, so from its start); nil when it
     /// cannot be opened (the follow is refused with NO_FILE, like supervisord's 404).
-    static func open(path: String, index: Int) -> FollowedFile? {
+    static func open(path: String, index: Int, from: Int? = nil) -> FollowedFile? {
         guard let fd = try? SharedDirectory.openForReading(path) else { return nil }
         guard let st = try? Sys.fstat(fd) else { Sys.close(fd); return nil }
         let size = Int(st.st_size)
-        let start = size >= ControlProtocol.followBacklog ? size - ControlProtocol.followBacklog : 0
+        var start = size >= ControlProtocol.followBacklog ? size - ControlProtocol.followBacklog : 0
+        if let from { start = from <= size ? from : 0 }
         return FollowedFile(path: path, index: index, fd: fd, inode: UInt(st.st_ino), offset: start)
     }
 

@@ -29,9 +29,10 @@ final class ReplyStream {
         }
     }
 
-    /// `SWV1 OK`, the reader's bytes as `log` items, the end line.
-    init(log reader: LogReader) {
-        head = ReplyStatus.ok.encoded()
+    /// `SWV1 OK`, `first` if any (`readlog --file`'s `logfile` item), the
+    /// reader's bytes as `log` items, the end line.
+    init(log reader: LogReader, first: ControlItem? = nil) {
+        head = ReplyStatus.ok.encoded() + (first?.encoded() ?? [])
         body = .log(reader)
     }
 

@@ -193,13 +193,25 @@ public final class CtlConnection: CtlTransport {
             defer { if !keepInterruptHandler { CtlInterrupt.uninstall() } }
             return try session.follow(targets, stopped: { streamStopped.load(ordering: .sequentiallyConsistent) }, onData: onData)
         }
+        return try stream(.follow(targets), onData: onData)
+    }
+
+    public func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        if case .unknown = mode { try detect() }
+        // supervisord's /logtail cannot start at an offset: follow as tail -f does there.
+        if case .http = mode { return try follow(targets, onData: onData) }
+        return try stream(.followFrom(targets, offsets: offsets), onData: onData)
+    }
+
+    private func stream(_ request: ControlRequest, onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        probeReply = nil
         try connectIfNeeded()
         // Checked after connecting: a shutdownStream that saw no socket yet is seen here.
         if streamStopped.load(ordering: .sequentiallyConsistent) { disconnect(); return nil }
         // Ctrl-C ends the stream (supervisorctl: KeyboardInterrupt in _tailf).
         CtlInterrupt.install()
         defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }
-        try write(ControlRequest.follow(targets).encoded())
+        try write(request.encoded())
         let status = try readStatus(deadline: replyDeadline())
         switch status {
         case .fault(let f):

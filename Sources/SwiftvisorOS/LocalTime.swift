@@ -19,6 +19,12 @@ public enum LocalTime {
         return format(&tm, "%b %d %I:%M %p")
     }
 
+    /// The local zone's offset from UTC, in seconds, at epoch second `t`
+    /// (`tm_gmtoff`), for times written without a zone.
+    public static func utcOffset(at t: Int64) -> Int {
+        Int(brokenDown(Double(t)).tm_gmtoff)
+    }
+
     private static func brokenDown(_ secs: Double) -> tm {
         var t = time_t(secs)
         var result = tm()

@@ -104,6 +104,9 @@ public final class LogReader {
     /// Bytes still to read.
     public private(set) var remaining: Int64
     public let path: String
+    /// The file's size and inode when it was opened.
+    public private(set) var size: Int64 = 0
+    public private(set) var inode: UInt64 = 0
 
     public init(path: String, offset: Int, length: Int, limit: Int) throws(LogTailError) {
         self.path = path
@@ -112,10 +115,15 @@ public final class LogReader {
         // Through SharedDirectory: a link another user planted at a log path is not read back to a client.
         do { fd = try SharedDirectory.openForReading(path) } catch { throw .failed(path: path, errno: error.errno) }
         let size: Int64
-        do { size = Int64(try Sys.fstat(fd).st_size) } catch {
+        do {
+            let st = try Sys.fstat(fd)
+            size = Int64(st.st_size)
+            inode = UInt64(st.st_ino)
+        } catch {
             Sys.close(fd)
             throw .failed(path: path, errno: error.errno)
         }
+        self.size = size
         do throws(LogReadRange.BadArguments) {
             let range = try LogReadRange.clamp(offset: offset, length: length, size: size, limit: limit)
             position = range.start

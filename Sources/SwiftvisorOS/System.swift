@@ -130,6 +130,16 @@ public enum Sys {
     }
 
     /// clock_gettime(2) as seconds.
+    /// CLOCK_REALTIME in whole microseconds (log line timestamps, `logs --since`).
+    public static func wallMicros() -> Int64 {
+        var ts = timespec()
+        _ = clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec / 1000)
+    }
+
+    /// isatty(3).
+    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+
     public static func clock(_ id: clockid_t) -> Double {
         var ts = timespec()
         _ = clock_gettime(id, &ts)

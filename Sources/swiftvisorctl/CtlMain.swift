@@ -56,6 +56,9 @@ enum CtlMain {
         let controller = CtlController(serverURL: serverURL, username: username, password: password,
                                        interactive: interactiveShell || options.interactive, prompt: config.prompt ?? defaultPrompt,
                                        transport: connection, terminal: terminal)
+        controller.clock = CtlClock(now: { Sys.wallMicros() }, utcOffset: { LocalTime.utcOffset(at: $0) })
+        // NO_COLOR (no-color.org) turns the prefix colours off.
+        controller.colour = Sys.isTerminal(1) && !Sys.environment().contains { $0.name == "NO_COLOR" && !$0.value.isEmpty }
         controller.foreground = { ctl, name in
             Foreground.run(ctl: ctl, name: name, terminal: terminal)
         }

@@ -21,6 +21,11 @@ final class ScriptedTransport: CtlTransport {
         for (i, b) in followData { onData(i, b) }
         return nil
     }
+    var followOffsets: [[Int]] = []
+    func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        followOffsets.append(offsets)
+        return try follow(targets, onData: onData)
+    }
     func reset(serverURL: String, username: String?, password: String?) { resets += 1 }
 }
 

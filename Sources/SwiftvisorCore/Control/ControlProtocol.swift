@@ -40,6 +40,10 @@ public enum ControlProtocol {
     /// file one at a time while the client takes them (clients concatenate).
     public static let logItemBytes = 16 * 1024
 
+    /// Highest rotation `readlog --file=N` accepts: the most backups a config
+    /// may keep (`ConfigLimits.logfileBackups`).
+    public static let maxLogFileIndex = ConfigLimits.logfileBackups
+
     /// A reply is produced item by item while fewer than this many encoded
     /// bytes wait for the client: a client that does not read holds at most
     /// this (plus one item) in the daemon, whatever the size of its reply.

@@ -58,6 +58,16 @@ public enum ControlRequest: Sendable, Equatable {
     /// listeners subscribed to it (supervisord's sendRemoteCommEvent). Each
     /// argument is written after a `=`, so an empty one is still a word.
     case remoteComm(type: String, data: String)
+    /// `readlog --file=N NAME CHANNEL OFFSET LENGTH`: readlog on the log's
+    /// rotation `N` (0 the current file, N the backup `path.N`), replied with a
+    /// `logfile` item (the file's size and identity when it was opened) before
+    /// the `log` items, so a client can page backwards through a log that
+    /// grows and rotates (`swiftvisorctl logs`).
+    case readLogFile(name: String, channel: LogChannel, file: Int, offset: Int, length: Int)
+    /// `follow --from=O1,O2,... NAME CHANNEL ...`: follow, starting target I
+    /// at byte OI of its file instead of 1024 bytes before its end (an offset
+    /// past the end, a file that rotated meanwhile, starts at 0).
+    case followFrom([FollowTarget], offsets: [Int])
     /// `follow NAME CHANNEL [NAME CHANNEL...]` / `follow main`: stream logs until
     /// the client leaves. Handled by the control server (it asks the handler for
     /// the file paths with `followTarget`).
@@ -85,7 +95,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .tailLog, .follow, .quit, .avail, .remoteComm:
+        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .readLogFile, .tailLog, .follow, .followFrom, .quit, .avail, .remoteComm:
             return false
         }
     }
@@ -141,8 +151,11 @@ public enum ControlRequest: Sendable, Equatable {
             return [w("taillog"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
         case .clearMainLog: return [w("clearlog")]
         case .remoteComm(let type, let data): return [w("remotecomm"), w("=" + type), w("=" + data)]
-        case .follow(let targets):
+        case .readLogFile(let name, let ch, let file, let off, let len):
+            return [w("readlog"), w("--file=\(file)"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
+        case .follow(let targets), .followFrom(let targets, _):
             var out = [w("follow")]
+            if case .followFrom(_, let offsets) = self { out.append(w("--from=" + offsets.map(String.init).joined(separator: ","))) }
             for t in targets {
                 switch t {
                 case .mainLog: out.append(w("main"))
@@ -185,6 +198,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start(_, let wait, let noDeps): return i >= 1 && i <= (wait ? 0 : 1) + (noDeps ? 1 : 0)
         case .stop(_, false), .authHTTP: return i == 1
+        case .readLogFile, .followFrom: return i == 1
         default: return false
         }
     }
@@ -218,9 +232,14 @@ public enum ControlRequest: Sendable, Equatable {
         func bad(_ why: String) -> Result<ControlRequest, ControlFault> {
             .failure(ControlFault(.badArguments, why))
         }
-        let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"] : verb == "auth" ? ["--http"] : []
-        if let unknown = options.first(where: { !allowedOptions.contains($0) }) {
+        // `--file=N` and `--from=...` carry a value; only their names are matched here.
+        let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"]
+            : verb == "readlog" ? ["--file"] : verb == "follow" ? ["--from"] : verb == "auth" ? ["--http"] : []
+        if let unknown = options.first(where: { !allowedOptions.contains(String($0.prefix(while: { $0 != "=" }))) }) {
             return bad("\(verb) does not take option \(unknown)")
+        }
+        func value(_ option: String) -> String? {
+            options.last(where: { $0.hasPrefix(option + "=") }).map { String($0.dropFirst(option.count + 1)) }
         }
         func count(_ n: Int) -> Bool { args.count == n }
         switch verb {
@@ -252,6 +271,12 @@ public enum ControlRequest: Sendable, Equatable {
             guard count(4) else { return bad("readlog takes NAME CHANNEL OFFSET LENGTH") }
             guard let ch = LogChannel(rawValue: args[1]) else { return bad("bad channel \(args[1])") }
             guard let off = Int(args[2]), let len = Int(args[3]) else { return bad("OFFSET and LENGTH must be integers") }
+            if !options.isEmpty {
+                guard let text = value("--file"), let file = Int(text), (0...ControlProtocol.maxLogFileIndex).contains(file) else {
+                    return bad("--file takes a rotation number from 0 to \(ControlProtocol.maxLogFileIndex)")
+                }
+                return .success(.readLogFile(name: args[0], channel: ch, file: file, offset: off, length: len))
+            }
             return .success(.readLog(name: args[0], channel: ch, offset: off, length: len))
         case "mainlog":
             guard count(2) else { return bad("mainlog takes OFFSET LENGTH") }
@@ -277,6 +302,13 @@ public enum ControlRequest: Sendable, Equatable {
                 guard let ch = LogChannel(rawValue: args[i + 1]) else { return bad("bad channel \(args[i + 1])") }
                 targets.append(.process(name: args[i], channel: ch))
                 i += 2
+            }
+            if !options.isEmpty {
+                let offsets = (value("--from") ?? "").split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+                guard offsets.count == targets.count, offsets.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+                    return bad("--from takes one byte offset (0 or more) per NAME CHANNEL pair, separated by commas")
+                }
+                return .success(.followFrom(targets, offsets: offsets.compactMap { $0 }))
             }
             return .success(.follow(targets))
         case "stdin":

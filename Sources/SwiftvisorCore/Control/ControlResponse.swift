@@ -85,6 +85,9 @@ public enum ControlItem: Sendable, Equatable {
     case pid(Int)
     /// `log data=...`: bytes read from a log.
     case log([UInt8])
+    /// `logfile file=N size=S id=I`: the file a `readlog --file=N` reads, as it
+    /// was when opened (`id`: its inode, to notice a rotation between reads).
+    case logFile(file: Int, size: Int, id: Int)
     /// `change kind=added group=g`.
     case change(ConfigChange)
     /// `config ...`: one configured process (avail).
@@ -261,6 +264,8 @@ extension ControlItem {
             return ("pid", [f("pid", pid)])
         case .log(let bytes):
             return ("log", [ControlField("data", bytes)])
+        case .logFile(let file, let size, let id):
+            return ("logfile", [f("file", file), f("size", size), f("id", id)])
         case .change(let c):
             return ("change", [f("kind", c.kind.rawValue), f("group", c.group)])
         case .config(let c):
@@ -314,6 +319,9 @@ extension ControlItem {
             self = .pid(pid)
         case "log":
             self = .log(map["data"]?.value ?? [])
+        case "logfile":
+            guard let file = i("file"), let size = i("size"), let id = i("id") else { return nil }
+            self = .logFile(file: file, size: size, id: id)
         case "change":
             guard let kind = s("kind").flatMap(ConfigChange.Kind.init(rawValue:)), let group = s("group") else { return nil }
             self = .change(ConfigChange(kind, group: group))

@@ -19,6 +19,8 @@ public struct ControlSession: Sendable {
         case perform(ControlRequest)
         /// Open the follow targets; then call `followStarted()` or `followRefused(_:)`.
         case follow([FollowTarget])
+        /// The same, each target started at its offset (`follow --from=`).
+        case followFrom([FollowTarget], offsets: [Int])
         /// Close the connection once the bytes sent so far are written.
         case close
         /// The connection speaks HTTP: hand it, with these bytes already
@@ -139,10 +141,14 @@ public struct ControlSession: Sendable {
         guard authenticated else {
             return [.send(ControlResponse.fault(ControlFault(.authRequired, "send auth USER PASSWORD first")).encoded())]
         }
-        if case .follow(let targets) = request {
+        switch request {
+        case .follow(let targets), .followFrom(let targets, _):
             streaming = true
             input = []
+            if case .followFrom(_, let offsets) = request { return [.followFrom(targets, offsets: offsets)] }
             return [.follow(targets)]
+        default:
+            break
         }
         busy = true
         var actions: [Action] = []

@@ -32,6 +32,10 @@ public final class CtlController {
     /// Runs `fg NAME` after the checks passed and the banner is printed:
     /// streams output, forwards stdin lines, prints the closing lines.
     public var foreground: ((CtlController, String) -> Void)?
+    /// The time for `logs --since` (the executable sets the real clock).
+    public var clock: CtlClock = .utc
+    /// Whether `logs` colours its `name | ` prefixes (stdout is a terminal).
+    public var colour = false
 
     public init(serverURL: String, username: String?, password: String?, interactive: Bool, prompt: String,
                 transport: CtlTransport, terminal: CtlTerminal) {
@@ -183,6 +187,7 @@ public final class CtlController {
         case "version": return run(doVersion)
         case "open": return run(doOpen)
         case "fg": return run(doFg)
+        case "logs": return run { try CtlLogs.run(self, arg: $0) }
         default: return nil
         }
     }

@@ -9,6 +9,19 @@ public enum CtlHelp {
     /// The lines of `help <topic>`, nil when there is none (`*** No help on x`).
     public static func text(_ topic: String) -> [String]? {
         switch topic {
+        case "logs": return [
+            "logs [-f] [-n LINES] [--since TIME] [--timestamps] [--stdout|--stderr] <name> [...]",
+            "\t\t\tLast LINES (default 10, or all) whole lines of each process,",
+            "\t\t\tstdout and stderr together; several names, <gname>:* or all",
+            "\t\t\tat once, each line prefixed 'name | '.",
+            "logs -f <name> [...]\tThen follow them until Ctrl-C.",
+            "logs --since 10m <name>\tLines written in the last 10 minutes (or since",
+            "\t\t\t2026-12-06T21:00:00Z); needs line timestamps.",
+            "Lines are ordered by the time the daemon read them when the program has",
+            "stdout_logfile_timestamps/stderr_logfile_timestamps = true (shown with",
+            "--timestamps); without timestamps the write order across stdout and",
+            "stderr is not recorded, so each stream's lines come together, stdout first.",
+        ]
         case "help": return ["help\t\tPrint a list of available actions", "help <action>\tPrint help for <action>"]
         case "add": return ["add <name> [...]\tActivates any updates in config for process/group"]
         case "avail": return ["avail\t\t\tDisplay all configured processes"]

@@ -55,6 +55,9 @@ public protocol CtlTransport: AnyObject {
     /// (Ctrl-C). Returns the reply's fault if the daemon refused the follow.
     func follow(_ targets: [FollowTarget], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault?
 
+    /// `follow` with each target started at its byte offset (`follow --from=`).
+    func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault?
+
     /// Forget the connection (the next send reconnects), e.g. after `open`
     /// or to retry with new credentials.
     func reset(serverURL: String, username: String?, password: String?)
@@ -72,4 +75,13 @@ public protocol CtlTerminal: AnyObject {
     func readLine(prompt: String) -> String?
     /// Read a password without echo; nil at EOF.
     func readPassword(prompt: String) -> String?
+}
+
+extension CtlTransport {
+    /// A transport that cannot start a follow at an offset (one speaking
+    /// supervisord's HTTP `/logtail`) follows as `follow` does: from 1024
+    /// bytes before the end.
+    public func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        try follow(targets, onData: onData)
+    }
 }

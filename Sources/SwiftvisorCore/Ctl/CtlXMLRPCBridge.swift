@@ -136,9 +136,10 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call("restart"), .done)]
         case .shutdown:
             return [(call("shutdown"), .done)]
-        case .auth, .authHTTP, .quit, .follow:
+        case .auth, .authHTTP, .quit, .follow, .followFrom, .readLogFile:
             // Credentials travel in each HTTP request; a follow is an HTTP
-            // stream (/logtail), not a call.
+            // stream (/logtail), not a call. supervisord cannot read a log's
+            // rotations (`readlog --file`, swiftvisord's, for `logs`).
             return []
         }
     }
