@@ -111,6 +111,21 @@ public final class Daemon {
         }
     }
 
+    /// Syslog messages queued behind a slow reader: sent when its socket is
+    /// writable (a new socket after a reconnect gets the watch instead).
+    private func watchBlockedSyslog(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        loop.watchWritable(fd) { [weak self] in
+            guard let self else { return }
+            let done = self.log.syslog.flush()
+            let now = self.log.syslog.descriptor
+            if done || now != fd {
+                self.loop.unwatchWritable(fd)
+                if !done { self.watchBlockedSyslog(now) }
+            }
+        }
+    }
+
     private func wireSupervisor() {
         supervisor.onStateChanged = { [weak self] p, state in
             self?.feedLifecycle(.processStateChanged(namespec: p.namespec, to: state))
@@ -154,6 +169,7 @@ public final class Daemon {
         }
         log.onBlocked = { [weak self] target in self?.watchBlockedMainLog(target) }
         log.onRetired = { [weak self] target in self?.loop.unwatchWritable(target.descriptor) }
+        log.onSyslogBlocked = { [weak self] fd in self?.watchBlockedSyslog(fd) }
         log.deferToEndOfRound = { [weak self] body in self?.loop.deferToNextRound(body) }
         startSupervising()
         // Ready means the log already says what autostart did: whoever waits
@@ -294,6 +310,7 @@ public final class Daemon {
             do {
                 try log.retarget(path: new.logfile == "syslog" ? nil : new.logfile,
                                  maxbytes: new.logfileMaxbytes, backups: new.logfileBackups)
+                log.toSyslog = new.logfile == "syslog"
             } catch {
                 log.error("could not open the log file \(new.logfile): \(error); logging to \(old.logfile) instead")
             }

@@ -80,6 +80,7 @@ public func runDaemon(config initial: Configuration, options: CommandLineOptions
         log = try MainLog(path: path, maxbytes: config.supervisord.logfileMaxbytes, backups: config.supervisord.logfileBackups,
                           threshold: LogLevel.named(config.supervisord.loglevel) ?? .info,
                           echoToStdout: foreground && !config.supervisord.silent)
+        log.toSyslog = config.supervisord.logfile == "syslog"
     } catch {
         control.remove()
         pidFile.release()

@@ -26,6 +26,19 @@ public final class MainLog {
     var onRetired: ((RotatingLogFile) -> Void)?
     private var blockedTargets: Set<ObjectIdentifier> = []
     public private(set) var path: String?
+    /// `[supervisord] logfile=syslog`: lines go to syslog (supervisord's
+    /// format, `SyslogFormat.mainLogMessages`) instead of a file.
+    public var toSyslog = false
+    /// The syslog socket of the main log and of `stdout_syslog`/`stderr_syslog`
+    /// programs, opened when first used.
+    public lazy var syslog: SyslogSender = {
+        let sender = SyslogSender()
+        sender.onBlocked = { [weak self] fd in self?.onSyslogBlocked?(fd) }
+        return sender
+    }()
+    /// Called when syslog messages start to queue (the daemon watches `fd`
+    /// for writability, then calls `syslog.flush()`).
+    var onSyslogBlocked: ((Int32) -> Void)?
 
     /// - Parameters:
     ///   - path: the log file, or nil for no file (`logfile=syslog` is treated as no file for now).
@@ -72,7 +85,11 @@ public final class MainLog {
 
     public func log(_ level: LogLevel, _ message: String) {
         guard level.rawValue >= threshold.rawValue else { return }
-        let line = "\(LocalTime.logTimestamp(wall: EventLoop.wallNow())) \(level.tag) \(message)\n"
+        let asctime = LocalTime.logTimestamp(wall: EventLoop.wallNow())
+        let line = "\(asctime) \(level.tag) \(message)\n"
+        if toSyslog {
+            for m in SyslogFormat.mainLogMessages(asctime: asctime, level: level.tag, message: message) { syslog.send(m) }
+        }
         guard let deferToEndOfRound else {
             emit(Array(line.utf8))
             return

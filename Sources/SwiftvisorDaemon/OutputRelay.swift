@@ -60,11 +60,16 @@ final class OutputRelay {
         var wrote = false
         var chunks = 0
         let tapped = wantsOutput(p, pipe.channel)
+        let channel = pipe.channel == .stdout ? p.config.stdout : p.config.stderr
+        // Timestamps and syslog need the bytes in memory; without them the
+        // splice path below stays as it was (their cost is this check).
+        let stamp = channel.timestamps && file != nil
+        let copying = needsCopy || tapped || stamp || channel.syslog
         while chunks < limit {
             chunks += 1
             let result: RelayResult
-            if needsCopy || tapped {
-                result = copy(pipe, of: p, into: file, tapped: tapped)
+            if copying {
+                result = copy(pipe, of: p, into: file, tapped: tapped, stamp: stamp, syslog: channel.syslog)
             } else if let file {
                 result = file.relay(fromPipe: pipe.fd)
             } else {
@@ -138,7 +143,11 @@ final class OutputRelay {
         stripAnsi || log.threshold.rawValue <= LogLevel.debug.rawValue
     }
 
-    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?, tapped: Bool) -> RelayResult {
+    /// Reused buffer for timestamped output.
+    private var stamped: [UInt8] = []
+
+    private func copy(_ pipe: OutputPipe, of p: ManagedProcess, into file: RotatingLogFile?, tapped: Bool,
+                      stamp: Bool = false, syslog: Bool = false) -> RelayResult {
         if let file, file.isBlocked { return .blocked }
         let n: Int
         switch discard.withUnsafeMutableBytes({ Sys.readNonBlocking(pipe.fd, into: $0) }) {
@@ -149,7 +158,16 @@ final class OutputRelay {
         let raw = Array(discard[0..<n])
         let logged = tapped ? (logPart(p, pipe.channel, raw) ?? raw) : raw
         let data = stripAnsi ? ChildOutputText.stripANSI(logged) : logged
-        file?.write(data)
+        if let file, stamp {
+            // One clock read per read from the pipe: the moment the daemon read these lines.
+            data.withUnsafeBytes { file.stamper.stamp($0, micros: Sys.wallMicros(), into: &stamped) }
+            file.write(stamped)
+        } else {
+            file?.write(data)
+        }
+        if syslog {
+            for message in SyslogFormat.programMessages(processName: p.name, chunk: data) { log.syslog.send(message) }
+        }
         if log.threshold.rawValue <= LogLevel.debug.rawValue {
             log.debug(ChildOutputText.mainLogEcho(processName: p.name, channel: pipe.channel.rawValue, data: data))
         }

@@ -257,8 +257,8 @@ public final class Supervisor {
         var request = SpawnRequest(
             argv: resolved.argv, executable: resolved.executable, environment: environment,
             directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
-            discardStdout: p.stdoutLog == nil && !echoed && !mayTap(p, .stdout),
-            discardStderr: p.stderrLog == nil && !echoed && !mayTap(p, .stderr))
+            discardStdout: p.stdoutLog == nil && !echoed && !mayTap(p, .stdout) && !pc.stdout.syslog,
+            discardStderr: p.stderrLog == nil && !echoed && !mayTap(p, .stderr) && !pc.stderr.syslog)
         guard attachCgroup(p, to: &request) else { return }
         defer { if let fd = request.cgroupProcsFD { Sys.close(fd) } }
         if pc.readiness.kind == .fd, let target = pc.readiness.fd {

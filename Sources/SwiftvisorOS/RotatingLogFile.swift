@@ -7,6 +7,7 @@
 // can be relayed into the file with splice(2) without copying through userspace.
 import Glibc
 import CSwiftvisor
+import SwiftvisorCore
 
 /// What one `RotatingLogFile.relay(fromPipe:)` call did.
 public enum RelayResult: Sendable, Equatable {
@@ -43,6 +44,9 @@ public final class RotatingLogFile {
     public private(set) var droppedBytes: UInt64 = 0
     /// The most recent failure (write, rename or open), for the daemon to log.
     public private(set) var lastError: SystemError? = nil
+    /// Line timestamps (`*_logfile_timestamps`): kept with the file, so lines
+    /// of several writers sharing it are stamped where they start, never inside.
+    public var stamper = LineStamper()
     /// Whether the target can rotate: a regular file, not a /dev or /proc path.
     public private(set) var isRotatable = false
 

@@ -52,6 +52,7 @@ extension SupervisordConfig {
             ("user", .optional(user?.name)),
             ("directory", .optional(directory)),
             ("strip_ansi", .bool(stripAnsi)),
+            ("childlog_timestamps", .bool(childlogTimestamps)),
             ("environment", dumpEnvironment(environment)),
             ("identifier", .string(identifier)),
         ])
@@ -123,6 +124,7 @@ extension ProcessConfig {
                 ("\(channel)_capture_maxbytes", .int(log.captureMaxbytes)),
                 ("\(channel)_events_enabled", .bool(log.eventsEnabled)),
                 ("\(channel)_syslog", .bool(log.syslog)),
+                ("\(channel)_logfile_timestamps", .bool(log.timestamps)),
             ]
         }
         m += [("environment", dumpEnvironment(environment)), ("serverurl", .string(serverurl ?? "AUTO"))]

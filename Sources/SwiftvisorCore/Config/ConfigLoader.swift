@@ -184,6 +184,11 @@ struct ConfigReader {
         let childlogdir = try opt("childlogdir") ?? (host.tempDirectory, sup.location)
         c.childlogdir = try convert(childlogdir.0, childlogdir.1, s, "childlogdir") { v throws(ValueError) in try ValueTypes.existingDirectory(v, host: host) }
         if let (v, loc) = try opt("nocleanup") { c.nocleanup = try convert(v, loc, s, "nocleanup") { v throws(ValueError) in try ValueTypes.boolean(v, option: "nocleanup") } }
+        if let (v, loc) = try opt("childlog_timestamps") {
+            c.childlogTimestamps = try convert(v, loc, s, "childlog_timestamps") { v throws(ValueError) in try ValueTypes.boolean(v, option: "childlog_timestamps") }
+            config.extensions.append(ConfigWarning(location: loc,
+                message: "[\(s)] childlog_timestamps=\(c.childlogTimestamps ? "true" : "false"): swiftvisord only (supervisord ignores it); the default of every program's stdout_logfile_timestamps and stderr_logfile_timestamps", supervisordWarns: false))
+        }
         if let (v, loc) = try opt("strip_ansi") { c.stripAnsi = try convert(v, loc, s, "strip_ansi") { v throws(ValueError) in try ValueTypes.boolean(v, option: "strip_ansi") } }
         if let e = doc.get(s, "environment") {
             // Expanded once (Supervisor HEAD); 4.3.0 expanded twice and broke on %%.

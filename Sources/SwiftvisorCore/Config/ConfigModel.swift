@@ -31,6 +31,9 @@ public struct ChannelLogConfig: Sendable, Equatable {
     public var captureMaxbytes: Int = 0
     public var eventsEnabled: Bool = false
     public var syslog: Bool = false
+    /// `*_logfile_timestamps` (swiftvisord only): each line written with an
+    /// ISO 8601 prefix of the moment the daemon read it (`LogTimestamp`).
+    public var timestamps: Bool = false
     public init() {}
 }
 
@@ -207,6 +210,9 @@ public struct SupervisordConfig: Sendable, Equatable {
     public var user: ResolvedUser? = nil
     public var directory: String? = nil
     public var stripAnsi: Bool = false
+    /// `childlog_timestamps` (swiftvisord only): the default of every
+    /// program's `stdout_logfile_timestamps`/`stderr_logfile_timestamps`.
+    public var childlogTimestamps: Bool = false
     public var environment: [EnvironmentVariable]? = nil
     public var identifier: String = "supervisor"
     public init() {}

@@ -123,6 +123,12 @@ extension ConfigReader {
                     log.backups = try int("\(channel)_logfile_backups", 10, names)
                     log.maxbytes = try bytes("\(channel)_logfile_maxbytes", "50MB", names)
                     log.syslog = try bool("\(channel)_syslog", false, names)
+                    let stampKey = "\(channel)_logfile_timestamps"
+                    log.timestamps = try bool(stampKey, config.supervisord.childlogTimestamps, names)
+                    if processNum == numprocsStart, let e = raw(stampKey) {
+                        config.extensions.append(ConfigWarning(location: e.location,
+                            message: "[\(s)] \(stampKey)=\(log.timestamps ? "true" : "false"): swiftvisord only (supervisord ignores it); each line of the log starts with the ISO 8601 time it was read", supervisordWarns: false))
+                    }
                     switch name {
                     case .none: log.target = .none
                     case .auto: log.target = .auto

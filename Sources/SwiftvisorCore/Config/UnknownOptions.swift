@@ -6,6 +6,7 @@ enum KnownOptions {
     static let supervisord: Set<String> = [
         "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "umask", "nodaemon", "silent",
         "minfds", "minprocs", "nocleanup", "childlogdir", "user", "directory", "strip_ansi", "environment", "identifier",
+        "childlog_timestamps",
     ]
     static let program: Set<String> = {
         var s: Set<String> = [
@@ -23,7 +24,8 @@ enum KnownOptions {
     }()
     /// Program options only swiftvisord reads (supervisord ignores unknown
     /// keys, so a config using them still loads there): docs/configuration.md.
-    static let swiftvisordOnly: Set<String> = Set(["cgroup"]).union(DependencyOptions.keys).union(DependencyOptions.listenerKeys)
+    static let swiftvisordOnly: Set<String> = Set(["cgroup", "stdout_logfile_timestamps", "stderr_logfile_timestamps"])
+        .union(DependencyOptions.keys).union(DependencyOptions.listenerKeys)
     static let eventListener = program.union(["events", "buffer_size", "result_handler"])
     static let fcgiProgram = program.union(["socket", "socket_backlog", "socket_owner", "socket_mode"])
     static let group: Set<String> = ["programs", "priority"]

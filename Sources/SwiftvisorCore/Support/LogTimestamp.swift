@@ -104,3 +104,43 @@ public enum LogTimestamp {
         }
     }
 }
+
+/// Puts a timestamp before each line of a stream of chunks: a line gets the
+/// time of the chunk its first byte arrived in, once, even when its rest
+/// arrives later (a partial line is stamped when it starts, never inside).
+public struct LineStamper {
+    /// Whether the next byte starts a line.
+    public private(set) var atLineStart = true
+    private var prefix = [UInt8](repeating: 0, count: LogTimestamp.width)
+    private var second: Int64 = -1
+
+    public init() {}
+
+    /// `bytes` with a prefix of `micros` before every line that starts in them.
+    public mutating func stamp(_ bytes: UnsafeRawBufferPointer, micros: Int64, into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        guard !bytes.isEmpty else { return }
+        let clamped = min(max(micros, 0), 253_402_300_799_999_999)
+        // The date and time of day change once a second: format them then only.
+        if clamped / 1_000_000 != second {
+            second = clamped / 1_000_000
+            LogTimestamp.writeSeconds(second, into: &prefix)
+        }
+        LogTimestamp.writeFraction(Int(clamped % 1_000_000), into: &prefix)
+        var start = 0
+        while start < bytes.count {
+            if atLineStart { out += prefix }
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            if end < bytes.count {
+                out += UnsafeRawBufferPointer(rebasing: bytes[start...end])
+                atLineStart = true
+                start = end + 1
+            } else {
+                out += UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                atLineStart = false
+                start = end
+            }
+        }
+    }
+}
