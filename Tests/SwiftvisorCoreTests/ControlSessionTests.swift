@@ -12,6 +12,7 @@ final class ControlSessionTests: XCTestCase {
             case .audit(let l): return "audit " + l
             case .perform(let r): return "perform \(r)"
             case .follow(let t): return "follow \(t.count)"
+            case .followFrom(let t, let o): return "follow \(t.count) from \(o)"
             case .close: return "close"
             case .handOff(let b): return "handOff " + String(decoding: b, as: UTF8.self)
             }

@@ -183,12 +183,18 @@ enum CtlLogs {
 
         // History: each process's streams merged and cut to the last LINES,
         // then every process merged by time.
+        // Without -f a line still being written is shown as it is now; with
+        // -f it is shown whole once it ends.
+        func history(_ i: Int) -> [LogLine] {
+            let t = streams[i].tail
+            return options.follow || t.partial.isEmpty ? t.lines : t.lines + [LogLine(t.partial)]
+        }
         var perProcess: [(Int, [LogLine])] = []  // (stream index, lines) after cutting
         var byProcess: [Int: [Int]] = [:]
         for (i, s) in streams.enumerated() { byProcess[s.process, default: []].append(i) }
         for p in byProcess.keys.sorted() {
             let indices = byProcess[p] ?? []
-            var merged = LogMerge.merge(indices.map { ($0, streams[$0].tail.lines) })
+            var merged = LogMerge.merge(indices.map { ($0, history($0)) })
             if let n = options.lines, merged.count > n { merged.removeFirst(merged.count - n) }
             for i in indices { perProcess.append((i, merged.filter { $0.0 == i }.map { $0.1 })) }
         }
@@ -197,15 +203,8 @@ enum CtlLogs {
             out += render(stream, line)
             if out.count >= 64 * 1024 { ctl.terminal.write(out); out = [] }
         }
-        if !options.follow {
-            // A line still being written is shown as it is now.
-            for (i, s) in streams.enumerated() where !s.tail.partial.isEmpty {
-                out += render(i, LogLine(s.tail.partial))
-            }
-            ctl.terminal.write(out)
-            return
-        }
         ctl.terminal.write(out)
+        guard options.follow else { return }
         ctl.terminal.flush()
         guard !streams.isEmpty else { return }
 

@@ -31,7 +31,8 @@ public struct LogLine: Equatable, Sendable {
 public struct LogTail: Equatable, Sendable {
     /// Complete lines, oldest first.
     public var lines: [LogLine]
-    /// Bytes after the last newline (a line still being written), if any.
+    /// Bytes after the last newline (a line still being written), if any;
+    /// counted as the last of `count` lines.
     public var partial: [UInt8]
     /// Where a follow continues so that nothing is missed or repeated: the
     /// current file's size when it was read, minus the partial line.
@@ -128,7 +129,11 @@ public enum LogTailReader {
                 tail.lines = []
             }
         }
-        if let count, tail.lines.count > count { tail.lines.removeFirst(tail.lines.count - count) }
+        // A line still being written is the last of the `count` (as tail -n counts it).
+        if let count {
+            let whole = max(0, count - (tail.partial.isEmpty ? 0 : 1))
+            if tail.lines.count > whole { tail.lines.removeFirst(tail.lines.count - whole) }
+        }
         return rotated ? .rotated(tail) : .done(tail)
     }
 
