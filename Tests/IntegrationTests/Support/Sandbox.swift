@@ -96,9 +96,13 @@ final class Sandbox {
 
     /// Start `swiftvisord -n -c <config>` in the background.
     @discardableResult
-    func startDaemon(extraArgs: [String] = [], waitForSocket: Bool = true, stdoutFile: String? = nil) throws -> Process {
+    func startDaemon(extraArgs: [String] = [], waitForSocket: Bool = true, stdoutFile: String? = nil,
+                     environment: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Binaries.swiftvisord)
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         p.arguments = ["-n", "-c", configPath] + extraArgs
         p.standardOutput = try stdoutFile.map { try FileHandle(forWritingTo: URL(fileURLWithPath: createFile($0))) }
             ?? FileHandle(forWritingAtPath: "/dev/null")
