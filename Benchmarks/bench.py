@@ -856,6 +856,93 @@ def sc_events_rate(tools, impl, window=2.0):
         r.close()
 
 
+def sc_logs_tail(tools, impl, gib=1, calls=10):
+    """`swiftvisorctl logs -n 50` on a `gib` GiB log (swiftvisor only:
+    supervisorctl has no line-exact verb): wall time of the whole command,
+    which must read only the end of the file."""
+    if impl != "swiftvisor":
+        return {}
+    r = Run(tools, impl, "logstail")
+    logfile = os.path.join(r.dir, "big.log")
+    try:
+        block = b"".join(b"%015d\n" % i for i in range(65536))  # 1 MiB of numbered lines
+        with open(logfile, "wb") as f:
+            for _ in range(gib * 1024):
+                f.write(block)
+        r.write_config([("big", "/bin/sleep 100000", {
+            "startsecs": 0, "autorestart": "false", "stdout_logfile": logfile,
+            "stdout_logfile_maxbytes": 0, "stderr_logfile": "NONE"})])
+        r.launch()
+        r.wait_socket()
+        out = r.ctl_output("logs", "-n", "50", "big")
+        want = "".join("%015d\n" % i for i in range(65536 - 50, 65536))
+        if out.stdout != want:
+            r.problems.append(f"logs -n 50 printed {out.stdout[:100]!r}... ({len(out.stdout)} bytes), not the last 50 lines")
+        samples = []
+        for _ in range(calls):
+            dt, rc = timed_spawn(r.ctl_argv("logs", "-n", "50", "big"))
+            if rc != 0:
+                raise RuntimeError(f"logs -n 50 exited {rc}")
+            samples.append(dt)
+        return {"logs_n50_1g": statistics.median(samples)}
+    finally:
+        r.close()
+
+
+def sc_logs_follow(tools, impl, programs=20, mib=8):
+    """`swiftvisorctl logs -f -n all all` while `programs` children each write
+    `mib` MiB of numbered lines as fast as they can: the follower's throughput
+    from the first write to its last line, and how long after the children's
+    last write it had every line (swiftvisor only)."""
+    if impl != "swiftvisor":
+        return {}
+    r = Run(tools, impl, "logsf")
+    follower = None
+    try:
+        r.write_config([(f"b{i:02d}", f"{tools.exe('blast')} {r.markers} {mib}", {
+            "startsecs": 0, "autorestart": "false", "stdout_logfile": os.path.join(r.dir, f"b{i:02d}.log"),
+            "stdout_logfile_maxbytes": 0, "stderr_logfile": "NONE"}) for i in range(programs)])
+        r.launch()
+        r.wait_socket()
+
+        def readies():
+            try:
+                with open(r.markers) as f:
+                    return sum(1 for l in f if l.startswith("ready "))
+            except OSError:
+                return 0
+        wait_for("blasts ready", lambda: readies() == programs, 60)
+        follower = subprocess.Popen(r.ctl_argv("logs", "-f", "-n", "all", "all"), stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
+        expected = programs * mib * MIB // 16
+        lines = 0
+        fd = follower.stdout.fileno()
+        deadline = time.monotonic() + 300
+        while lines < expected and time.monotonic() < deadline:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            lines += chunk.count(b"\n")
+        t_end = time.monotonic()
+        with open(r.markers) as f:
+            blasts = [l.split() for l in f if l.startswith("blast ")]
+        if lines != expected or len(blasts) != programs:
+            r.problems.append(f"logs -f saw {lines} of {expected} lines ({len(blasts)} of {programs} writers done)")
+        t0 = min(int(b[1]) for b in blasts) / 1e9
+        t1 = max(int(b[2]) for b in blasts) / 1e9
+        return {"logs_f20_mibps": programs * mib / (t_end - t0), "logs_f20_lag": max(0.0, t_end - t1),
+                "logs_f20_write_mibps": programs * mib / (t1 - t0)}
+    finally:
+        if follower and follower.poll() is None:
+            follower.send_signal(signal.SIGINT)
+            try:
+                follower.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                follower.kill()
+                follower.wait()
+        r.close()
+
+
 def sc_idle(tools, impl, n, window):
     r = Run(tools, impl, "idle")
     try:
@@ -1013,6 +1100,10 @@ METRICS = [
     ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
     ("event_latency", "child exit → its PROCESS_STATE_EXITED read by a listener", "ms", "abs", 0.002),
     ("event_ms_per_event", "PROCESS_LOG through one listener, child writing flat out: time per event", "ms", "sup", 0.1),
+    ("logs_n50_1g", "`swiftvisorctl logs -n 50` on a 1 GiB log (whole command, wall)", "ms", "abs", 0.1),
+    ("logs_f20_write_mibps", "20 children writing 8 MiB each at full speed (their rate)", "MiB/s", "info", None),
+    ("logs_f20_mibps", "… `swiftvisorctl logs -f` of all 20 (rate of lines received)", "MiB/s", "info", None),
+    ("logs_f20_lag", "… last line received after the children's last write", "ms", "abs", 1.0),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
@@ -1191,7 +1282,7 @@ def main():
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
          "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate",
-         "readyspawn", "checkidle"]))
+         "readyspawn", "checkidle", "logs_tail", "logs_follow"]))
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
@@ -1253,6 +1344,9 @@ def main():
         # Event listeners: compared with supervisord only (no C floor speaks the protocol).
         ("eventslatency", lambda i: sc_events_latency(tools, i), reps, False),
         ("eventsrate", lambda i: sc_events_rate(tools, i), reps, False),
+        # swiftvisorctl's `logs` (no supervisorctl counterpart: swiftvisor only).
+        ("logs_tail", lambda i: sc_logs_tail(tools, i), reps, True),
+        ("logs_follow", lambda i: sc_logs_follow(tools, i), reps, True),
     ]
     if args.only:
         wanted = set(args.only.split(","))
