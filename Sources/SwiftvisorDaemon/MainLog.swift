@@ -41,7 +41,7 @@ public final class MainLog {
     var onSyslogBlocked: ((Int32) -> Void)?
 
     /// - Parameters:
-    ///   - path: the log file, or nil for no file (`logfile=syslog` is treated as no file for now).
+    ///   - path: the log file, or nil for no file (`logfile=syslog`: then `toSyslog` is set).
     public init(path: String?, maxbytes: Int, backups: Int, threshold: LogLevel, echoToStdout: Bool) throws(SystemError) {
         self.threshold = threshold
         self.path = path

@@ -320,6 +320,26 @@ final class CtlControllerTests: XCTestCase {
         XCTAssertEqual(c.exitStatus, 0)
     }
 
+    func test_tailFollow_startingMidLine_saysSoOnStderr_stdoutUnchanged() {
+        for (before, note) in [("x", true), ("\n", false)] {
+            let log = Array(before.utf8) + [UInt8](repeating: 0x61, count: 1024)
+            let t = ScriptedTransport { r in
+                switch r {
+                case .version: return .success(version)
+                case .readLog(_, _, -1025, 0): return .success(.ok([.log(log)]))
+                default: return .success(.done)
+                }
+            }
+            t.followData = [(0, Array("abc\n".utf8))]
+            let term = BufferTerminal()
+            let c = CtlController(serverURL: url, username: nil, password: nil, interactive: false, prompt: "x", transport: t, terminal: term)
+            c.onecmd("tail -f web")
+            XCTAssertEqual(term.text, "==> Press Ctrl-C to exit <==\nabc\n\n")
+            XCTAssertEqual(term.err, note ? ["swiftvisorctl: tail -f begins 1024 bytes before the end of the log, here inside a line; `swiftvisorctl logs -f web` begins at a whole line"] : [])
+            XCTAssertEqual(c.exitStatus, 0)
+        }
+    }
+
     func test_tailFollow_refused_printsSupervisorctl404OnStderr_exit0() {
         let t = ScriptedTransport { r in if case .version = r { return .success(version) } else { return .success(.done) } }
         t.followFault = ControlFault(.badName, "nope")

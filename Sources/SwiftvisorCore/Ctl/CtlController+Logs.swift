@@ -101,6 +101,7 @@ extension CtlController {
     /// A refused follow is its HTTP 404 message on stderr (exit status unchanged).
     func followOne(_ target: FollowTarget, path: String) throws(CtlAbort) {
         output("==> Press Ctrl-C to exit <==")
+        noteMidLineStart(target)
         let fault: ControlFault?
         do {
             fault = try transport.follow([target]) { _, bytes in self.terminal.write(bytes); self.terminal.flush() }
@@ -112,6 +113,22 @@ extension CtlController {
             return
         }
         output("")
+    }
+
+    /// The stream starts 1024 bytes before the end (supervisord's
+    /// tail_f_producer), usually inside a line. stdout stays supervisorctl's
+    /// byte for byte; a note on stderr says the first line is cut and which
+    /// verb starts at a whole line. Checked with one small read just before
+    /// the follow (a line written in between can make the note wrong, never
+    /// the stream).
+    private func noteMidLineStart(_ target: FollowTarget) {
+        guard case .process(let name, let channel) = target,
+              case .ok(let items)? = try? transport.send(.readLog(name: name, channel: channel, offset: -(ControlProtocol.followBacklog + 1), length: 0))
+        else { return }
+        var data: [UInt8] = []
+        for case .log(let chunk) in items { data += chunk }
+        guard data.count > ControlProtocol.followBacklog, data[0] != 0x0A else { return }
+        terminal.writeError("swiftvisorctl: tail -f begins 1024 bytes before the end of the log, here inside a line; `swiftvisorctl logs -f \(name)` begins at a whole line")
     }
 
     func doMaintail(_ arg: String) throws(CtlAbort) {
