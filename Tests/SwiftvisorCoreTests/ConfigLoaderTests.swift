@@ -171,6 +171,26 @@ final class ConfigLoaderTests: XCTestCase {
         }
     }
 
+    func test_logfileTimestamps_swiftvisordOnly_defaultFromSupervisordSection_listedByCheckAndDump() throws {
+        let c = try load(mainConfig("[program:a]\ncommand=/bin/a\nstderr_logfile_timestamps=false\n[program:b]\ncommand=/bin/b\nstdout_logfile_timestamps=true\n[program:c]\ncommand=/bin/c\n"))
+        let b = c.groups.first { $0.name == "b" }?.processes.first
+        XCTAssertEqual(b?.stdout.timestamps, true)
+        XCTAssertEqual(b?.stderr.timestamps, false)
+        XCTAssertEqual(c.groups.first { $0.name == "c" }?.processes.first?.stdout.timestamps, false)
+        XCTAssertTrue(c.warnings.isEmpty, "\(c.warnings)")
+        XCTAssertTrue(c.summary().contains("[program:b] stdout_logfile_timestamps=true: swiftvisord only"), c.summary())
+        XCTAssertTrue(c.dump().serialized().contains("\"stdout_logfile_timestamps\":true"), c.dump().serialized())
+        // [supervisord] childlog_timestamps is every program's default; a program may still say no.
+        let d = try load(mainConfig("childlog_timestamps=true\n[program:a]\ncommand=/bin/a\nstderr_logfile_timestamps=false\n"))
+        let a = d.groups.first?.processes.first
+        XCTAssertEqual(a?.stdout.timestamps, true)
+        XCTAssertEqual(a?.stderr.timestamps, false)
+        XCTAssertTrue(d.summary().contains("childlog_timestamps=true: swiftvisord only"), d.summary())
+        XCTAssertThrowsError(try load(mainConfig("[program:a]\ncommand=/bin/a\nstdout_logfile_timestamps=sometimes\n"))) { error in
+            XCTAssertTrue("\(error)".contains("stdout_logfile_timestamps"), "\(error)")
+        }
+    }
+
     func test_dump_resolvedValuesUnderSupervisordNames() throws {
         let c = try load(mainConfig("[program:a]\ncommand=/bin/a\n  --flag\nstopsignal=sigkill\numask=002\nautorestart=true\nexitcodes=0,2\nstdout_logfile=NONE\nenvironment=A=1\nuser=alice\ndirectory=/tmp\n"))
         let json = c.dump().serialized()

@@ -229,7 +229,7 @@ final class LogProtocolTests: XCTestCase {
         XCTAssertEqual(try ControlRequest.decode(f.encoded().dropLast())?.get(), f)
         for bad in ["readlog --file=-1 a stdout 0 0", "readlog --file=1001 a stdout 0 0", "readlog --file=x a stdout 0 0",
                     "readlog --file a stdout 0 0", "follow --from=1 a stdout b stdout", "follow --from=-1 a stdout",
-                    "follow --from=99999999999999999999 a stdout", "status --file=1"] {
+                    "follow --from=99999999999999999999 a stdout", "follow --from=0 main", "status --file=1"] {
             guard case .failure(let fault)? = ControlRequest.decode(Array(bad.utf8)) else { return XCTFail(bad) }
             XCTAssertEqual(fault.code, .badArguments, bad)
         }

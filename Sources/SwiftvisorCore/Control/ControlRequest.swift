@@ -294,7 +294,10 @@ public enum ControlRequest: Sendable, Equatable {
             guard count(2), args.allSatisfy({ $0.hasPrefix("=") }) else { return bad("remotecomm takes =TYPE =DATA") }
             return .success(.remoteComm(type: String(args[0].dropFirst()), data: String(args[1].dropFirst())))
         case "follow":
-            if args == ["main"] { return .success(.follow([.mainLog])) }
+            if args == ["main"] {
+                guard options.isEmpty else { return bad("follow main takes no options") }
+                return .success(.follow([.mainLog]))
+            }
             guard !args.isEmpty, args.count % 2 == 0 else { return bad("follow takes main, or NAME CHANNEL pairs") }
             var targets: [FollowTarget] = []
             var i = 0
