@@ -30,9 +30,9 @@ enum CtlFollow {
         return (names, [.stdout, .stderr])
     }
 
-    static func run(_ ctl: CtlController, args: [String]) throws(CtlAbort) {
-        let (names, channels) = split(args)
-        let all = try ctl.allProcesses()
+    /// The processes `names` select in `all`, each once, in selection order;
+    /// `NAME: ERROR (no such process name)` (exit 1) for a name that selects none.
+    static func resolve(_ ctl: CtlController, _ names: [String], in all: [ProcessSnapshot]) -> [ProcessKey] {
         let keys = all.map { ProcessKey(group: $0.group, name: $0.name) }
         var chosen: [ProcessKey] = []
         for selection in NameResolution.select(names, from: keys) {
@@ -45,7 +45,13 @@ enum CtlFollow {
             }
         }
         var seen = Set<ProcessKey>()
-        chosen = chosen.filter { seen.insert($0).inserted }
+        return chosen.filter { seen.insert($0).inserted }
+    }
+
+    static func run(_ ctl: CtlController, args: [String]) throws(CtlAbort) {
+        let (names, channels) = split(args)
+        let all = try ctl.allProcesses()
+        let chosen = resolve(ctl, names, in: all)
         // Only channels that have a log file: the daemon refuses a follow whose
         // targets include one without (NO_FILE), e.g. stderr with redirect_stderr.
         var targets: [FollowTarget] = []

@@ -105,19 +105,7 @@ enum CtlLogs {
             since = t
         }
         let all = try ctl.allProcesses()
-        let keys = all.map { ProcessKey(group: $0.group, name: $0.name) }
-        var chosen: [ProcessKey] = []
-        for selection in NameResolution.select(options.names, from: keys) {
-            switch selection {
-            case .all(let ks), .group(_, let ks): chosen += ks
-            case .process(let k): chosen.append(k)
-            case .fault(let r):
-                ctl.output("\(r.arg ?? r.namespec): ERROR (no such process name)")
-                ctl.setExitStatus(CtlExitStatus.generic)
-            }
-        }
-        var seen = Set<ProcessKey>()
-        chosen = chosen.filter { seen.insert($0).inserted }
+        let chosen = CtlFollow.resolve(ctl, options.names, in: all)
         let prefixed = chosen.count > 1
 
         // Each stream with a log file: its lines, its follow offset.

@@ -29,10 +29,10 @@ public enum LogTimestamp {
     public static func writeSeconds(_ seconds: Int64, into out: inout [UInt8]) {
         let days = seconds / 86_400
         let rest = Int(seconds % 86_400)
-        let (y, m, d) = civil(days: days)
-        put(y, 4, at: 0, &out); out[4] = 0x2D
-        put(m, 2, at: 5, &out); out[7] = 0x2D
-        put(d, 2, at: 8, &out); out[10] = 0x54  // T
+        let (y, m, d) = HTTPDate.civil(fromDays: days)
+        put(Int(y), 4, at: 0, &out); out[4] = 0x2D
+        put(Int(m), 2, at: 5, &out); out[7] = 0x2D
+        put(Int(d), 2, at: 8, &out); out[10] = 0x54  // T
         put(rest / 3600, 2, at: 11, &out); out[13] = 0x3A
         put(rest / 60 % 60, 2, at: 14, &out); out[16] = 0x3A
         put(rest % 60, 2, at: 17, &out)
@@ -78,20 +78,6 @@ public enum LogTimestamp {
         let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + Int64(day) - 1
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
         return era * 146_097 + doe - 719_468
-    }
-
-    /// The date of a day number (civil_from_days), for days >= 0.
-    static func civil(days: Int64) -> (Int, Int, Int) {
-        let z = days + 719_468
-        let era = z / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (Int(y), Int(m), Int(d))
     }
 
     private static func put(_ value: Int, _ width: Int, at start: Int, _ out: inout [UInt8]) {
