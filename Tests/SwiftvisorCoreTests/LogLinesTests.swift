@@ -158,12 +158,18 @@ final class LogMergeAndOptionsTests: XCTestCase {
         XCTAssertEqual(plain.map { String(decoding: $0.1.text, as: UTF8.self) }, ["a", "b", "c"])
     }
 
-    func test_lineSplitter_joinsChunksIntoLines() {
-        var s = LineSplitter()
-        XCTAssertEqual(s.feed(Array("ab".utf8)), [])
-        XCTAssertEqual(s.feed(Array("c\nd\ne".utf8)).map { $0.raw }, [Array("abc".utf8), Array("d".utf8)])
-        XCTAssertEqual(s.flush()?.raw, Array("e".utf8))
-        XCTAssertNil(s.flush())
+    func test_followRenderer_wholeLinesPrefixed_timestampsRemovedUnlessKept() {
+        let stamp = String(decoding: LogTimestamp.format(micros: 1_000_000), as: UTF8.self)
+        for keep in [false, true] {
+            var r = FollowRenderer(prefix: Array("a | ".utf8), keepTimestamps: keep)
+            var out: [UInt8] = []
+            r.feed(Array("ab".utf8), into: &out)
+            XCTAssertEqual(out, [])
+            r.feed(Array("c\n\(stamp)d\ne".utf8), into: &out)
+            r.flush(into: &out)
+            r.flush(into: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), "a | abc\na | \(keep ? stamp : "")d\na | e\n")
+        }
     }
 
     func test_since_durationsAndTimes() {

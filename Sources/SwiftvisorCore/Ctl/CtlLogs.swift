@@ -198,21 +198,22 @@ enum CtlLogs {
 
         // Follow: from where each read ended (the partial line included, so it
         // is printed whole once it ends), lines in the order they arrive.
-        var splitters = streams.map { _ in LineSplitter() }
+        var renderers = streams.map { FollowRenderer(prefix: prefix($0.process, $0.name), keepTimestamps: options.timestamps) }
         let targets = streams.map { FollowTarget.process(name: $0.name, channel: $0.channel) }
         let fault: ControlFault?
+        var chunk: [UInt8] = []
         do {
             fault = try ctl.transport.follow(targets, from: streams.map { $0.tail.followOffset }) { index, bytes in
-                guard splitters.indices.contains(index) else { return }
-                var chunk: [UInt8] = []
-                for line in splitters[index].feed(bytes) { chunk += render(index, line) }
+                guard renderers.indices.contains(index) else { return }
+                chunk.removeAll(keepingCapacity: true)
+                renderers[index].feed(bytes, into: &chunk)
                 if !chunk.isEmpty { ctl.terminal.write(chunk); ctl.terminal.flush() }
             }
         } catch {
             throw .transport(error)
         }
         var rest: [UInt8] = []
-        for i in splitters.indices { if let line = splitters[i].flush() { rest += render(i, line) } }
+        for i in renderers.indices { renderers[i].flush(into: &rest) }
         ctl.terminal.write(rest)
         if let fault {
             ctl.terminal.writeError("\(ctl.serverURL) follow refused: \(fault.message)")
