@@ -115,13 +115,13 @@ public final class Daemon {
     /// writable (a new socket after a reconnect gets the watch instead).
     private func watchBlockedSyslog(_ fd: Int32) {
         guard fd >= 0 else { return }
+        let connection = log.syslog.connection
         loop.watchWritable(fd) { [weak self] in
             guard let self else { return }
             let done = self.log.syslog.flush()
-            let now = self.log.syslog.descriptor
-            if done || now != fd {
+            if done || self.log.syslog.connection != connection {
                 self.loop.unwatchWritable(fd)
-                if !done { self.watchBlockedSyslog(now) }
+                if !done { self.watchBlockedSyslog(self.log.syslog.descriptor) }
             }
         }
     }

@@ -31,11 +31,14 @@ public final class MainLog {
     public var toSyslog = false
     /// The syslog socket of the main log and of `stdout_syslog`/`stderr_syslog`
     /// programs, opened when first used.
-    public lazy var syslog: SyslogSender = {
+    public var syslog: SyslogSender {
+        if let syslogSender { return syslogSender }
         let sender = SyslogSender()
         sender.onBlocked = { [weak self] fd in self?.onSyslogBlocked?(fd) }
+        syslogSender = sender
         return sender
-    }()
+    }
+    private var syslogSender: SyslogSender?
     /// Called when syslog messages start to queue (the daemon watches `fd`
     /// for writability, then calls `syslog.flush()`).
     var onSyslogBlocked: ((Int32) -> Void)?
@@ -183,6 +186,7 @@ public final class MainLog {
         file?.close(); file = nil
         echo?.flushPending()
         echo?.close(); echo = nil
+        syslogSender?.flush()  // what waits for a slow reader: one last try, never a wait
     }
 
     /// `logfile=/dev/stdout` with `-n`: echoing as well would print every line twice.

@@ -30,6 +30,9 @@ public final class SyslogSender {
     /// writability and call `flush()` then.
     public var onBlocked: ((Int32) -> Void)?
     public private(set) var descriptor: Int32 = -1
+    /// Counts connections: a new value means `descriptor` is another socket
+    /// (possibly with the same number), so a writable watch must be renewed.
+    public private(set) var connection = 0
 
     private var queue: [[UInt8]] = []
     private var queueHead = 0
@@ -136,6 +139,7 @@ public final class SyslogSender {
         }
         guard connected == 0 else { Sys.close(fd); return false }
         descriptor = fd
+        connection += 1
         return true
     }
 
