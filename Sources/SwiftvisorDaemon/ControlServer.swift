@@ -446,8 +446,10 @@ public final class ControlServer {
     /// for a slow reader, and memory stays bounded).
     private func pump(_ c: ControlConnection) {
         guard var files = c.follow, !c.closed else { return }
+        var full = false
         for i in files.indices {
-            while c.pendingOutput < ControlProtocol.streamHighWater {
+            while true {
+                guard c.pendingOutput < ControlProtocol.streamHighWater else { full = true; break }
                 switch files[i].readMore(max: 32 * 1024) {
                 case .data(let bytes):
                     c.output += ControlItem.data(target: files[i].index, bytes: bytes).encoded()
@@ -461,6 +463,15 @@ public final class ControlServer {
         }
         c.follow = files
         flushOrClose(c)
+        // Stopped at the high-water mark with more to read, and the socket took
+        // it all: nothing would call again until the file grows (a `follow
+        // --from=` far behind the end would stall). The writable watch (level
+        // triggered, the socket is writable) brings us back next round, after
+        // the other ready descriptors: other clients stay served.
+        if full, !c.closed, c.pendingOutput == 0, !c.watchingWrite {
+            c.watchingWrite = true
+            loop.watchWritable(c.fd) { [unowned self] in self.writable(c.fd) }
+        }
     }
 
     // MARK: writing

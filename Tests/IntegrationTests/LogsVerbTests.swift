@@ -229,6 +229,39 @@ final class LogsVerbTests: XCTestCase {
         }
     }
 
+    /// A follow that starts far behind the end (`--from=0` of a finished 1 MiB
+    /// log) gets every byte, although nothing is written any more: it used to
+    /// stop after the first 256 KiB (the stream buffer) until the file grew.
+    func test_followFrom_farBehindTheEnd_deliversEverything() throws {
+        try start("""
+        [program:big]
+        command=/bin/sh -c 'i=0; while [ $i -lt 50000 ]; do echo "numbered line $i"; i=$((i+1)); done; exec sleep 1000'
+        stdout_logfile=\(sandbox.dir)/big.out
+        startsecs=0
+        """)
+        waitUntil("all written", timeout: 30) { file("big.out").hasSuffix("numbered line 49999\n") }
+        let size = file("big.out").utf8.count
+        XCTAssertGreaterThan(size, 3 * 256 * 1024)
+        // Read as fast as the socket gives (the stall needed a reader that
+        // empties the socket at once): count the encoded newlines.
+        let c = try RawClient(sandbox.socketPath)
+        c.send("follow --from=0 big stdout\n")
+        var newlines = 0
+        var tail: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while newlines < 50000 {
+            let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }  // the 10 s receive timeout: the stream stalled
+            let bytes = tail + buffer[0..<n]
+            var i = 0
+            while i + 2 < bytes.count {
+                if bytes[i] == 0x25 && bytes[i + 1] == 0x30 && bytes[i + 2] == 0x41 { newlines += 1; i += 3 } else { i += 1 }
+            }
+            tail = Array(bytes.suffix(2))  // a `%0A` cut by the read; a counted one never ends in it twice
+        }
+        XCTAssertEqual(newlines, 50000)
+    }
+
     // MARK: syslog
 
     private var syslogHeader: NSRegularExpression {
