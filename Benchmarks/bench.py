@@ -1150,6 +1150,8 @@ def table(results, pending):
         else:
             unit_fmt = lambda v, u=unit: fmt(v, u)
         target = TARGET_TEXT[kind].format(limit)
+        if kind == "abs" and unit == "ms":
+            target = f"≤ {limit * 1000:g} ms"
         if key in pending:
             rows.append(f"| {label} | {unit_fmt(sup)} | {unit_fmt(flo)} | pending (needs {'swiftvisord HTTP' if key in sum(HTTP_METRICS.values(), []) else 'swiftvisorctl'}) | | | {target} | pending |")
             continue
