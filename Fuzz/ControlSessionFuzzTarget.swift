@@ -42,7 +42,7 @@ enum ControlSessionFuzzTarget: FuzzTarget {
                         check(request)
                         replies += 1
                         more += session.replied(answer(request, replies))
-                    case .follow:
+                    case .follow, .followFrom:
                         replies += 1
                         more += replies % 2 == 0 ? session.followStarted() : session.followRefused(ControlFault(.badName, "no such process"))
                     case .reply(let response):
@@ -98,6 +98,11 @@ enum ControlSessionFuzzTarget: FuzzTarget {
         case .readMainLog(let offset, let length):
             checkRange(offset: offset, length: length, n: n)
             return .done
+        case .readLogFile(let name, _, let file, let offset, let length):
+            _ = NameResolution.process(name, in: table)
+            fuzzCheck((0...ControlProtocol.maxLogFileIndex).contains(file), "readlog --file=\(file) passed the parser")
+            checkRange(offset: offset, length: length, n: n)
+            return .ok([.logFile(file: file, size: n, id: n), .log(Array(name.utf8))])
         case .tailLog(let name, _, let offset, let length):
             _ = NameResolution.process(name, in: table)
             return .ok(TailReply.items(bytes: Array(name.utf8), size: Int64(truncatingIfNeeded: offset),
