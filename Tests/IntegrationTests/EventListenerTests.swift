@@ -75,14 +75,18 @@ final class EventListenerTests: XCTestCase {
         """
     }
 
-    func test_recordingListener_receivesWhatSupervisord430Sends_byteForByte() throws {
-        let python = try Supervisor430.python()
+
+    /// Runs the config `config(sandbox)` under supervisord 4.3.0 (from
+    /// `python`'s virtualenv), then under swiftvisord, each in its own
+    /// sandbox until `done(sandbox)`, and stops each; returns the two
+    /// sandboxes, supervisord's first.
+    func bothDaemons(python: String, config: (Sandbox) -> String, until done: @escaping (Sandbox) -> Bool,
+                     function: String = #function) throws -> [Sandbox] {
         let supervisord = (python as NSString).deletingLastPathComponent + "/supervisord"
-        var results: [[String]] = []
+        var out: [Sandbox] = []
         for useSupervisord in [true, false] {
-            let s = try sandbox()
-            let recording = s.dir + "/rec.out"
-            try s.writeConfig(scenario(s.dir, recording: recording, python: python))
+            let s = try sandbox(function + (useSupervisord ? "-supervisord" : ""))
+            try s.writeConfig(config(s))
             if useSupervisord {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: supervisord)
@@ -91,22 +95,26 @@ final class EventListenerTests: XCTestCase {
                 p.standardError = FileHandle(forWritingAtPath: "/dev/null")
                 try p.run()
                 s.track(pid: p.processIdentifier)
-                waitUntil("supervisord's listener got FATAL and the log line", timeout: 20) {
-                    read(recording).contains("PROCESS_STATE_FATAL") && read(recording).contains("PROCESS_LOG_STDOUT")
-                }
+                waitUntil("supervisord's run is complete", timeout: 20) { done(s) }
                 for child in descendants(of: p.processIdentifier) { s.track(pid: child) }
                 kill(p.processIdentifier, SIGTERM)
                 waitUntil("supervisord exit", timeout: 20) { !p.isRunning }
             } else {
                 try s.startDaemon()
-                waitUntil("the listener got FATAL and the log line", timeout: 20) {
-                    read(recording).contains("PROCESS_STATE_FATAL") && read(recording).contains("PROCESS_LOG_STDOUT")
-                }
+                waitUntil("swiftvisord's run is complete", timeout: 20) { done(s) }
                 s.stopDaemon()
             }
-            results.append(Self.envelopes(read(recording)))
+            out.append(s)
         }
-        let (theirs, ours) = (results[0], results[1])
+        return out
+    }
+
+    func test_recordingListener_receivesWhatSupervisord430Sends_byteForByte() throws {
+        let python = try Supervisor430.python()
+        let runs = try bothDaemons(python: python, config: { self.scenario($0.dir, recording: $0.dir + "/rec.out", python: python) }) { s in
+            self.read(s.dir + "/rec.out").contains("PROCESS_STATE_FATAL") && self.read(s.dir + "/rec.out").contains("PROCESS_LOG_STDOUT")
+        }
+        let (theirs, ours) = (Self.envelopes(read(runs[0].dir + "/rec.out")), Self.envelopes(read(runs[1].dir + "/rec.out")))
         // Events nobody could interleave differently: the start-up sequence.
         XCTAssertEqual(Array(ours.prefix(4).map(Self.normalised)), Array(theirs.prefix(4).map(Self.normalised)))
         XCTAssertEqual(ours.first, "ver:3.0 server:supervisor serial:0 pool:rec poolserial:0 eventname:PROCESS_GROUP_ADDED len:14\ngroupname:rec\n")
@@ -122,6 +130,64 @@ final class EventListenerTests: XCTestCase {
         for (i, e) in ours.enumerated() {
             XCTAssertTrue(e.hasPrefix("ver:3.0 server:supervisor serial:\(i) pool:rec poolserial:\(i) "), e)
         }
+    }
+
+    /// Capture mode on both channels: text around the tokens logged, the
+    /// captured text as PROCESS_COMMUNICATION (one event per END, with
+    /// BoundIO's rule when a capture passes maxbytes: 30-byte writes into
+    /// 40 bytes keep only the last), PROCESS_LOG for every piece, inside the
+    /// tokens too. Each write is longer than a token, and the child pauses
+    /// between writes, so both daemons read the same chunks.
+    func captureScenario(_ dir: String, python: String) -> String {
+        let begin = "<!--XSUPERVISOR:BEGIN-->", end = "<!--XSUPERVISOR:END-->"
+        func script(_ redirect: String) -> String {
+            let writes = [
+                "before the token, logged \\303\\251 \(begin)captured \\303\\251 and a comm event\(end) after it, logged\\n",
+                "\(begin)AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBB",
+                "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCC\(end)tail after the second comm event\\n",
+            ]
+            return "/bin/sh -c \"" + writes.map { "sleep 0.3; printf '\($0)'\(redirect)" }.joined(separator: "; ") + "; exec sleep 1000\""
+        }
+        return """
+        [eventlistener:rec]
+        command=\(python) -u \(Self.fixtures)/recording-listener.py \(dir)/rec.out
+        events=PROCESS_COMMUNICATION,PROCESS_LOG
+        buffer_size=100
+        startsecs=0
+        [program:out]
+        command=\(script(""))
+        startsecs=0
+        stdout_capture_maxbytes=40
+        stdout_events_enabled=true
+        stdout_logfile=\(dir)/out.log
+        [program:err]
+        command=\(script(" >&2"))
+        startsecs=0
+        stderr_capture_maxbytes=40
+        stderr_events_enabled=true
+        stderr_logfile=\(dir)/err.log
+
+        """
+    }
+
+    func test_captureMode_commEventsAndLogs_matchSupervisord430_byteForByte() throws {
+        let python = try Supervisor430.python()
+        let runs = try bothDaemons(python: python, config: { self.captureScenario($0.dir, python: python) }) { s in
+            self.read(s.dir + "/rec.out").components(separatedBy: "eventname:PROCESS_COMMUNICATION_").count == 5
+                && self.read(s.dir + "/out.log").hasSuffix("event\n") && self.read(s.dir + "/err.log").hasSuffix("event\n")
+        }
+        let (theirs, ours) = (Self.envelopes(read(runs[0].dir + "/rec.out")), Self.envelopes(read(runs[1].dir + "/rec.out")))
+        let theirsBy = Self.byProcess(theirs), oursBy = Self.byProcess(ours)
+        for key in ["processname:out", "processname:err"] {
+            XCTAssertEqual(oursBy[key], theirsBy[key], key)
+        }
+        for log in ["out.log", "err.log"] {
+            XCTAssertEqual(read(runs[1].dir + "/" + log), read(runs[0].dir + "/" + log), log)
+        }
+        XCTAssertEqual(read(runs[1].dir + "/out.log"), "before the token, logged é  after it, logged\ntail after the second comm event\n")
+        XCTAssertEqual(oursBy["processname:err"]?.filter { $0.contains("PROCESS_COMMUNICATION") },
+                       ["ver:3.0 server:supervisor serial:N pool:rec poolserial:N eventname:PROCESS_COMMUNICATION_STDERR len:ok\nprocessname:err groupname:err pid:N\ncaptured é and a comm event",
+                        "ver:3.0 server:supervisor serial:N pool:rec poolserial:N eventname:PROCESS_COMMUNICATION_STDERR len:ok\nprocessname:err groupname:err pid:N\nCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC"])
     }
 
     func test_fatalexitListener_shutsTheDaemonDown_whenAProgramGoesFatal() throws {
