@@ -89,16 +89,6 @@ public final class Daemon {
     static func logParseMessages(_ config: Configuration, to log: MainLog) {
         for w in config.warnings { log.warn(w.description) }
         for i in config.infos { log.info(i) }
-        // Sections read for compatibility but not (yet) served: say so where
-        // operators look, instead of letting them find out the hard way.
-        for g in config.groups {
-            switch g.kind {
-            case .fcgiProgram:
-                log.warn("[fcgi-program:\(g.name)] runs without its socket: swiftvisord does not create FastCGI sockets yet")
-            default:
-                break
-            }
-        }
     }
 
     /// A main-log target that would block gets a writable watch until its queue is written.
@@ -265,9 +255,11 @@ public final class Daemon {
             if let t = reportTimer { scheduler.cancel(t); reportTimer = nil }
         case .startOver(let newConfig):
             supervisor.closeLeftoverPipes()
+            supervisor.closeFcgiSockets()
             restart(with: newConfig)
         case .exit:
             supervisor.closeLeftoverPipes()
+            supervisor.closeFcgiSockets()
             stopAdoptedDescendants()
         }
     }

@@ -369,6 +369,7 @@ extension Supervisor {
             removeProcess(p)
         }
         config.groups.removeAll { $0.name == name }
+        closeFcgiSocket(name)
         events.removePool(name)
         if events.wants(.processGroupRemoved) { events.publish(.processGroup(name, added: false)) }
         return NameResult(group: name, name: nil, code: .success)

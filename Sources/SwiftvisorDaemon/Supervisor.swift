@@ -59,6 +59,9 @@ public final class Supervisor {
     }()
     /// Event listener pools and event delivery (kept by the daemon across reloads).
     var events: EventHub
+    /// `[fcgi-program:x]` groups: each one's socket config and, once created,
+    /// its listening socket (FastCGISockets.swift).
+    var fcgiSockets: [String: (config: FcgiSocketConfig, fd: Int32?)] = [:]
 
     init(loop: any EventScheduling, host: any ProcessHost, config: Configuration, log: MainLog, daemonEnvironment: [(String, String)],
          reloadConfig: @escaping () -> Result<Configuration, ConfigError>, events: EventHub? = nil) {
@@ -85,6 +88,7 @@ public final class Supervisor {
             if group.kind == .eventListener {
                 events.addPool(group, processes: group.processes.compactMap { byNamespec[$0.namespec] })
             }
+            if group.kind == .fcgiProgram, let fcgi = group.fcgi { openFcgiSocket(group.name, fcgi) }
             if events.wants(.processGroupAdded) { events.publish(.processGroup(group.name, added: true)) }
         }
     }
@@ -259,6 +263,12 @@ public final class Supervisor {
             directory: pc.directory, umask: pc.umask, user: pc.user, redirectStderr: pc.redirectStderr,
             discardStdout: p.stdoutLog == nil && !echoed && !mayTap(p, .stdout) && !pc.stdout.syslog,
             discardStderr: p.stderrLog == nil && !echoed && !mayTap(p, .stderr) && !pc.stderr.syslog)
+        if fcgiSockets[p.groupName] != nil {
+            switch fcgiSocket(p.groupName) {
+            case .success(let fd): request.stdinSocket = fd
+            case .failure(let failure): feed(p, .spawnFailed(reason: failure.description)); return
+            }
+        }
         guard attachCgroup(p, to: &request) else { return }
         defer { if let fd = request.cgroupProcsFD { Sys.close(fd) } }
         if pc.readiness.kind == .fd, let target = pc.readiness.fd {

@@ -40,9 +40,10 @@ public enum InetSocket {
     /// Listen on `host:port` (nonblocking, CLOEXEC, SO_REUSEADDR as
     /// supervisord's medusa server sets it). EADDRINUSE means another program
     /// has the port; EADDRNOTAVAIL that `host` is not an address of this machine.
-    public static func listen(host: String, port: Int, backlog: Int32 = 512) throws(SystemError) -> Int32 {
+    /// `nonBlocking: false` for a socket children accept on (fcgi-program).
+    public static func listen(host: String, port: Int, backlog: Int32 = 512, nonBlocking: Bool = true) throws(SystemError) -> Int32 {
         guard let a = address(host, resolveNames: true) else { throw SystemError(call: "getaddrinfo(\(host))", errno: EADDRNOTAVAIL) }
-        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
         let fd = try syscall("socket(AF_INET)") { Glibc.socket(AF_INET, type, 0) }
         do {
             var one: Int32 = 1

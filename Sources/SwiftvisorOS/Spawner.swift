@@ -33,6 +33,10 @@ public struct SpawnRequest: Sendable {
     /// `target`) becomes the child's descriptor `target` (3...1023), the only
     /// one above 2 it inherits. The caller keeps ownership of `source`.
     public var readyFD: (source: Int32, target: Int32)? = nil
+    /// `[fcgi-program:x]`: the group's listening socket becomes the child's
+    /// fd 0 instead of a stdin pipe (process.py `FastCGISubprocess._prepare_child_fds`).
+    /// The caller keeps ownership; the child gets no stdin pipe (`stdin` is -1).
+    public var stdinSocket: Int32? = nil
 
     public init(argv: [String], executable: String, environment: [String], directory: String? = nil,
                 umask: UInt32? = nil, user: ResolvedUser? = nil, redirectStderr: Bool = false,
@@ -54,7 +58,7 @@ public struct SpawnRequest: Sendable {
 public struct SpawnedChild: Sendable {
     /// The child's pid, which is also its process group id.
     public var pid: Int32
-    /// Write end of the child's stdin.
+    /// Write end of the child's stdin; -1 when its stdin is an fcgi socket.
     public var stdin: Int32
     /// Read end of the child's stdout (and stderr when redirected); nil when
     /// discarded.
@@ -151,15 +155,15 @@ public enum Spawner {
             }
         }
 
-        let stdinPipe: (read: Int32, write: Int32)
+        var stdinPipe: (read: Int32, write: Int32) = (-1, -1)
         let stdoutEnd: (read: Int32?, write: Int32)
         var stderrEnd: (read: Int32?, write: Int32)? = nil
         do throws(SpawnError) {
-            stdinPipe = try makePipe()
+            if request.stdinSocket == nil { stdinPipe = try makePipe() }
             stdoutEnd = try output(discard: request.discardStdout)
             if !request.redirectStderr { stderrEnd = try output(discard: request.discardStderr) }
             do throws(SystemError) {
-                try Sys.setNonBlocking(stdinPipe.write)
+                if stdinPipe.write >= 0 { try Sys.setNonBlocking(stdinPipe.write) }
                 if let r = stdoutEnd.read { try Sys.setNonBlocking(r) }
                 if let r = stderrEnd?.read { try Sys.setNonBlocking(r) }
             } catch {
@@ -182,7 +186,7 @@ public enum Spawner {
                             req.argv = argv
                             req.envp = envp
                             req.directory = dir
-                            req.stdin_fd = stdinPipe.read
+                            req.stdin_fd = request.stdinSocket ?? stdinPipe.read
                             req.stdout_fd = stdoutEnd.write
                             req.stderr_fd = stderrEnd?.write ?? stdoutEnd.write
                             req.use_umask = request.umask == nil ? 0 : 1
@@ -205,7 +209,7 @@ public enum Spawner {
         }
 
         // The child has its copies (or never will): close our child ends either way.
-        Sys.close(stdinPipe.read)
+        if stdinPipe.read >= 0 { Sys.close(stdinPipe.read) }
         Sys.close(stdoutEnd.write)
         if let e = stderrEnd { Sys.close(e.write) }
         owned.removeAll { $0 == stdinPipe.read || $0 == stdoutEnd.write || $0 == stderrEnd?.write }
