@@ -24,26 +24,46 @@ final class EventHub {
     private var pendingWrites: [Int32: [UInt8]] = [:]
     private var ticks: TickSchedule?
     private var tickTimer: EventLoop.TimerID?
-    /// The daemon's stdout, for the supervisor_stdout result handler: opened
-    /// on first use as the main log's echo is, so a stdout nobody reads queues
-    /// (then drops) instead of blocking the loop.
-    private lazy var stdoutTarget: RotatingLogFile? = {
-        guard let stdout = StandardStreams.standardOutput() else { return nil }
-        if stdout.isRegularFile { return RotatingLogFile(descriptor: stdout.appendingDescriptor(), name: "/dev/stdout") }
-        return try? RotatingLogFile(path: "/proc/self/fd/1", maxBytes: 0, backups: 0)
-    }()
-    private var stdoutWatched = false
+    /// The daemon's stdout and stderr, for the printing result handlers:
+    /// opened on first use as the main log's echo is, so a stream nobody
+    /// reads queues (then drops) instead of blocking the loop.
+    private lazy var stdoutTarget: RotatingLogFile? = Self.target(StandardStreams.standardOutput(), "/dev/stdout", fd: 1)
+    private lazy var stderrTarget: RotatingLogFile? = Self.target(StandardStreams.standardError(), "/dev/stderr", fd: 2)
+    private var watched: Set<ObjectIdentifier> = []
+    /// supervisor_stdlog's module globals (pad width, colours), daemon-wide.
+    private var stdlog = StdlogFormatter()
+    /// supervisor_stdout's `print` soft space, and the main log echo's write
+    /// count when it was last looked at (an echo in between clears it).
+    private var printSoftspace = false
+    private var echoWritesSeen = 0
 
-    private func printOutput(_ bytes: [UInt8]) {
-        guard let target = stdoutTarget else { return }
+    private static func target(_ stream: InheritedStream?, _ name: String, fd: Int32) -> RotatingLogFile? {
+        guard let stream else { return nil }
+        if stream.isRegularFile { return RotatingLogFile(descriptor: stream.appendingDescriptor(), name: name) }
+        return try? RotatingLogFile(path: "/proc/self/fd/\(fd)", maxBytes: 0, backups: 0)
+    }
+
+    private func printOutput(_ output: ResultHandler.Output) {
+        switch output {
+        case .print(let item):
+            guard let target = stdoutTarget else { return }
+            if log.echoWrites != echoWritesSeen { printSoftspace = false; echoWritesSeen = log.echoWrites }
+            write(ResultHandler.python2Print(item, softspace: &printSoftspace), to: target)
+        case .stdlog(let body):
+            guard let (stream, bytes) = stdlog.format(body), let target = stream == .stderr ? stderrTarget : stdoutTarget else { return }
+            write(bytes, to: target)
+        }
+    }
+
+    private func write(_ bytes: [UInt8], to target: RotatingLogFile) {
         target.write(bytes)
-        let fd = target.descriptor
-        guard target.isBlocked, !stdoutWatched, fd >= 0 else { return }
-        stdoutWatched = true
+        let fd = target.descriptor, key = ObjectIdentifier(target)
+        guard target.isBlocked, !watched.contains(key), fd >= 0 else { return }
+        watched.insert(key)
         loop.watchWritable(fd) { [weak self, weak target] in
             guard let self, let target, target.flushPending() else { return }
             self.loop.unwatchWritable(fd)
-            self.stdoutWatched = false
+            self.watched.remove(key)
         }
     }
 
@@ -94,7 +114,7 @@ final class EventHub {
         for a in actions {
             switch a {
             case .log(let level, let line): log.log(level, line)
-            case .output(let bytes): printOutput(bytes)
+            case .output(let output): printOutput(output)
             }
         }
     }

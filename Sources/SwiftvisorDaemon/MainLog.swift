@@ -17,6 +17,9 @@ public final class MainLog {
     /// it non-blocking does not touch the terminal's or the shell's.
     private var echo: RotatingLogFile?
     private var echoRaw = false
+    /// Writes of the echo on stdout so far: a Python 2 `print` on the same
+    /// stdout (supervisor_stdout's handler, EventHub) loses its soft space.
+    private(set) var echoWrites = 0
     /// Called after each line is written (the control server follows `maintail -f` with it).
     public var onWrite: (() -> Void)?
     /// Called once when a target starts queueing because it would block; the
@@ -120,6 +123,7 @@ public final class MainLog {
             }
         }
         if echoRaw { bytes.withUnsafeBytes { Sys.writeAll(1, $0) } }
+        if echo != nil || echoRaw { echoWrites &+= 1 }
         onWrite?()
     }
 

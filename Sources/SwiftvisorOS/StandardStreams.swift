@@ -35,10 +35,15 @@ public enum StandardStreams {
     }
 
     /// The daemon's stdout as it was inherited, if open.
-    public static func standardOutput() -> InheritedStream? {
+    public static func standardOutput() -> InheritedStream? { inherited(1) }
+
+    /// The daemon's stderr as it was inherited, if open.
+    public static func standardError() -> InheritedStream? { inherited(2) }
+
+    private static func inherited(_ fd: Int32) -> InheritedStream? {
         var st = Glibc.stat()
-        guard Glibc.fstat(1, &st) == 0 else { return nil }
-        return InheritedStream(fd: 1, stat: st)
+        guard Glibc.fstat(fd, &st) == 0 else { return nil }
+        return InheritedStream(fd: fd, stat: st)
     }
 }
 

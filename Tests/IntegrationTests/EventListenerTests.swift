@@ -80,19 +80,22 @@ final class EventListenerTests: XCTestCase {
     /// `python`'s virtualenv), then under swiftvisord, each in its own
     /// sandbox until `done(sandbox)`, and stops each; returns the two
     /// sandboxes, supervisord's first.
-    func bothDaemons(python: String, config: (Sandbox) -> String, until done: @escaping (Sandbox) -> Bool,
+    /// Each daemon's stdout and stderr are kept in `daemon.stdout` and
+    /// `daemon.stderr` of its sandbox.
+    func bothDaemons(python: String, args: [String] = [], loglevel: String = "info", config: (Sandbox) -> String, until done: @escaping (Sandbox) -> Bool,
                      function: String = #function) throws -> [Sandbox] {
         let supervisord = (python as NSString).deletingLastPathComponent + "/supervisord"
         var out: [Sandbox] = []
         for useSupervisord in [true, false] {
             let s = try sandbox(function + (useSupervisord ? "-supervisord" : ""))
-            try s.writeConfig(config(s))
+            try s.writeConfig(config(s), loglevel: loglevel)
             if useSupervisord {
                 let p = Process()
                 p.executableURL = URL(fileURLWithPath: supervisord)
-                p.arguments = ["-n", "-c", s.configPath]
-                p.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-                p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+                p.arguments = ["-n", "-c", s.configPath] + args
+                for name in ["daemon.stdout", "daemon.stderr"] { FileManager.default.createFile(atPath: s.dir + "/" + name, contents: nil) }
+                p.standardOutput = FileHandle(forWritingAtPath: s.dir + "/daemon.stdout")
+                p.standardError = FileHandle(forWritingAtPath: s.dir + "/daemon.stderr")
                 try p.run()
                 s.track(pid: p.processIdentifier)
                 waitUntil("supervisord's run is complete", timeout: 20) { done(s) }
@@ -100,7 +103,7 @@ final class EventListenerTests: XCTestCase {
                 kill(p.processIdentifier, SIGTERM)
                 waitUntil("supervisord exit", timeout: 20) { !p.isRunning }
             } else {
-                try s.startDaemon()
+                try s.startDaemon(extraArgs: args, stdoutFile: "daemon.stdout")
                 waitUntil("swiftvisord's run is complete", timeout: 20) { done(s) }
                 s.stopDaemon()
             }
@@ -444,31 +447,115 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
-    func test_supervisorStdoutHandler_printsEachLineWithItsPrefix_onTheDaemonsStdout() throws {
-        let s = try sandbox()
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no /usr/bin/python3 for the listener") }
-        try s.writeConfig("""
-        [eventlistener:stdout]
-        command=/usr/bin/python3 -u \(Self.fixtures)/supervisor-stdout-listener.py
+    /// A program writing `one\ntwo\n`, `partial` (no newline), `oops\n` on
+    /// stderr and `last\n`, each in its own chunk, heard by the pool `out`
+    /// with `result_handler`.
+    func printingScenario(listener: String, handler: String) -> String {
+        """
+        [eventlistener:out]
+        command=\(listener)
         events=PROCESS_LOG
         buffer_size=100
-        result_handler=supervisor_stdout:event_handler
+        result_handler=\(handler)
         startsecs=0
         [program:web]
-        command=/bin/sh -c "sleep 0.3; printf 'one\\ntwo\\n'; sleep 0.3; printf 'oops\\n' >&2; exec sleep 1000"
+        command=/bin/sh -c "sleep 0.3; printf 'one\\ntwo\\n'; sleep 0.3; printf 'partial'; sleep 0.3; printf 'oops\\n' >&2; sleep 0.3; printf 'last\\n'; exec sleep 1000"
         stdout_events_enabled=true
         stderr_events_enabled=true
         startsecs=0
 
-        """)
-        try s.startDaemon(stdoutFile: "daemon.stdout")
+        """
+    }
+
+    /// What supervisor_stdout's handler prints for those chunks, from its
+    /// Python 2 source: the prefix once per chunk, and print's soft space
+    /// after a chunk that does not end in a newline (checked against the
+    /// real handler under Python 2 in `test_realSupervisorStdout_...`).
+    static let supervisorStdoutPrinted = "web stdout | one\ntwo\nweb stdout | partial web stderr | oops\nweb stdout | last\n"
+
+    func test_supervisorStdoutHandler_printsEachChunkWithItsPrefix_onTheDaemonsStdout() throws {
+        let s = try sandbox()
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no /usr/bin/python3 for the listener") }
+        try s.writeConfig(printingScenario(listener: "/usr/bin/python3 -u \(Self.fixtures)/supervisor-stdout-listener.py",
+                                           handler: "supervisor_stdout:event_handler"))
+        // -s: the main log is not echoed on stdout, which holds the handler's output alone.
+        try s.startDaemon(extraArgs: ["-s"], stdoutFile: "daemon.stdout")
         let out = s.dir + "/daemon.stdout"
-        waitUntil("both channels printed", timeout: 15) { read(out).contains("web stderr | oops") }
-        // With -n the main log is echoed on the same stdout: keep the handler's lines.
-        XCTAssertEqual(read(out).split(separator: "\n", omittingEmptySubsequences: false).filter { $0.hasPrefix("web ") },
-                       ["web stdout | one", "web stdout | two", "web stdout | ", "web stderr | oops", "web stderr | "])
+        waitUntil("every chunk printed", timeout: 15) { read(out).contains("last") }
+        XCTAssertEqual(read(out), Self.supervisorStdoutPrinted)
         XCTAssertEqual(s.logLines(containing: "UNKNOWN").count, 0, s.mainLog)
         s.stopDaemon()
+    }
+
+    /// The real `supervisor_stdout` listener command from PyPI
+    /// (supervisor-stdout 0.1.1, installed beside supervisor 4.3.0) is Python
+    /// 2 code: under Python 3 the module does not even import. With a Python
+    /// 2 (SWV_PYTHON2, else `python2.7` on PATH) it runs as the listener, and
+    /// the real handler run by that Python 2 on the same chunks gives the
+    /// bytes the daemon must print.
+    func test_realSupervisorStdout_underPython2_printsWhatItsHandlerPrints() throws {
+        let python = try Supervisor430.python()
+        let module = try Self.sitePackages(python) + "/supervisor_stdout.py"
+        guard FileManager.default.fileExists(atPath: module) else {
+            throw XCTSkip("supervisor-stdout 0.1.1 not installed beside supervisor 4.3.0 (\(module)): .ci/run installs it")
+        }
+        let env = ProcessInfo.processInfo.environment
+        let python2 = env["SWV_PYTHON2"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (env["PATH"] ?? "").split(separator: ":").map { $0 + "/python2.7" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        let s = try sandbox()
+        guard let python2, (try? s.run(python2, ["-c", "print 'ok'"]).stdout) == "ok\n" else {
+            throw XCTSkip("no Python 2 to run supervisor_stdout's real listener (set SWV_PYTHON2 or put python2.7 on PATH)")
+        }
+        let oracle = try s.run(python2, ["-c", """
+            import sys; sys.path.insert(0, '\((module as NSString).deletingLastPathComponent)')
+            from supervisor_stdout import event_handler
+            for channel, data in [('stdout', 'one\\ntwo\\n'), ('stdout', 'partial'), ('stderr', 'oops\\n'), ('stdout', 'last\\n')]:
+                event_handler(None, 'processname:web groupname:web pid:7 channel:%s\\n%s' % (channel, data))
+            """])
+        XCTAssertEqual(oracle.stdout, Self.supervisorStdoutPrinted, oracle.stderr)
+        try s.writeConfig(printingScenario(listener: "\(python2) -u \(module)", handler: "supervisor_stdout:event_handler"))
+        try s.startDaemon(extraArgs: ["-s"], stdoutFile: "daemon.stdout")
+        waitUntil("every chunk printed", timeout: 15) { self.read(s.dir + "/daemon.stdout").contains("last") }
+        XCTAssertEqual(read(s.dir + "/daemon.stdout"), oracle.stdout)
+        XCTAssertEqual(s.logLines(containing: "UNKNOWN").count, 0, s.mainLog)
+        s.stopDaemon()
+    }
+
+    static func sitePackages(_ python: String) throws -> String {
+        let lib = ((python as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent + "/lib"
+        let version = try FileManager.default.contentsOfDirectory(atPath: lib).first { $0.hasPrefix("python3") } ?? "python3"
+        return lib + "/" + version + "/site-packages"
+    }
+
+    /// supervisor-stdlog 0.7.9 from PyPI, its real listener and its real
+    /// `supervisor_stdlog:log_handler` inside supervisord 4.3.0, against
+    /// swiftvisord's native handler with the same listener: the same bytes
+    /// on each daemon's stdout and stderr (colours, padding, the stderr
+    /// channel on stderr). Two programs, so the pad width grows and the
+    /// colours follow supervisord's cycle.
+    func test_realSupervisorStdlog_printsWhatItPrintsUnderSupervisord430() throws {
+        let python = try Supervisor430.python()
+        let listener = (python as NSString).deletingLastPathComponent + "/supervisor-stdlog"
+        guard FileManager.default.isExecutableFile(atPath: listener) else {
+            throw XCTSkip("supervisor-stdlog 0.7.9 not installed beside supervisor 4.3.0 (\(listener)): .ci/run installs it")
+        }
+        let config = printingScenario(listener: listener, handler: "supervisor_stdlog:log_handler") + """
+        [program:worker_long]
+        command=/bin/sh -c "sleep 0.45; printf 'working\\n'; sleep 0.3; printf 'err\\nline\\n' >&2; exec sleep 1000"
+        stderr_events_enabled=true
+        stdout_events_enabled=true
+        startsecs=0
+
+        """
+        // supervisord's Python stdout is block-buffered: its output is there
+        // at exit. Wait for the handler to have processed all 6 chunks (DEBG).
+        let runs = try bothDaemons(python: python, args: ["-s"], loglevel: "debug", config: { _ in config }) { s in
+            s.logLines(containing: "out: event was processed").count == 6
+        }
+        for stream in ["daemon.stdout", "daemon.stderr"] {
+            XCTAssertEqual(read(runs[1].dir + "/" + stream), read(runs[0].dir + "/" + stream), stream)
+        }
+        XCTAssertTrue(read(runs[1].dir + "/daemon.stderr").contains("\u{1B}[31moops\u{1B}[m\n"), read(runs[1].dir + "/daemon.stderr"))
     }
 
     func test_noListener_noTickTimer_daemonStaysAsleep() throws {

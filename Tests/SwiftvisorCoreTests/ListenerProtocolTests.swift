@@ -114,7 +114,7 @@ final class ListenerProtocolTests: XCTestCase {
         p.sent()
         let body = "processname:web groupname:web pid:5 channel:stdout\nhello\nworld"
         XCTAssertEqual(p.received(bytes("RESULT \(body.utf8.count)\n\(body)")), [
-            .output(bytes("web stdout | hello\nweb stdout | world\n")), .log(.debug, "l: event was processed"), change("BUSY", "ACKNOWLEDGED"), .eventDone,
+            .output(.print(bytes("web stdout | hello\nworld"))), .log(.debug, "l: event was processed"), change("BUSY", "ACKNOWLEDGED"), .eventDone,
         ])
         _ = p.received(bytes("READY\n"))
         p.sent()
@@ -122,5 +122,45 @@ final class ListenerProtocolTests: XCTestCase {
         XCTAssertEqual(ResultHandler(spec: "supervisor_stdout:event_handler"), .supervisorStdout)
         XCTAssertEqual(ResultHandler(spec: "supervisor.dispatchers:default_handler"), .standard)
         XCTAssertNil(ResultHandler(spec: "mymod:handler"))
+    }
+
+    /// What the real handler printed under Python 2.7.18 for the chunks
+    /// `one\ntwo\n`, `partial`, `next\n`, `a\n\nb`, `` and `x\n`, in a row.
+    func test_supervisorStdoutHandler_printsAsPython2Does_softSpaceIncluded() {
+        var softspace = false
+        var out: [UInt8] = []
+        for data in ["one\ntwo\n", "partial", "next\n", "a\n\nb", "", "x\n"] {
+            let body = bytes("processname:web groupname:web pid:5 channel:stdout\n" + data)
+            guard case .processed(.print(let printed)?) = ResultHandler.supervisorStdout.judge(body, length: body.count) else { return XCTFail(data) }
+            out += ResultHandler.python2Print(printed, softspace: &softspace)
+        }
+        XCTAssertEqual(String(decoding: out, as: UTF8.self),
+                       "web stdout | one\ntwo\nweb stdout | partial web stdout | next\nweb stdout | a\n\nb web stdout |  web stdout | x\n")
+    }
+
+    /// Expected bytes: what supervisor-stdlog 0.7.9's real `log_handler`
+    /// wrote for the same bodies in a row (run under Python 3.11).
+    func test_supervisorStdlogFormatter_writesWhatTheRealHandlerWrites() {
+        var f = StdlogFormatter()
+        let bodies = [
+            "processname:web groupname:web pid:5 channel:stdout\nhello\n",
+            "processname:worker_long groupname:w pid:6 channel:stderr\nerr\n\nline",
+            "processname:web groupname:web pid:5 channel:stdout\ntwo\nlines\n",
+            "processname:x groupname:x\nno channel",  // raises after taking a colour
+            "processname:ab groupname:ab pid:7 channel:other\n\n",
+            "nonewline",
+        ]
+        let out = bodies.map { f.format(bytes($0)).map { ($0.0, String(decoding: $0.1, as: UTF8.self)) } }
+        XCTAssertEqual(out[0]?.0, .stdout)
+        XCTAssertEqual(out[0]?.1, "\u{1B}[36mweb | \u{1B}[37mhello\u{1B}[m\n")
+        XCTAssertEqual(out[1]?.0, .stderr)
+        XCTAssertEqual(out[1]?.1, "\u{1B}[33mworker_long | \u{1B}[31merr\u{1B}[m\n\u{1B}[33mworker_long | \u{1B}[31m\u{1B}[m\n\u{1B}[33mworker_long | \u{1B}[31mline\u{1B}[m\n")
+        XCTAssertEqual(out[2]?.1, "\u{1B}[36mweb         | \u{1B}[37mtwo\u{1B}[m\n\u{1B}[36mweb         | \u{1B}[37mlines\u{1B}[m\n")
+        XCTAssertNil(out[3])
+        XCTAssertEqual(out[4]?.0, .stdout)
+        XCTAssertEqual(out[4]?.1, "\u{1B}[34mab          | \u{1B}[34m\u{1B}[m\n")
+        XCTAssertNil(out[5])
+        XCTAssertEqual(ResultHandler(spec: "supervisor_stdlog:log_handler"), .supervisorStdlog)
+        XCTAssertEqual(ResultHandler.supervisorStdlog.judge(bytes("anything"), length: 8), .processed(output: .stdlog(bytes("anything"))))
     }
 }

@@ -15,8 +15,8 @@
 public struct EventPool: Sendable {
     public enum Action: Sendable, Equatable {
         case log(LogLevel, String)
-        /// For the daemon's stdout (the supervisor_stdout result handler).
-        case output([UInt8])
+        /// For the daemon's stdout or stderr (the printing result handlers).
+        case output(ResultHandler.Output)
     }
 
     /// The outcome of writing an envelope to a listener's stdin.

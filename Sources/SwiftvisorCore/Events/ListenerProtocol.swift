@@ -31,8 +31,8 @@ public struct ListenerProtocol: Sendable {
         case eventDone
         /// The event held by this listener goes back to the head of the queue.
         case requeueEvent
-        /// Output of the result handler for the daemon's stdout.
-        case output([UInt8])
+        /// Output of the result handler, for the daemon to write.
+        case output(ResultHandler.Output)
     }
 
     public static let readyToken: [UInt8] = Array("READY\n".utf8)
@@ -132,7 +132,7 @@ public struct ListenerProtocol: Sendable {
         resetResult()
         switch verdict {
         case .processed(let output):
-            if !output.isEmpty { out.append(.output(output)) }
+            if let output { out.append(.output(output)) }
             out.append(.log(.debug, "\(name): event was processed"))
             change(to: .acknowledged, &out)
             out.append(.eventDone)
