@@ -76,7 +76,7 @@ final class ConfigLoaderTests: XCTestCase {
     func test_resultHandler_pythonCallable_warnsAndLoads_knownOnesQuietly() throws {
         let c = try load(mainConfig("[eventlistener:l]\ncommand=/bin/a\nevents=TICK_5\nresult_handler=mymod:handler\n"))
         XCTAssertEqual(c.warnings.map(\.description), ["/etc/sv.conf:7: [eventlistener:l] result_handler: \"mymod:handler\" is Python code swiftvisord cannot run; the default handler is used (only a RESULT body of OK is success)"])
-        for known in ["supervisor_stdout:event_handler", "supervisor.dispatchers:default_handler"] {
+        for known in ["supervisor_stdout:event_handler", "supervisor_stdlog:log_handler", "supervisor.dispatchers:default_handler"] {
             let k = try load(mainConfig("[eventlistener:l]\ncommand=/bin/a\nevents=PROCESS_LOG\nresult_handler=\(known)\n"))
             XCTAssertEqual(k.warnings, [])
             XCTAssertEqual(k.groups[0].eventListener?.resultHandler, known)
