@@ -558,6 +558,60 @@ final class EventListenerTests: XCTestCase {
         XCTAssertTrue(read(runs[1].dir + "/daemon.stderr").contains("\u{1B}[31moops\u{1B}[m\n"), read(runs[1].dir + "/daemon.stderr"))
     }
 
+    /// supervisord-dependent-startup 1.4.0 from PyPI: it reads the config
+    /// itself and starts `b` over XML-RPC once `a` is RUNNING, then exits 0.
+    /// It needs swiftvisord's HTTP interface: until that serves XML-RPC the
+    /// test says so and skips.
+    func test_realDependentStartup_startsBAfterAIsRunning_thenExits() throws {
+        let python = try Supervisor430.python()
+        let listener = (python as NSString).deletingLastPathComponent + "/supervisord-dependent-startup"
+        guard FileManager.default.isExecutableFile(atPath: listener) else {
+            throw XCTSkip("supervisord-dependent-startup 1.4.0 not installed beside supervisor 4.3.0 (\(listener)): .ci/run installs it")
+        }
+        let s = try sandbox()
+        try s.writeConfig("""
+        [eventlistener:dependentstartup]
+        command=\(listener) -c \(s.configPath)
+        autostart=true
+        autorestart=unexpected
+        startretries=0
+        exitcodes=0,3
+        events=PROCESS_STATE
+        [program:a]
+        command=/bin/sh -c "sleep 0.5; exec sleep 1000"
+        autostart=false
+        startsecs=1
+        dependent_startup=true
+        [program:b]
+        command=/bin/sleep 1000
+        autostart=false
+        startsecs=0
+        dependent_startup=true
+        dependent_startup_wait_for=a:running
+
+        """)
+        try s.startDaemon()
+        // The listener's own client library, asking what it will ask first.
+        let probe = try s.run(python, ["-c", """
+            from supervisor import childutils
+            try:
+                print(childutils.getRPCInterface({'SUPERVISOR_SERVER_URL': 'unix://\(s.socketPath)'}).supervisor.getAPIVersion())
+            except Exception as e:
+                print('no XML-RPC: %s: %s' % (type(e).__name__, e))
+            """])
+        guard probe.stdout == "3.0\n" else {
+            s.stopDaemon()
+            throw XCTSkip("swiftvisord does not serve XML-RPC on its socket yet (\(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines))): supervisord-dependent-startup calls back over XML-RPC")
+        }
+        waitUntil("the listener exits when done", timeout: 20) { s.logLines(containing: "exited: dependentstartup (exit status 0; expected)").count == 1 }
+        let lines = s.mainLog.split(separator: "\n").map(String.init)
+        let aRunning = lines.firstIndex { $0.contains("success: a entered RUNNING") }, bSpawned = lines.firstIndex { $0.contains("spawned: 'b'") }
+        XCTAssertNotNil(aRunning, s.mainLog)
+        XCTAssertNotNil(bSpawned, s.mainLog)
+        XCTAssertLessThan(aRunning ?? .max, bSpawned ?? -1, "b waits for a: \(s.mainLog)")
+        s.stopDaemon()
+    }
+
     func test_noListener_noTickTimer_daemonStaysAsleep() throws {
         // With no pool subscribed to a tick, the daemon arms no periodic
         // timer: over two seconds its main thread is not woken once (each
