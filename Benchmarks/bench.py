@@ -889,6 +889,31 @@ def sc_logs_tail(tools, impl, gib=1, calls=10):
         r.close()
 
 
+def sc_events_rate_c(tools, impl, window=2.0):
+    """The same flood as sc_events_rate through the C listener
+    (floor/listener.c), so that the daemon and not the listener is the
+    bottleneck: events per second and payload MiB/s in steady state."""
+    r = Run(tools, impl, "evratec")
+    try:
+        got = os.path.join(r.dir, "got.txt")
+        r.write_config([("yes", "/usr/bin/yes hello", {
+            "startsecs": 0, "autorestart": "false", "stdout_events_enabled": "true",
+            "stdout_logfile": os.path.join(r.dir, "yes.log"), "stdout_logfile_maxbytes": "50MB",
+            "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})],
+            extra=(f"[eventlistener:bench]\ncommand={tools.exe('listener')} {got}\n"
+                   "events=PROCESS_LOG\nbuffer_size=100\nstartsecs=0\nstdout_logfile=NONE\n"))
+        r.launch()
+        wait_for("log events", lambda: len(read_lines(got, "count")) >= 3, 60)
+        first = read_lines(got, "count")[-1]
+        time.sleep(window)  # measuring a rate over a fixed window
+        last = read_lines(got, "count")[-1]
+        n, b = int(last[0]) - int(first[0]), int(last[1]) - int(first[1])
+        dt = float(last[2]) - float(first[2])
+        return {"event_c_per_s": n / dt if dt > 0 else None, "event_c_mibps": b / MIB / dt if dt > 0 else None}
+    finally:
+        r.close()
+
+
 def sc_logs_follow(tools, impl, programs=20, mib=8):
     """`swiftvisorctl logs -f -n all all` while `programs` children each write
     `mib` MiB of numbered lines as fast as they can: the follower's throughput
@@ -1104,11 +1129,14 @@ METRICS = [
     ("logs_f20_write_mibps", "20 children writing 8 MiB each at full speed (their rate)", "MiB/s", "info", None),
     ("logs_f20_mibps", "… `swiftvisorctl logs -f` of all 20 (rate of lines received)", "MiB/s", "info", None),
     ("logs_f20_lag", "… last line received after the children's last write", "ms", "abs", 1.0),
+    ("event_c_per_s", "PROCESS_LOG through one C listener (floor/listener.c), child writing flat out: events per second", "/s", "sup_min", 10),
+    ("event_c_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
                 "rpcgroup100": ["rpc_startgroup100"], "supctl": ["supctl_status10"], "logtail": ["logtail_mibps"]}
 TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
+               "sup_min": "≥ {}× supervisor",
                "info": "(no target)", "all": "every run"}
 
 
@@ -1165,6 +1193,8 @@ def table(results, pending):
             ok = flo is not None and swv >= limit * flo
         elif kind == "sup":
             ok = sup is not None and swv <= limit * sup
+        elif kind == "sup_min":
+            ok = sup is not None and swv >= limit * sup
         elif kind == "info":
             ok = None
         else:
@@ -1284,7 +1314,8 @@ def main():
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
          "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate",
-         "readyspawn", "checkidle", "logs_tail", "logs_follow"]))
+         "readyspawn", "checkidle", "logs_tail", "logs_follow",
+         "eventsratec"]))
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
@@ -1349,6 +1380,7 @@ def main():
         # swiftvisorctl's `logs` (no supervisorctl counterpart: swiftvisor only).
         ("logs_tail", lambda i: sc_logs_tail(tools, i), reps, True),
         ("logs_follow", lambda i: sc_logs_follow(tools, i), reps, True),
+        ("eventsratec", lambda i: sc_events_rate_c(tools, i), reps, False),
     ]
     if args.only:
         wanted = set(args.only.split(","))

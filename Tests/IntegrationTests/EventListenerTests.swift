@@ -390,14 +390,21 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    /// A command installed beside supervisor 4.3.0 (.ci/run installs it)
+    /// and that virtualenv's python, or a visible skip.
+    func besideSupervisor(_ command: String, from package: String) throws -> (python: String, path: String) {
+        let python = try Supervisor430.python()
+        let path = (python as NSString).deletingLastPathComponent + "/" + command
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw XCTSkip("\(package) not installed beside supervisor 4.3.0 (\(path)): .ci/run installs it")
+        }
+        return (python, path)
+    }
+
     func test_superlanceCrashmail_mailsWhenAProgramExitsUnexpectedly() throws {
         // superlance's crashmail, the real one (installed beside supervisor
         // 4.3.0), with a stand-in sendmail that keeps the mail.
-        let python = try Supervisor430.python()
-        let crashmail = (python as NSString).deletingLastPathComponent + "/crashmail"
-        guard FileManager.default.isExecutableFile(atPath: crashmail) else {
-            throw XCTSkip("superlance's crashmail not installed beside supervisor 4.3.0 (\(crashmail)): .ci/run installs it")
-        }
+        let (_, crashmail) = try besideSupervisor("crashmail", from: "superlance's crashmail")
         let s = try sandbox()
         let mail = s.dir + "/mail"
         let sendmail = try s.write("#!/bin/sh\ncat >> \(mail)\n", to: "sendmail", executable: true)
@@ -534,11 +541,7 @@ final class EventListenerTests: XCTestCase {
     /// channel on stderr). Two programs, so the pad width grows and the
     /// colours follow supervisord's cycle.
     func test_realSupervisorStdlog_printsWhatItPrintsUnderSupervisord430() throws {
-        let python = try Supervisor430.python()
-        let listener = (python as NSString).deletingLastPathComponent + "/supervisor-stdlog"
-        guard FileManager.default.isExecutableFile(atPath: listener) else {
-            throw XCTSkip("supervisor-stdlog 0.7.9 not installed beside supervisor 4.3.0 (\(listener)): .ci/run installs it")
-        }
+        let (python, listener) = try besideSupervisor("supervisor-stdlog", from: "supervisor-stdlog 0.7.9")
         let config = printingScenario(listener: listener, handler: "supervisor_stdlog:log_handler") + """
         [program:worker_long]
         command=/bin/sh -c "sleep 0.45; printf 'working\\n'; sleep 0.3; printf 'err\\nline\\n' >&2; exec sleep 1000"
@@ -563,11 +566,7 @@ final class EventListenerTests: XCTestCase {
     /// It needs swiftvisord's HTTP interface: until that serves XML-RPC the
     /// test says so and skips.
     func test_realDependentStartup_startsBAfterAIsRunning_thenExits() throws {
-        let python = try Supervisor430.python()
-        let listener = (python as NSString).deletingLastPathComponent + "/supervisord-dependent-startup"
-        guard FileManager.default.isExecutableFile(atPath: listener) else {
-            throw XCTSkip("supervisord-dependent-startup 1.4.0 not installed beside supervisor 4.3.0 (\(listener)): .ci/run installs it")
-        }
+        let (python, listener) = try besideSupervisor("supervisord-dependent-startup", from: "supervisord-dependent-startup 1.4.0")
         let s = try sandbox()
         try s.writeConfig("""
         [eventlistener:dependentstartup]

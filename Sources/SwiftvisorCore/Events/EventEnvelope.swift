@@ -8,7 +8,7 @@
 /// from a text-mode stdin (supervisor.childutils, superlance).
 public enum EventEnvelope {
     public static func header(identifier: String, serial: Int, pool: String, poolSerial: Int, event: SupervisorEvent) -> String {
-        "ver:3.0 server:\(identifier) serial:\(serial) pool:\(pool) poolserial:\(poolSerial) eventname:\(event.type.name) len:\(event.payload.unicodeScalars.count)\n"
+        "ver:3.0 server:\(identifier) serial:\(serial) pool:\(pool) poolserial:\(poolSerial) eventname:\(event.type.name) len:\(event.length)\n"
     }
 
     public static func encode(identifier: String, serial: Int, pool: String, poolSerial: Int, event: SupervisorEvent) -> [UInt8] {
