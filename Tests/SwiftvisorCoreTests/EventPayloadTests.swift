@@ -41,6 +41,15 @@ final class EventPayloadTests: XCTestCase {
         XCTAssertEqual(SupervisorEvent.text(of: Array("é".utf8)), "é")
     }
 
+    func test_length_countsScalars_atEveryAlignment() {
+        let pieces = ["a", "é", "€", "👍🏽", "\u{10FFFF}", "xyz", "\n", "ß"]
+        var rng = SystemRandomNumberGenerator()
+        for n in 0..<300 {
+            let s = (0..<n % 41).map { _ in pieces.randomElement(using: &rng) ?? "" }.joined()
+            XCTAssertEqual(SupervisorEvent(type: .remoteCommunication, payload: s).length, s.unicodeScalars.count, s)
+        }
+    }
+
     func test_envelope_lenCountsCodePoints_notBytes() {
         let e = SupervisorEvent.remoteCommunication(type: "x", data: "é👍🏽")
         let header = EventEnvelope.header(identifier: "supervisor", serial: 7, pool: "rec", poolSerial: 2, event: e)
