@@ -1,4 +1,5 @@
-// swiftvisorctl + swiftvisord against transcripts recorded from supervisorctl
+// swiftvisorctl + swiftvisord (and each against the other's real 4.3.0
+// counterpart) against transcripts recorded from supervisorctl
 // + supervisord 4.3.0 (Tests/Golden/ctl/*.golden): every command's exact
 // stdout and exit code, error cases and connection errors included. The
 // scenario scripts are the same ones that recorded the goldens, so the steps
@@ -26,12 +27,13 @@ final class CtlGoldenTests: XCTestCase {
     static let raceSignatures = ["success: quick entered RUNNING state", "success: crashy entered RUNNING state"]
     static let raceAttempts = 4
 
-    private func replay(_ script: String, golden: String, daemon: String = Binaries.swiftvisord) throws {
+    private func replay(_ script: String, golden: String, daemon: String = Binaries.swiftvisord,
+                        ctl: String = Binaries.swiftvisorctl) throws {
         let dir = Binaries.packageRoot + "/Tests/Golden/ctl/"
         let expected = try String(contentsOfFile: dir + golden, encoding: .utf8)
         for attempt in 1...Self.raceAttempts {
             let work = sandbox.dir + "/run\(attempt)"
-            let r = try sandbox.run("/bin/bash", [dir + script, daemon, Binaries.swiftvisorctl, work], timeout: 180)
+            let r = try sandbox.run("/bin/bash", [dir + script, daemon, ctl, work], timeout: 180)
             if r.stdout == expected { return }
             let log = (try? String(contentsOfFile: work + "/supervisord.log", encoding: .utf8)) ?? ""
             let raced = daemon != Binaries.swiftvisord && Self.raceSignatures.contains { log.contains($0) }
@@ -81,5 +83,29 @@ final class CtlGoldenTests: XCTestCase {
 
     func test_authScenario_againstSupervisord430_matchesSupervisorctl430() throws {
         try replay("auth-scenario.sh", golden: "auth-transcript.golden", daemon: supervisord())
+    }
+
+    // Real supervisorctl 4.3.0 against swiftvisord: every command goes over
+    // XML-RPC to the HTTP worker; the transcripts are the same goldens, so
+    // an operator's habits and scripts see supervisord.
+
+    /// supervisorctl of the virtualenv with supervisor 4.3.0, or a skip.
+    private func supervisorctl() throws -> String {
+        let python = try Supervisor430.python()
+        let bin = (python as NSString).deletingLastPathComponent + "/supervisorctl"
+        guard FileManager.default.isExecutableFile(atPath: bin) else { throw XCTSkip("no supervisorctl beside \(python)") }
+        return bin
+    }
+
+    func test_ctlScenario_realSupervisorctl430AgainstSwiftvisord_matchesTheGolden() throws {
+        try replay("ctl-scenario.sh", golden: "ctl-transcript.golden", ctl: supervisorctl())
+    }
+
+    func test_allScenario_realSupervisorctl430AgainstSwiftvisord_matchesTheGolden() throws {
+        try replay("all-scenario.sh", golden: "all-transcript.golden", ctl: supervisorctl())
+    }
+
+    func test_authScenario_realSupervisorctl430AgainstSwiftvisord_matchesTheGolden() throws {
+        try replay("auth-scenario.sh", golden: "auth-transcript.golden", ctl: supervisorctl())
     }
 }

@@ -3,6 +3,7 @@
 // supervisord 4.3.0 (SWV_SUPERVISOR_VENV, else .ci/venv, else a visible skip)
 // and compares every envelope byte for byte, pids normalised.
 import Foundation
+import Glibc
 import XCTest
 
 final class EventListenerTests: XCTestCase {
@@ -431,6 +432,75 @@ final class EventListenerTests: XCTestCase {
         XCTAssertTrue(text.range(of: #"\n\nProcess crashy in group crashy exited unexpectedly \(pid [0-9]+\) from state RUNNING$"#, options: .regularExpression) != nil, text)
         XCTAssertFalse(text.contains("fine"), "an expected exit is not mailed")
         s.stopDaemon()
+    }
+
+    /// superlance's memmon, the real one: on TICK_5 it asks swiftvisord over
+    /// XML-RPC (getAllProcessInfo, then stopProcess/startProcess) and
+    /// restarts the program whose RSS is over its limit.
+    func test_superlanceMemmon_restartsAProgramOverItsMemoryLimit_overXMLRPC() throws {
+        let (python, memmon) = try besideSupervisor("memmon", from: "superlance's memmon")
+        let s = try sandbox()
+        try s.writeConfig("""
+        [eventlistener:memmon]
+        command=\(memmon) -p hog=16MB -p small=500MB
+        events=TICK_5
+        startsecs=0
+        [program:hog]
+        command=\(python) -c "import time; x = bytearray(64 << 20); x[::4096] = b'1' * len(x[::4096]); time.sleep(1000)"
+        startsecs=0
+        [program:small]
+        command=/bin/sleep 1000
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        waitUntil("hog spawned", timeout: 10) { s.logLines(containing: "spawned: 'hog'").count == 1 }
+        waitUntil("memmon restarts hog", timeout: 20) { s.logLines(containing: "spawned: 'hog'").count >= 2 }
+        XCTAssertEqual(s.logLines(containing: "stopped: hog").count >= 1, true, s.mainLog)
+        XCTAssertEqual(s.logLines(containing: "spawned: 'small'").count, 1, "small is under its limit: \(s.mainLog)")
+        s.stopDaemon()
+    }
+
+    /// superlance's httpok, the real one: on TICK_5 it fetches a URL and,
+    /// when it fails, restarts the program over XML-RPC (getProcessInfo,
+    /// stopProcess, startProcess).
+    func test_superlanceHttpok_restartsAProgramWhoseURLFails_overXMLRPC() throws {
+        let (_, httpok) = try besideSupervisor("httpok", from: "superlance's httpok")
+        let s = try sandbox()
+        // A port nobody listens on: bound and closed, so it refuses connections.
+        let port = try Self.refusedPort()
+        try s.writeConfig("""
+        [eventlistener:httpok]
+        command=\(httpok) -p web -t 2 http://127.0.0.1:\(port)/
+        events=TICK_5
+        startsecs=0
+        [program:web]
+        command=/bin/sleep 1000
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        waitUntil("web spawned", timeout: 10) { s.logLines(containing: "spawned: 'web'").count == 1 }
+        waitUntil("httpok restarts web", timeout: 20) { s.logLines(containing: "spawned: 'web'").count >= 2 }
+        XCTAssertGreaterThanOrEqual(s.logLines(containing: "stopped: web").count, 1, s.mainLog)
+        s.stopDaemon()
+    }
+
+    /// A loopback port that refuses connections (bound, then closed).
+    static func refusedPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw XCTSkip("no socket") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        }
+        guard bound else { throw XCTSkip("cannot bind a loopback port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     func test_bufferOverflow_dropsOldest_withSupervisordLine() throws {
