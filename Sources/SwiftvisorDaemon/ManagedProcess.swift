@@ -29,6 +29,9 @@ final class ManagedProcess {
     var notifyFD: Int32 = -1
     /// readiness=fd: the daemon's end of this run's notification pipe, or -1.
     var readyPipeFD: Int32 = -1
+    /// readiness=log: this run's line scanners, one per channel, while STARTING.
+    var stdoutReadyScan: LogLineScanner?
+    var stderrReadyScan: LogLineScanner?
     /// The last `STATUS=` line the child sent (shown in its description).
     var notifyStatus: String?
     /// `watchdog_sec`: fires when no WATCHDOG=1 came in time (Supervisor+Readiness.swift).

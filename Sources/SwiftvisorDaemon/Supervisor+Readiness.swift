@@ -2,7 +2,9 @@
 // program sets `readiness=`. The machine keeps the process STARTING and owns
 // the deadline (readiness_start_period); this file runs the check and feeds
 // `.ready` when it passes. `notify`: each run gets its own NOTIFY_SOCKET,
-// watched by the event loop; nothing polls.
+// watched by the event loop; nothing polls. `log`: the output relay hands
+// this file each channel's bytes while the process is STARTING (its splice
+// path resumes once RUNNING), after they reached the log.
 import SwiftvisorCore
 import SwiftvisorOS
 
@@ -53,6 +55,35 @@ extension Supervisor {
             }
         }
         return pipe.write
+    }
+
+    /// `readiness=log`: fresh line scanners for this run (the pattern was
+    /// checked when the config was read).
+    func startLogScan(_ p: ManagedProcess) {
+        p.stdoutReadyScan = nil
+        p.stderrReadyScan = nil
+        guard p.config.readiness.kind == .log, let pattern = p.config.readiness.logPattern,
+              let regex = try? LineRegex(pattern) else { return }
+        p.stdoutReadyScan = LogLineScanner(regex: regex)
+        if !p.config.redirectStderr { p.stderrReadyScan = LogLineScanner(regex: regex) }
+    }
+
+    /// Whether the relay must show this channel's bytes to the scanner: only
+    /// while STARTING, so a RUNNING process's output keeps the splice path.
+    func scansForReadiness(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
+        p.machine.state == .starting && (channel == .stdout ? p.stdoutReadyScan : p.stderrReadyScan) != nil
+    }
+
+    func scanForReadiness(_ p: ManagedProcess, _ channel: OutputChannel, _ bytes: [UInt8]) {
+        let matched: Bool
+        switch channel {
+        case .stdout: matched = p.stdoutReadyScan?.feed(bytes) ?? false
+        case .stderr: matched = p.stderrReadyScan?.feed(bytes) ?? false
+        }
+        guard matched else { return }
+        p.stdoutReadyScan = nil
+        p.stderrReadyScan = nil
+        feed(p, .ready(how: "log: a line on \(channel.rawValue) matched \(p.config.readiness.label)"))
     }
 
     func closeReadinessPipe(_ p: ManagedProcess) {

@@ -295,6 +295,7 @@ public final class Supervisor {
         }
         if p.stdinFD >= 0 { Sys.close(p.stdinFD) }
         p.stdinFD = child.stdin
+        startLogScan(p)
         if p.listenerPool != nil { events.listenerSpawned(p) }
         // A new dispatcher per run, as supervisord's; a listener's stdout is
         // the protocol channel, so no capture there.
@@ -426,21 +427,24 @@ public final class Supervisor {
     /// listener's stdout (the protocol), `*_events_enabled`.
     func mayTap(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
         switch channel {
-        case .stdout: return p.listenerPool != nil || p.config.stdout.eventsEnabled || p.config.stdout.captureMaxbytes > 0
-        case .stderr: return p.config.stderr.eventsEnabled || p.config.stderr.captureMaxbytes > 0
+        case .stdout: return p.listenerPool != nil || p.config.stdout.eventsEnabled || p.config.stdout.captureMaxbytes > 0 || p.config.readiness.kind == .log
+        case .stderr: return p.config.stderr.eventsEnabled || p.config.stderr.captureMaxbytes > 0 || p.config.readiness.kind == .log
         }
     }
 
     private func wantsOutput(_ p: ManagedProcess, _ channel: OutputChannel) -> Bool {
         switch channel {
         case .stdout: return p.listenerPool != nil || p.stdoutCapture != nil || (p.config.stdout.eventsEnabled && events.wants(.processLogStdout))
+            || scansForReadiness(p, .stdout)
         case .stderr: return p.stderrCapture != nil || (p.config.stderr.eventsEnabled && events.wants(.processLogStderr))
+            || scansForReadiness(p, .stderr)
         }
     }
 
     /// Output read for a listener's protocol or a PROCESS_LOG event
     /// (supervisord emits one per chunk read, after strip_ansi).
     private func childOutput(_ p: ManagedProcess, _ channel: OutputChannel, _ bytes: [UInt8]) {
+        if scansForReadiness(p, channel) { scanForReadiness(p, channel, bytes) }
         if channel == .stdout, p.listenerPool != nil {
             events.listenerOutput(p, bytes)
             return

@@ -76,14 +76,6 @@ extension ConfigReader {
             }
             used.append("watchdog_sec=\(proto.watchdogSec)")
         }
-        // Read and checked so configs can be written now; said plainly where
-        // this build does not act on them yet (docs/dependencies.md, "Status").
-        var pending: [String] = []
-        if ![.none, .notify, .tcp, .http, .exec, .fd].contains(proto.readiness.kind) { pending.append("readiness=\(proto.readiness.kind.rawValue) (startsecs decides RUNNING)") }
-        if !pending.isEmpty {
-            config.warnings.append(ConfigWarning(location: section.location,
-                message: "[\(s)] \(pending.joined(separator: ", ")): read but not performed by this swiftvisord yet", supervisordWarns: false))
-        }
         if !used.isEmpty {
             config.extensions.append(ConfigWarning(location: section.location,
                 message: "[\(s)] \(used.joined(separator: ", ")): swiftvisord only (supervisord ignores it); see docs/dependencies.md", supervisordWarns: false))
@@ -135,9 +127,12 @@ extension ConfigReader {
             r.fd = try int("readiness_fd", 3, HealthLimits.readinessFD)
         case .log:
             let (v, loc) = try required("readiness_log")
-            guard (try? Regex(v)) != nil else {
-                throw ConfigError(at: loc, section: s, option: "readiness_log", reason: "\(ValueTypes.quoted(v)) is not a regular expression",
-                                  hint: "write a pattern matched on one output line, e.g. readiness_log=ready to accept connections")
+            do {
+                _ = try LineRegex(v)
+            } catch {
+                throw ConfigError(at: loc, section: s, option: "readiness_log",
+                                  reason: "\(ValueTypes.quoted(v)) is not a supported regular expression (\(error))",
+                                  hint: "use literals, . * + ? [...] [^...] ^ $ \\d \\w \\s | (...) (docs/dependencies.md), e.g. readiness_log=listening on \\d+")
             }
             r.logPattern = v
         }
