@@ -24,6 +24,7 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     CtlHTTPFuzzTarget.self,
     HTTPRequestFuzzTarget.self,
     ListenerProtocolFuzzTarget.self,
+    LineRegexFuzzTarget.self,
     XMLRPCDecoderFuzzTarget.self,
 ]
 
