@@ -39,6 +39,13 @@ final class ProbeRun {
     var last: String?
     /// The `exec` check's process while it runs, else 0.
     var checkPid: Int32 = 0
+    /// The `exec` check's stdout and stderr (one pipe), read by the loop, or -1.
+    var outputFD: Int32 = -1
+    /// The last `outputLimit` bytes the running `exec` check wrote.
+    var output: [UInt8] = []
+    /// What the last finished `exec` check wrote (its last `outputLimit` bytes), for `health`.
+    var lastOutput: [UInt8]?
+    static let outputLimit = 4096
 }
 
 extension Supervisor {
@@ -83,6 +90,7 @@ extension Supervisor {
         p.probe = nil
         endConnection(run)
         killCheck(run)
+        closeCheckOutput(run)
         if let t = run.timer { loop.cancel(t); run.timer = nil }
     }
 
@@ -134,6 +142,8 @@ extension Supervisor {
     private func runCommandCheck(_ p: ManagedProcess, _ run: ProbeRun, _ command: String) {
         let pc = p.config
         let child: SpawnedChild
+        closeCheckOutput(run)
+        run.output = []
         do {
             let resolved = try CommandResolver.resolve(
                 command: command, path: ChildEnvironment.searchPath(daemonEnvironment: daemonEnvironment, process: pc))
@@ -141,15 +151,27 @@ extension Supervisor {
                                                      serverURL: ChildEnvironment.serverURL(for: pc, in: config), process: pc, marker: nil)
             child = try host.spawn(SpawnRequest(argv: resolved.argv, executable: resolved.executable, environment: environment,
                                                 directory: pc.directory, umask: pc.umask, user: pc.user,
-                                                discardStdout: true, discardStderr: true), programName: pc.name)
+                                                redirectStderr: true), programName: pc.name)
         } catch {
             return checkFailed(p, run, "\(error)")
         }
         if child.stdin >= 0 { Sys.close(child.stdin) }
+        if let err = child.stderr { Sys.close(err) }
+        if let out = child.stdout {
+            run.outputFD = out
+            loop.watchReadable(out) { [weak self] in
+                guard let self, run.outputFD == out else { return }
+                if !self.readCheckOutput(run) { self.closeCheckOutput(run) }
+            }
+        }
         run.checkPid = child.pid
         checkChildren[child.pid] = { [weak self, weak p] status in
             guard let self, let p, p.probe === run, run.checkPid == child.pid else { return }
             run.checkPid = 0
+            // What is left in the pipe now (a grandchild may keep it open: not waited for).
+            _ = self.readCheckOutput(run)
+            self.closeCheckOutput(run)
+            run.lastOutput = run.output
             if case .exited(code: 0) = status {
                 self.checkPassed(p, run, "exec \(command) exited 0")
             } else {
@@ -171,6 +193,30 @@ extension Supervisor {
         guard run.checkPid > 0 else { return }
         try? host.signal(-run.checkPid, SignalNumber.SIGKILL)
         run.checkPid = 0  // its reap is still expected: the entry in checkChildren stays, and ignores it
+    }
+
+    /// Read what the check command wrote, keeping its last `outputLimit`
+    /// bytes; false at EOF or error. Bounded per call, like the relay.
+    private func readCheckOutput(_ run: ProbeRun) -> Bool {
+        guard run.outputFD >= 0 else { return false }
+        var chunk = [UInt8](repeating: 0, count: ProbeRun.outputLimit)
+        for _ in 0..<16 {
+            switch chunk.withUnsafeMutableBytes({ Sys.readNonBlocking(run.outputFD, into: $0) }) {
+            case .data(let n):
+                run.output += chunk[0..<n]
+                if run.output.count > ProbeRun.outputLimit { run.output.removeFirst(run.output.count - ProbeRun.outputLimit) }
+            case .wouldBlock: return true
+            case .eof, .failed: return false
+            }
+        }
+        return true
+    }
+
+    private func closeCheckOutput(_ run: ProbeRun) {
+        guard run.outputFD >= 0 else { return }
+        loop.unwatch(run.outputFD)
+        Sys.close(run.outputFD)
+        run.outputFD = -1
     }
 
     private func connected(_ p: ManagedProcess, _ run: ProbeRun) {

@@ -65,7 +65,7 @@ extension Supervisor {
     private func healthFields(_ p: ManagedProcess, _ m: borrowing ProcessStateMachine) -> [ControlField] {
         let c = p.config
         guard !c.dependencies.isEmpty || c.readiness.kind != .none || c.liveness != nil else { return [] }
-        let check = p.probe.map { HealthReport.Check(liveness: $0.purpose == .liveness, failures: $0.failures, last: $0.last) }
+        let check = p.probe.map { HealthReport.Check(liveness: $0.purpose == .liveness, failures: $0.failures, last: $0.last, output: $0.lastOutput) }
         return HealthReport.fields(config: c, state: m.state, waitingFor: waitDescription(p), check: check, notifyStatus: p.notifyStatus)
     }
 

@@ -223,4 +223,39 @@ final class HealthCommandTests: XCTestCase {
         XCTAssertTrue(plainLine.hasPrefix("plain                            RUNNING   pid "), plainLine)
         sandbox.trackSpawned()
     }
+
+    func test_health_showsTheLastExecCheckOutput_itsLast4KiB() throws {
+        // The readiness check fails, writing 5000 bytes then a marker on
+        // stderr; the liveness check passes, saying one line.
+        try sandbox.writeConfig("""
+        [program:db]
+        command=/bin/sleep 1000
+        readiness=exec
+        readiness_command=/bin/sh -c 'head -c 5000 /dev/zero | tr "\\0" x; echo; echo "not yet: pg down" >&2; exit 1'
+        [program:api]
+        command=/bin/sleep 1000
+        startsecs=0
+        liveness=exec
+        liveness_command=/bin/sh -c 'echo api ok'
+        liveness_interval=1
+
+        """)
+        try sandbox.startDaemon()
+        waitUntil("both checks ran", timeout: 15) {
+            let out = (try? self.sandbox.ctl("health").stdout) ?? ""
+            return out.contains("pg down\")") && out.contains("(output: \"api ok\")")
+        }
+        sandbox.trackSpawned()
+        let lines = try sandbox.ctl("health").stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.count, 2, "\(lines)")
+        let api = try XCTUnwrap(lines.first { $0.hasPrefix("api ") })
+        XCTAssertTrue(api.hasSuffix("liveness exec /bin/sh -c 'echo api ok': ok (output: \"api ok\")"), api)
+        let db = try XCTUnwrap(lines.first { $0.hasPrefix("db ") })
+        XCTAssertTrue(db.contains("pending (last check: exit status 1) (output: \""), db)
+        XCTAssertTrue(db.hasSuffix("x\\nnot yet: pg down\")"), db)
+        // The last 4 KiB: 4096 bytes of which 17 are "\nnot yet: pg down" and its newline.
+        let output = try XCTUnwrap(db.range(of: "(output: \"")).upperBound
+        let xs = db[output...].prefix { $0 == "x" }.count
+        XCTAssertEqual(xs, 4096 - "\nnot yet: pg down\n".utf8.count, db)
+    }
 }

@@ -112,3 +112,18 @@ final class LineRegexTests: XCTestCase {
         XCTAssertTrue(t.feed([UInt8](repeating: UInt8(ascii: "x"), count: LogLineScanner.maxLine + 10)))
     }
 }
+
+final class HealthReportOutputTests: XCTestCase {
+    func test_line_showsAnExecCheckOutput_onOneLine() {
+        var config = ProcessConfig(name: "api", programName: "api", groupName: "api", command: "/bin/api")
+        config.liveness = LivenessConfig(kind: .exec, probe: .exec(command: "check"))
+        let fields = HealthReport.fields(config: config, state: .running, waitingFor: nil,
+                                         check: .init(liveness: true, failures: 1, last: "exit status 2", output: Array("  a\r\nb\u{1}\tc\n".utf8)),
+                                         notifyStatus: nil)
+        XCTAssertTrue(fields.contains(ControlField("liveness_output", Array("  a\r\nb\u{1}\tc\n".utf8))))
+        var snapshot = ProcessSnapshot(name: "api", group: "api", state: 20, statename: "RUNNING")
+        snapshot.extra = fields
+        XCTAssertEqual(HealthReport.line(snapshot)?.hasSuffix("liveness exec check: 1 failure (last check: exit status 2) (output: \"a\\nb? c\")"), true,
+                       HealthReport.line(snapshot) ?? "nil")
+    }
+}

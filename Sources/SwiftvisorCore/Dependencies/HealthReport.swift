@@ -9,8 +9,10 @@ public struct HealthReport: Sendable, Equatable {
         public var liveness: Bool
         public var failures: Int
         public var last: String?
-        public init(liveness: Bool, failures: Int, last: String?) {
-            self.liveness = liveness; self.failures = failures; self.last = last
+        /// An `exec` check's output (stdout and stderr, its last 4 KiB), once one finished.
+        public var output: [UInt8]?
+        public init(liveness: Bool, failures: Int, last: String?, output: [UInt8]? = nil) {
+            self.liveness = liveness; self.failures = failures; self.last = last; self.output = output
         }
     }
 
@@ -33,6 +35,7 @@ public struct HealthReport: Sendable, Equatable {
             }
             out.append(ControlField("readiness_state", verdict))
             if let check, !check.liveness, let last = check.last { out.append(ControlField("readiness_last", last)) }
+            if let check, !check.liveness, let output = check.output { out.append(ControlField("readiness_output", output)) }
             if let notifyStatus { out.append(ControlField("notify_status", notifyStatus)) }
         }
         if let l = config.liveness {
@@ -40,6 +43,7 @@ public struct HealthReport: Sendable, Equatable {
             if let check, check.liveness {
                 out.append(ControlField("liveness_failures", String(check.failures)))
                 if let last = check.last { out.append(ControlField("liveness_last", last)) }
+                if let output = check.output { out.append(ControlField("liveness_output", output)) }
             }
         }
         return out
@@ -47,7 +51,8 @@ public struct HealthReport: Sendable, Equatable {
 
     /// The keys above, for the client.
     public static let keys: Set<String> = ["depends_on", "waiting_for", "readiness", "readiness_state", "readiness_last",
-                                           "notify_status", "liveness", "liveness_failures", "liveness_last"]
+                                           "notify_status", "liveness", "liveness_failures", "liveness_last",
+                                           "readiness_output", "liveness_output"]
 
     /// One `swiftvisorctl health` line: name, state, then what is known;
     /// nil for a process without dependencies or checks.
@@ -59,6 +64,7 @@ public struct HealthReport: Sendable, Equatable {
         if let r = f["readiness"] {
             var s = "readiness \(r): \(f["readiness_state"] ?? "-")"
             if let last = f["readiness_last"] { s += " (last check: \(last))" }
+            if let output = f["readiness_output"] { s += " (output: \(shown(output)))" }
             if let st = f["notify_status"] { s += " (STATUS=\(st))" }
             parts.append(s)
         }
@@ -66,9 +72,26 @@ public struct HealthReport: Sendable, Equatable {
             var s = "liveness \(l)"
             if let n = f["liveness_failures"] { s += ": \(n == "0" ? "ok" : "\(n) failure\(n == "1" ? "" : "s")")" }
             if let last = f["liveness_last"], last != "passed" { s += " (last check: \(last))" }
+            if let output = f["liveness_output"] { s += " (output: \(shown(output)))" }
             parts.append(s)
         }
         if let w = f["waiting_for"] { parts.append(w) } else if let d = f["depends_on"] { parts.append("depends on \(d)") }
         return StatusFormatter.pad(p.namespec, 32) + " " + StatusFormatter.pad(p.statename, 9) + " " + parts.joined(separator: "; ")
     }
+
+    /// A check's output on one line: surrounding blank space dropped, line
+    /// breaks shown as `\n`, other control characters as `?`.
+    static func shown(_ text: String) -> String {
+        var out = ""
+        for ch in text.trimmingPythonWhitespace().unicodeScalars {
+            switch ch {
+            case "\n": out += "\\n"
+            case "\r": continue
+            case "\t": out += " "
+            default: out.unicodeScalars.append(ch.value < 0x20 || ch.value == 0x7f ? "?" : ch)
+            }
+        }
+        return "\"" + out + "\""
+    }
 }
+
