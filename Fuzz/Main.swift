@@ -25,6 +25,7 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     HTTPRequestFuzzTarget.self,
     ListenerProtocolFuzzTarget.self,
     LineRegexFuzzTarget.self,
+    WorkerChannelFuzzTarget.self,
     XMLRPCDecoderFuzzTarget.self,
 ]
 

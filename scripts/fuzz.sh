@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh --list            the targets
 #   scripts/fuzz.sh --build           build only
 #
-# TARGET is a name from Fuzz/Main.swift (config, control, ctl, http, listener, regex, xmlrpc). SECONDS
+# TARGET is a name from Fuzz/Main.swift (config, control, ctl, ctlhttp, http, listener, regex, worker, xmlrpc). SECONDS
 # defaults to 60. The run starts from the committed seeds in
 # Fuzz/corpus/TARGET/, copied into .build/fuzz/corpus/TARGET/ with what
 # earlier local runs found there (never committed); an input that hangs for more

@@ -38,13 +38,14 @@ final class FuzzSmokeTests: XCTestCase {
     func test_fuzz_httpRequestParser_findsNoCrashOrHang() throws { try fuzz("http") }
     func test_fuzz_listenerProtocol_findsNoCrashOrHang() throws { try fuzz("listener") }
     func test_fuzz_lineRegex_findsNoCrashOrHang() throws { try fuzz("regex") }
+    func test_fuzz_workerChannel_findsNoCrashOrHang() throws { try fuzz("worker") }
     func test_fuzz_xmlrpcRequestDecoder_findsNoCrashOrHang() throws { try fuzz("xmlrpc") }
 
     /// Every target in Fuzz/Main.swift has a seed corpus and a test here.
     func test_fuzz_everyTargetHasSeedsAndASmokeTest() throws {
         let r = try OpsProcess.run(["/bin/bash", OpsTools.packageFile("scripts/fuzz.sh"), "--list"])
         let targets = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(targets, ["config", "control", "ctl", "ctlhttp", "http", "listener", "regex", "xmlrpc"])
+        XCTAssertEqual(targets, ["config", "control", "ctl", "ctlhttp", "http", "listener", "regex", "worker", "xmlrpc"])
         for t in targets {
             let seeds = (try? FileManager.default.contentsOfDirectory(atPath: OpsTools.packageFile("Fuzz/corpus/\(t)"))) ?? []
             XCTAssertFalse(seeds.isEmpty, "Fuzz/corpus/\(t)/ has no seeds")
