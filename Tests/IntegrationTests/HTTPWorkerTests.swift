@@ -65,6 +65,9 @@ final class HTTPWorkerTests: XCTestCase {
                 self.sock.connect(path)
         class Transport(xmlrpc.client.Transport):
             def make_connection(self, host):
+                # get_host_info turns the URL's user:password into the
+                # Authorization header (the base class does it here too).
+                _, self._extra_headers, _ = self.get_host_info(host)
                 return Conn("localhost")
         auth = "%s:%s@" % (user, password.replace(" ", "%20")) if user else ""
         return xmlrpc.client.ServerProxy("http://%slocalhost/RPC2" % auth, transport=Transport())
