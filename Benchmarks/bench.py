@@ -23,6 +23,7 @@ CLOCK_MONOTONIC reading taken just before the action (Python's
 time.monotonic() is the same clock). Stdlib only.
 """
 import argparse
+import http.client
 import json
 import os
 import platform
@@ -596,6 +597,42 @@ def sc_rpc_startgroup(tools, impl, n=100):
         r.close()
 
 
+def http_get(port, path, timeout=30):
+    """One GET on loopback (a fresh connection, as a scraper or a browser's
+    first load makes): the status and the body."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def sc_metrics(tools, impl, n=1000, calls=10):
+    """GET /metrics with n processes running (swiftvisord only: supervisord
+    has no such endpoint): median wall time of one scrape, /proc read for
+    every process by the core each time."""
+    r = Run(tools, impl, f"metrics{n}")
+    try:
+        r.write_config(r.marker_programs(n), inet=True)
+        r.launch()
+        wait_markers(r.markers, n, 120 + n * 0.05, r.proc)
+        wait_rpc(r)
+        status, body = http_get(r.port, "/metrics")
+        running = sum(1 for line in body.split(b"\n") if line.startswith(b"swiftvisor_process_up{") and line.endswith(b" 1"))
+        if running != n:
+            r.problems.append(f"{impl}: /metrics shows {running} up of {n} (status {status})")
+        samples = []
+        for _ in range(calls):
+            t0 = time.monotonic()
+            http_get(r.port, "/metrics")
+            samples.append(time.monotonic() - t0)
+        return {f"metrics_scrape{n}": statistics.median(samples)}
+    finally:
+        r.close()
+
+
 def sc_supervisorctl_status(tools, impl, calls=20):
     """Real supervisorctl 4.3.0 `status` (10 programs) against either daemon
     over the Unix socket: the whole command, as an operator runs it."""
@@ -1121,6 +1158,7 @@ METRICS = [
     ("check_wakeups", "100 programs, tcp liveness every 10 s: daemon wakeups per second", "/s", "info", None),
     ("check_rate", "… checks performed per second (10 configured)", "/s", "info", None),
     ("check_wakeups_per_check", "… wakeups per check (a check needs at most its timer and its connection)", "/s", "abs", 2),
+    ("metrics_scrape1000", "`GET /metrics`, 1000 processes running (one scrape, /proc read)", "ms", "abs", 0.020),
     ("supctl_status10", "real supervisorctl 4.3.0 `status`, 10 programs", "ms", "sup", 1),
     ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
     ("event_latency", "child exit → its PROCESS_STATE_EXITED read by a listener", "ms", "abs", 0.002),
@@ -1134,7 +1172,8 @@ METRICS = [
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
-                "rpcgroup100": ["rpc_startgroup100"], "supctl": ["supctl_status10"], "logtail": ["logtail_mibps"]}
+                "rpcgroup100": ["rpc_startgroup100"], "supctl": ["supctl_status10"], "logtail": ["logtail_mibps"],
+                "metrics1000": ["metrics_scrape1000"]}
 TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
                "sup_min": "≥ {}× supervisor",
                "info": "(no target)", "all": "every run"}
@@ -1373,6 +1412,8 @@ def main():
         ("rpcinfo1000", lambda i: sc_rpc_info(tools, i, 1000), reps, "http"),
         ("rpcgroup100", lambda i: sc_rpc_startgroup(tools, i, 100), reps, "http"),
         ("supctl", lambda i: sc_supervisorctl_status(tools, i), reps, "http"),
+        # swiftvisord's own HTTP pages (supervisord has no /metrics).
+        ("metrics1000", lambda i: sc_metrics(tools, i, 1000), reps, "http"),
         ("logtail", lambda i: sc_logtail(tools, i, args.logtail_mib), heavy, "http"),
         # Event listeners: compared with supervisord only (no C floor speaks the protocol).
         ("eventslatency", lambda i: sc_events_latency(tools, i), reps, False),
@@ -1406,6 +1447,8 @@ def main():
                     continue  # swiftvisord only: supervisord has no readiness or checks
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
                     sup_skipped.add(int(name[5:]))
+                    continue
+                if name.startswith("metrics") and impl != "swiftvisor":
                     continue
                 if needs_ctl == "http" and impl == "floor":
                     continue  # no C floor for an HTTP interface: compared with supervisord only

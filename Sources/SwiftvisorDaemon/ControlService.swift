@@ -62,6 +62,8 @@ final class ControlService: ControlHandler {
             results(groups.map(supervision.removeGroup))
         case .avail:
             reply(.ok(supervision.availableProcesses().map { .config($0) }))
+        case .metrics:
+            reply(.ok(supervision.metrics().items))
         case .reload:
             if let fault = supervision.reload(accepted: { reply(.done) }) { reply(.fault(fault)) }
         case .shutdown:

@@ -187,6 +187,8 @@ final class ControlSocketSetup: DaemonControlHooks {
         httpWorker?.reaped(pid, status) ?? false
     }
 
+    var connectionCount: Int { servers.reduce(0) { $0 + $1.server.connectionCount } }
+
     func ownsChild(_ pid: Int32) -> Bool {
         pid > 0 && httpWorker?.pid == pid
     }

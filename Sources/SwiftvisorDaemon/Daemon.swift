@@ -43,6 +43,8 @@ public final class Daemon {
     /// started with): what `add` and `avail` draw from.
     var available: Configuration
     private let pid: Int32
+    /// Wall-clock seconds at which this daemon was built (`/metrics`).
+    let startedAt: Double
     private var exitStatus: Int32 = 0
     /// Crash recovery: what this daemon's children are, on disk next to the pidfile.
     var childState: ChildStateFile?
@@ -70,6 +72,7 @@ public final class Daemon {
         let loop = try EventLoop()
         self.loop = loop
         self.scheduler = scheduler ?? loop
+        self.startedAt = (scheduler ?? loop).wallNow()
         self.host = host
         self.pid = PidFile.currentPID
         self.recovery = LeftoverRecovery(loop: loop, log: log)
@@ -387,6 +390,8 @@ public protocol DaemonControlHooks: AnyObject {
     func reaped(_ pid: Int32, _ status: ExitStatus) -> Bool
     /// Whether `pid` is the control layer's own child (never an adopted leftover).
     func ownsChild(_ pid: Int32) -> Bool
+    /// Open control connections on every listener (`/metrics`).
+    var connectionCount: Int { get }
 }
 
 extension Supervisor {

@@ -36,6 +36,14 @@ final class EventHub {
     /// count when it was last looked at (an echo in between clears it).
     private var printSoftspace = false
     private var echoWritesSeen = 0
+    /// Counts of pools removed (reload, `remove`), so the totals never go back.
+    private var removedDelivered = 0
+    private var removedDropped = 0
+
+    /// Events delivered to and dropped by every pool since the daemon started.
+    var eventCounts: (delivered: Int, dropped: Int) {
+        bus.pools.reduce((removedDelivered, removedDropped)) { ($0.0 &+ $1.delivered, $0.1 &+ $1.dropped) }
+    }
 
     private static func target(_ stream: InheritedStream?, _ name: String, fd: Int32) -> RotatingLogFile? {
         guard let stream else { return nil }
@@ -93,6 +101,10 @@ final class EventHub {
         for w in idleWaiters where w.process.listenerPool == name { loop.cancel(w.timer) }
         idleWaiters.removeAll { $0.process.listenerPool == name }
         members[name] = nil
+        if let pool = bus.pools.first(where: { $0.name == name }) {
+            removedDelivered &+= pool.delivered
+            removedDropped &+= pool.dropped
+        }
         bus.removePool(name)
         refreshTicks()
     }

@@ -21,6 +21,8 @@ final class HTTPWorkerConnection {
         case follow(logtail: Bool)
         /// The stream runs: data items until the session ends.
         case streaming(chunked: Bool)
+        /// `metrics` for `/metrics` (`head`: a HEAD request).
+        case metrics(head: Bool)
     }
 
     /// Output waiting for the client above which neither the session nor
@@ -188,6 +190,9 @@ final class HTTPWorkerConnection {
         case .stream(let target, let logtail):
             waiting = .follow(logtail: logtail)
             ask(.follow([target]))
+        case .metrics(let head):
+            waiting = .metrics(head: head)
+            ask(.metrics)
         }
     }
 
@@ -263,6 +268,11 @@ final class HTTPWorkerConnection {
             respond(.error(.internalServerError))
         case (.response(let reply), .rpc(let next)):
             run(next(reply))
+        case (.response(.ok(let items)), .metrics(let head)):
+            guard let sample = MetricsSample(items: items) else { return respond(.error(.internalServerError)) }
+            respond(.document(MetricsRenderer.render(sample), contentType: MetricsRenderer.contentType, head: head))
+        case (.response(.fault), .metrics):
+            respond(.error(.internalServerError))
         case (.response(.fault(let f)), .follow):
             // logtail_handler: an unknown name or a missing file is 404.
             respond(.error(f.code == .badName || f.code == .noFile ? .notFound : .internalServerError))

@@ -46,6 +46,13 @@ final class ManagedProcess {
     /// Capture mode per channel (`*_capture_maxbytes` > 0), fresh for each run.
     var stdoutCapture: CaptureMode?
     var stderrCapture: CaptureMode?
+    /// For `/metrics` (docs/metrics.md): spawns, spawns the daemon made on its
+    /// own, exits by status label. `startRequested`: a `start` event came
+    /// (operator, autostart) and no spawn has followed it yet.
+    var starts = 0
+    var restarts = 0
+    var exits: [String: Int] = [:]
+    var startRequested = false
 
     init(config: ProcessConfig) {
         machine = ProcessStateMachine(config: config)

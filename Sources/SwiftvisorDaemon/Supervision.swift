@@ -16,6 +16,9 @@ protocol Supervision: AnyObject {
 
     /// Every process, in the table's order (status, getAllProcessInfo).
     func snapshots() -> [ProcessSnapshot]
+    /// Every process's and the daemon's figures for `/metrics`, /proc read
+    /// now (docs/metrics.md).
+    func metrics() -> MetricsSample
     /// Start the named processes (`all`, `g:*`, `g:p`); with `wait`, each
     /// result comes once RUNNING or failed. `done` is called exactly once.
     func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void)
@@ -64,6 +67,17 @@ extension Daemon: Supervision {
     var isServing: Bool { lifecycle.isRunning }
 
     func snapshots() -> [ProcessSnapshot] { supervisor.snapshots() }
+
+    func metrics() -> MetricsSample {
+        let processes = supervisor.metrics()
+        let own = ProcFS.usage(of: PidFile.currentPID)
+        let events = self.events.eventCounts
+        let daemon = DaemonMetrics(
+            pid: Int(PidFile.currentPID), start: Int(startedAt), now: Int(scheduler.wallNow()),
+            residentBytes: own?.residentBytes, cpuSeconds: own?.cpuSeconds, openFDs: ProcFS.openDescriptorCount(),
+            connections: control?.connectionCount ?? 0, eventsDelivered: events.delivered, eventsDropped: events.dropped)
+        return MetricsSample(daemon: daemon, processes: processes)
+    }
 
     func start(_ names: [String], wait: Bool, done: @escaping ([NameResult]) -> Void) {
         supervisor.start(names, wait: wait, done: done)

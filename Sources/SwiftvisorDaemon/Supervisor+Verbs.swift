@@ -69,6 +69,23 @@ extension Supervisor {
         return HealthReport.fields(config: c, state: m.state, waitingFor: waitDescription(p), check: check, notifyStatus: p.notifyStatus)
     }
 
+    /// `/metrics`: each process's counters, and for a process with a pid its
+    /// CPU, memory and descriptors from /proc, read now (docs/metrics.md).
+    func metrics() -> [ProcessMetrics] {
+        processes.map { p in
+            let m = p.machine
+            let usage = m.pid > 0 ? ProcFS.usage(of: m.pid) : nil
+            var logs: [LogCounters] = []
+            if let l = p.stdoutLog { logs.append(LogCounters(.stdout, written: Int(clamping: l.bytesWritten), lost: Int(clamping: l.droppedBytes))) }
+            if let l = p.stderrLog { logs.append(LogCounters(.stderr, written: Int(clamping: l.bytesWritten), lost: Int(clamping: l.droppedBytes))) }
+            return ProcessMetrics(
+                group: p.groupName, name: p.name, state: m.state.rawValue, statename: m.state.name, pid: Int(m.pid),
+                start: Int(m.laststart?.wall ?? 0), starts: p.starts, restarts: p.restarts,
+                exits: p.exits.sorted { $0.key < $1.key }.map { ExitCount($0.key, $0.value) },
+                cpuSeconds: usage?.cpuSeconds, residentBytes: usage?.residentBytes, openFDs: usage?.openFDs, logs: logs)
+        }
+    }
+
     private func result(_ p: ManagedProcess, _ code: FaultCode, _ detail: String? = nil) -> NameResult {
         ProcessVerbRules.result(ProcessKey(group: p.groupName, name: p.name), code, detail)
     }

@@ -154,6 +154,7 @@ public final class Supervisor {
     /// returns. Events raised while performing actions (a spawn's outcome) are
     /// queued and handled in order, so no machine is ever re-entered.
     func feed(_ p: ManagedProcess, _ event: ProcessEvent) {
+        if case .start = event { p.startRequested = true }
         pending.append((p, event))
         guard !draining else { return }
         draining = true
@@ -304,6 +305,9 @@ public final class Supervisor {
         if let out = child.stdout { output.watch(p, fd: out, channel: .stdout) }
         if let err = child.stderr { output.watch(p, fd: err, channel: .stderr) }
         byPid[child.pid] = p
+        p.starts &+= 1
+        if !p.startRequested { p.restarts &+= 1 }
+        p.startRequested = false
         childState?.recordSpawn(pid: child.pid, process: pc)
         feed(p, .spawned(pid: child.pid))
         if pc.readiness.probe != nil { startReadinessProbe(p) }
@@ -334,6 +338,7 @@ public final class Supervisor {
                 if p.notifyFD >= 0 { readNotifications(p, pid: pid) }
                 closeNotifySocket(p)
                 closeReadinessPipe(p)
+                p.exits[ExitCount.label(status), default: 0] &+= 1
                 feed(p, .exited(status))
             } else if let check = checkChildren.removeValue(forKey: pid) {
                 check(status)

@@ -40,6 +40,47 @@ public enum ProcFS {
         return n - 3  // ".", "..", and the directory stream's own descriptor
     }
 
+    /// CPU time, resident memory and open descriptors of one process, read
+    /// from /proc only when asked (a `/metrics` scrape, docs/metrics.md).
+    public struct Usage: Sendable, Equatable {
+        public var cpuSeconds: Double
+        public var residentBytes: Int
+        /// nil when /proc/PID/fd cannot be read (another user's process).
+        public var openFDs: Int?
+    }
+
+    private static let clockTicks: Double = { let t = sysconf(Int32(_SC_CLK_TCK)); return t > 0 ? Double(t) : 100 }()
+    private static let pageSize: Int = { let s = sysconf(Int32(_SC_PAGESIZE)); return s > 0 ? s : 4096 }()
+
+    /// nil when the process is gone.
+    public static func usage(of pid: Int32) -> Usage? {
+        guard pid > 0, let stat = readSmallFile("/proc/\(pid)/stat"), let statm = readSmallFile("/proc/\(pid)/statm") else { return nil }
+        // `pid (comm) S ppid ...`: utime and stime are fields 14 and 15, the
+        // 12th and 13th after comm's closing parenthesis (proc(5)).
+        guard let close = stat.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = stat[(close + 1)...].split(separator: UInt8(ascii: " "))
+        guard fields.count > 12,
+              let utime = UInt64(String(decoding: fields[11], as: UTF8.self)),
+              let stime = UInt64(String(decoding: fields[12], as: UTF8.self)) else { return nil }
+        let pages = statm.split(separator: UInt8(ascii: " "))
+        guard pages.count > 1, let resident = Int(String(decoding: pages[1], as: UTF8.self)) else { return nil }
+        let rss = resident.multipliedReportingOverflow(by: pageSize)
+        return Usage(cpuSeconds: (Double(utime) + Double(stime)) / clockTicks,
+                     residentBytes: rss.overflow ? Int.max : rss.partialValue,
+                     openFDs: descriptorCount("/proc/\(pid)/fd"))
+    }
+
+    /// Entries of a /proc fd directory, nil when it cannot be opened.
+    static func descriptorCount(_ path: String) -> Int? {
+        guard let dir = opendir(path) else { return nil }
+        defer { closedir(dir) }
+        var n = 0
+        while let entry = readdir(dir) {
+            if entry.pointee.d_type != UInt8(DT_DIR) { n += 1 }
+        }
+        return n
+    }
+
     static func readSmallFile(_ path: String) -> [UInt8]? {
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }

@@ -86,6 +86,9 @@ public enum ControlRequest: Sendable, Equatable {
     case reload
     /// `shutdown`: stop everything and exit.
     case shutdown
+    /// `metrics`: one sample of every process and of the daemon (CPU, memory
+    /// and descriptors read from /proc now), for `/metrics` (docs/metrics.md).
+    case metrics
     /// `quit`: the server closes the connection after replying. Handled by the server.
     case quit
 
@@ -95,7 +98,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .readLogFile, .tailLog, .follow, .followFrom, .quit, .avail, .remoteComm:
+        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .readLogFile, .tailLog, .follow, .followFrom, .quit, .avail, .remoteComm, .metrics:
             return false
         }
     }
@@ -170,6 +173,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .avail: return [w("avail")]
         case .reload: return [w("reload")]
         case .shutdown: return [w("shutdown")]
+        case .metrics: return [w("metrics")]
         case .quit: return [w("quit")]
         }
     }
@@ -335,6 +339,9 @@ public enum ControlRequest: Sendable, Equatable {
         case "shutdown":
             guard count(0) else { return bad("shutdown takes no arguments") }
             return .success(.shutdown)
+        case "metrics":
+            guard count(0) else { return bad("metrics takes no arguments") }
+            return .success(.metrics)
         case "quit":
             return .success(.quit)
         default:

@@ -41,6 +41,10 @@ public struct EventPool: Sendable {
     public private(set) var queue = EventQueue()
     public private(set) var listeners: [Listener]
     private var lastPoolSerial = -1
+    /// Events a listener acknowledged (OK or FAIL: either ends its delivery),
+    /// and events discarded from a full buffer: `/metrics` (docs/metrics.md).
+    public private(set) var delivered = 0
+    public private(set) var dropped = 0
 
     public init(name: String, events: [String], bufferSize: Int, handler: ResultHandler, listenerNames: [String]) {
         self.name = name
@@ -69,6 +73,7 @@ public struct EventPool: Sendable {
 
     private mutating func makeRoom(_ out: inout [Action]) {
         if queue.count >= bufferSize, let dropped = queue.popFirst() {
+            self.dropped &+= 1
             out.append(.log(.error, "pool \(name) event buffer overflowed, discarding event \(dropped.serial)"))
         }
     }
@@ -110,7 +115,9 @@ public struct EventPool: Sendable {
             switch action {
             case .log(let level, let line): out.append(.log(level, line))
             case .output(let bytes): out.append(.output(bytes))
-            case .eventDone: listeners[i].held = nil
+            case .eventDone:
+                if listeners[i].held != nil { delivered &+= 1 }
+                listeners[i].held = nil
             case .requeueEvent:
                 if let e = listeners[i].held {
                     listeners[i].held = nil

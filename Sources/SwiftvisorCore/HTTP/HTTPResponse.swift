@@ -33,6 +33,15 @@ public struct HTTPResponse: Sendable, Equatable {
         ], body: body)
     }
 
+    /// A document: Content-Type, Content-Length, and the body unless the
+    /// request was `HEAD` (whose answer has the length of the GET's).
+    public static func document(_ body: [UInt8], contentType: String, head: Bool = false, extra: [HTTPHeaderField] = []) -> HTTPResponse {
+        HTTPResponse(status: .ok, headers: [
+            HTTPHeaderField("Content-Type", contentType),
+            HTTPHeaderField("Content-Length", String(body.count)),
+        ] + extra, body: head ? [] : body)
+    }
+
     /// medusa's error page (http_request.error): Content-Length, then
     /// Content-Type, and DEFAULT_ERROR_MESSAGE with CRLF line ends.
     public static func error(_ status: HTTPStatus) -> HTTPResponse {

@@ -12,6 +12,9 @@ public enum HTTPRoute: Sendable, Equatable {
     /// `GET /logtail/NAME[/CHANNEL]` or `GET /mainlogtail`: a log stream.
     /// `logtail` adds `X-Accel-Buffering: no` (only logtail_handler sets it).
     case stream(FollowTarget, logtail: Bool)
+    /// `GET /metrics` (`HEAD`: the same head, no body): Prometheus' text
+    /// format from the core's `metrics` reply (docs/metrics.md).
+    case metrics(head: Bool)
     /// Answered with this status and medusa's error page.
     case error(HTTPStatus)
 
@@ -31,6 +34,11 @@ public enum HTTPRoute: Sendable, Equatable {
         if uri.hasPrefix("/mainlogtail") {
             guard request.method == "GET" else { return .error(.badRequest) }
             return .stream(.mainLog, logtail: false)
+        }
+        // Not one of supervisord's URLs (its default handler finds no file
+        // there), so no client of supervisord can be relying on its 404.
+        if request.path == "/metrics" && (request.method == "GET" || request.method == "HEAD") {
+            return .metrics(head: request.method == "HEAD")
         }
         // The web page (index.html, tail.html, ok.html) and the static files
         // are the next issue's; until then nothing is there to serve, so
