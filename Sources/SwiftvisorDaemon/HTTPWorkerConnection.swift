@@ -23,6 +23,8 @@ final class HTTPWorkerConnection {
         case streaming(chunked: Bool)
         /// `metrics` for `/metrics` (`head`: a HEAD request).
         case metrics(head: Bool)
+        /// One step of a web page request.
+        case web((ControlResponse) -> WebStep)
     }
 
     /// Output waiting for the client above which neither the session nor
@@ -193,6 +195,36 @@ final class HTTPWorkerConnection {
         case .metrics(let head):
             waiting = .metrics(head: head)
             ask(.metrics)
+        case .web:
+            let cookie = WebForm.cookie(WebContext.cookieName, in: request.header("Cookie"))
+            let context: WebContext
+            if let cookie, WebContext.isWellFormed(cookie) {
+                context = WebContext(now: Int64(EventLoop.wallNow()), token: cookie, newToken: false)
+            } else {
+                context = WebContext(now: Int64(EventLoop.wallNow()), token: Self.newToken(), newToken: true)
+            }
+            run(WebDispatcher.dispatch(request, context))
+        }
+    }
+
+    /// 128 random bits (the system's CSPRNG) as 32 hex digits.
+    static func newToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        let words = [g.next() as UInt64, g.next() as UInt64]
+        return words.map { w in
+            let h = String(w, radix: 16)
+            return String(repeating: "0", count: 16 - h.count) + h
+        }.joined()
+    }
+
+    private func run(_ step: WebStep) {
+        switch step {
+        case .done(let response):
+            waiting = .nothing
+            respond(response)
+        case .control(let request, let next):
+            waiting = .web(next)
+            ask(request)
         }
     }
 
@@ -267,6 +299,8 @@ final class HTTPWorkerConnection {
         case (.response(.fault), .auth):
             respond(.error(.internalServerError))
         case (.response(let reply), .rpc(let next)):
+            run(next(reply))
+        case (.response(let reply), .web(let next)):
             run(next(reply))
         case (.response(.ok(let items)), .metrics(let head)):
             guard let sample = MetricsSample(items: items) else { return respond(.error(.internalServerError)) }

@@ -246,10 +246,10 @@ final class ControlSocketTests: XCTestCase {
     func test_httpFirstBytes_areServedByTheHTTPWorker_thenClosedAsHTTP10Asks() throws {
         try startDaemon()
         // The stale-socket probe of a second daemon (`GET / HTTP/1.0`) gets
-        // an answer: there is no web page yet, so default_handler's 404.
+        // an answer: the web page.
         let c = try RawClient(sandbox.socketPath)
         c.send("GET / HTTP/1.0\r\n\r\n")
-        XCTAssertEqual(c.line(), "HTTP/1.0 404 Not Found\r")
+        XCTAssertEqual(c.line(), "HTTP/1.0 200 OK\r")
         XCTAssertEqual(c.line(), "Server: swiftvisord\r")
         while c.line() != nil {}
     }

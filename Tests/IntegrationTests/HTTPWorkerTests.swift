@@ -164,7 +164,7 @@ final class HTTPWorkerTests: XCTestCase {
         1.1 close 1 False
         1.0 keep-alive True True
         1.0 plain 1 False
-        statuses ['400', '411', '404', '400', '400', '404']
+        statuses ['400', '411', '200', '400', '400', '404']
         refused b'HTTP/1.0 505 HTTP Version not supported'
 
         """)

@@ -29,10 +29,13 @@ final class HTTPWorkerProtocolTests: XCTestCase {
         XCTAssertEqual(HTTPRoute.resolve(request("POST", "/mainlogtail")), .error(.badRequest))
     }
 
-    func test_route_everythingElse_isDefaultHandlers404_or400ForOtherMethods() {
-        XCTAssertEqual(HTTPRoute.resolve(request("GET", "/")), .error(.notFound))
-        XCTAssertEqual(HTTPRoute.resolve(request("HEAD", "/")), .error(.notFound))
-        XCTAssertEqual(HTTPRoute.resolve(request("POST", "/index.html")), .error(.notFound), "the web page: next issue")
+    func test_route_thePage_thenEverythingElse_isDefaultHandlers404_or400ForOtherMethods() {
+        XCTAssertEqual(HTTPRoute.resolve(request("GET", "/")), .web)
+        XCTAssertEqual(HTTPRoute.resolve(request("HEAD", "/")), .web)
+        XCTAssertEqual(HTTPRoute.resolve(request("POST", "/index.html")), .web)
+        XCTAssertEqual(HTTPRoute.resolve(request("GET", "/tail.html")), .web)
+        XCTAssertEqual(HTTPRoute.resolve(request("POST", "/tail.html")), .error(.badRequest))
+        XCTAssertEqual(HTTPRoute.resolve(request("PUT", "/index.html")), .error(.badRequest))
         XCTAssertEqual(HTTPRoute.resolve(request("GET", "/stylesheets/supervisor.css")), .error(.notFound))
         XCTAssertEqual(HTTPRoute.resolve(request("PUT", "/x")), .error(.badRequest))
         XCTAssertEqual(HTTPRoute.resolve(request("POST", "/x")), .error(.badRequest))

@@ -15,6 +15,8 @@ public enum HTTPRoute: Sendable, Equatable {
     /// `GET /metrics` (`HEAD`: the same head, no body): Prometheus' text
     /// format from the core's `metrics` reply (docs/metrics.md).
     case metrics(head: Bool)
+    /// The web page and its files (`WebDispatcher`, docs/web.md).
+    case web
     /// Answered with this status and medusa's error page.
     case error(HTTPStatus)
 
@@ -40,13 +42,11 @@ public enum HTTPRoute: Sendable, Equatable {
         if request.path == "/metrics" && (request.method == "GET" || request.method == "HEAD") {
             return .metrics(head: request.method == "HEAD")
         }
-        // The web page (index.html, tail.html, ok.html) and the static files
-        // are the next issue's; until then nothing is there to serve, so
-        // default_handler's answers apply: GET and HEAD find nothing (404),
-        // other methods are refused (400). docs/protocol.md §9.9.
-        guard request.method == "GET" || request.method == "HEAD" || isWebPage(request) else {
-            return .error(.badRequest)
-        }
+        // The web page: supervisord's pages and swiftvisord's own files.
+        if WebDispatcher.handles(request) { return .web }
+        // default_handler's answers: GET and HEAD find nothing (404), other
+        // methods are refused (400). docs/protocol.md §9.9.
+        guard request.method == "GET" || request.method == "HEAD" else { return .error(.badRequest) }
         return .error(.notFound)
     }
 
@@ -70,14 +70,5 @@ public enum HTTPRoute: Sendable, Equatable {
         }
         guard let channel = LogChannel(rawValue: String(channelText)), !name.isEmpty else { return .error(.notFound) }
         return .stream(.process(name: String(name), channel: channel), logtail: true)
-    }
-
-    /// supervisor/web.py supervisor_ui_handler.match: GET or POST of `/`,
-    /// `/index.html`, `/tail.html`, `/ok.html`.
-    static func isWebPage(_ request: HTTPRequest) -> Bool {
-        guard request.method == "POST" || request.method == "GET" else { return false }
-        var path = Substring(request.path)
-        if path.first == "/" { path = path.dropFirst() }
-        return ["", "index.html", "tail.html", "ok.html"].contains(path)
     }
 }

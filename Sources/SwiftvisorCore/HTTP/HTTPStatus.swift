@@ -14,9 +14,12 @@ public struct HTTPStatus: Sendable, Hashable {
 
     public static let ok = HTTPStatus(200, "OK")
     public static let movedPermanently = HTTPStatus(301, "Moved Permanently")
+    /// After a POST action of the page: the browser GETs the page again.
+    public static let seeOther = HTTPStatus(303, "See Other")
     public static let notModified = HTTPStatus(304, "Not Modified")
     public static let badRequest = HTTPStatus(400, "Bad Request")
     public static let unauthorized = HTTPStatus(401, "Unauthorized")
+    public static let forbidden = HTTPStatus(403, "Forbidden")
     public static let notFound = HTTPStatus(404, "Not Found")
     public static let methodNotAllowed = HTTPStatus(405, "Method Not Allowed")
     public static let lengthRequired = HTTPStatus(411, "Length Required")
