@@ -633,6 +633,32 @@ def sc_metrics(tools, impl, n=1000, calls=10):
         r.close()
 
 
+def sc_page(tools, impl, n=1000, calls=5):
+    """The web page with n processes running, as a browser first loads it:
+    the HTML, its stylesheet and script, and the first state.json the script
+    fetches (sequentially, fresh connections): median wall time until all are
+    in (swiftvisord only; the target is one second)."""
+    r = Run(tools, impl, f"page{n}")
+    try:
+        r.write_config(r.marker_programs(n), inet=True)
+        r.launch()
+        wait_markers(r.markers, n, 120 + n * 0.05, r.proc)
+        wait_rpc(r)
+        status, body = http_get(r.port, "/")
+        rows = body.count(b'<tr class="proc"')
+        if status != 200 or rows != n:
+            r.problems.append(f"{impl}: the page shows {rows} rows of {n} (status {status})")
+        samples = []
+        for _ in range(calls):
+            t0 = time.monotonic()
+            for path in ("/", "/swiftvisor.css", "/swiftvisor.js", "/state.json"):
+                http_get(r.port, path)
+            samples.append(time.monotonic() - t0)
+        return {f"page_load{n}": statistics.median(samples)}
+    finally:
+        r.close()
+
+
 def sc_supervisorctl_status(tools, impl, calls=20):
     """Real supervisorctl 4.3.0 `status` (10 programs) against either daemon
     over the Unix socket: the whole command, as an operator runs it."""
@@ -1159,6 +1185,7 @@ METRICS = [
     ("check_rate", "… checks performed per second (10 configured)", "/s", "info", None),
     ("check_wakeups_per_check", "… wakeups per check (a check needs at most its timer and its connection)", "/s", "abs", 2),
     ("metrics_scrape1000", "`GET /metrics`, 1000 processes running (one scrape, /proc read)", "ms", "abs", 0.020),
+    ("page_load1000", "web page, 1000 processes: HTML, CSS, script and first state.json", "ms", "abs", 1.0),
     ("supctl_status10", "real supervisorctl 4.3.0 `status`, 10 programs", "ms", "sup", 1),
     ("logtail_mibps", "`/logtail` stream while a child writes 64 MiB (throughput)", "MiB/s", "info", None),
     ("event_latency", "child exit → its PROCESS_STATE_EXITED read by a listener", "ms", "abs", 0.002),
@@ -1173,7 +1200,7 @@ METRICS = [
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100"], "rpcinfo1000": ["rpc_info1000"],
                 "rpcgroup100": ["rpc_startgroup100"], "supctl": ["supctl_status10"], "logtail": ["logtail_mibps"],
-                "metrics1000": ["metrics_scrape1000"]}
+                "metrics1000": ["metrics_scrape1000"], "page1000": ["page_load1000"]}
 TARGET_TEXT = {"floor": "≤ {}× floor", "floor_min": "≥ {}× floor", "abs": "≤ {}", "sup": "≤ {}× supervisor",
                "sup_min": "≥ {}× supervisor",
                "info": "(no target)", "all": "every run"}
@@ -1414,6 +1441,7 @@ def main():
         ("supctl", lambda i: sc_supervisorctl_status(tools, i), reps, "http"),
         # swiftvisord's own HTTP pages (supervisord has no /metrics).
         ("metrics1000", lambda i: sc_metrics(tools, i, 1000), reps, "http"),
+        ("page1000", lambda i: sc_page(tools, i, 1000), reps, "http"),
         ("logtail", lambda i: sc_logtail(tools, i, args.logtail_mib), heavy, "http"),
         # Event listeners: compared with supervisord only (no C floor speaks the protocol).
         ("eventslatency", lambda i: sc_events_latency(tools, i), reps, False),
@@ -1448,7 +1476,7 @@ def main():
                 if name.startswith("scale") and impl == "supervisor" and int(name[5:]) > args.sup_scale_max:
                     sup_skipped.add(int(name[5:]))
                     continue
-                if name.startswith("metrics") and impl != "swiftvisor":
+                if (name.startswith("metrics") or name.startswith("page")) and impl != "swiftvisor":
                     continue
                 if needs_ctl == "http" and impl == "floor":
                     continue  # no C floor for an HTTP interface: compared with supervisord only
