@@ -11,6 +11,8 @@ import SwiftvisorOS
 public final class ControlServer {
     public let endpoint: ControlEndpoint
     private var credentials: ControlCredentials?
+    /// `legacy_get_actions=` of this listener, passed with each HTTP hand-off.
+    var legacyGetActions: Bool
     private unowned let handler: ControlHandler
     private let loop: EventLoop
     private var listener: Int32 = -1
@@ -44,6 +46,7 @@ public final class ControlServer {
     public init(endpoint: ControlEndpoint, handler: ControlHandler, loop: EventLoop) {
         self.endpoint = endpoint
         self.credentials = endpoint.credentials
+        self.legacyGetActions = endpoint.legacyGetActions
         self.handler = handler
         self.loop = loop
     }
@@ -302,7 +305,8 @@ public final class ControlServer {
         guard let worker = httpWorker, worker.isUp, let (core, far) = try? WorkerChannel.pair(seqpacket: false) else {
             return serviceUnavailable(c)
         }
-        let sent = worker.handOff(client: c.fd, session: far, initialBytes: bytes, authRequired: credentials != nil)
+        let sent = worker.handOff(client: c.fd, session: far, initialBytes: bytes, authRequired: credentials != nil,
+                                    legacyGetActions: legacyGetActions)
         Sys.close(far)
         guard sent else {
             Sys.close(core)

@@ -133,6 +133,7 @@ final class ControlSocketSetup: DaemonControlHooks {
             switch step {
             case .keep(let c, let w):
                 servers[c].server.updateCredentials(wanted[w].endpoint.credentials)
+                servers[c].server.legacyGetActions = wanted[w].endpoint.legacyGetActions
                 next.append((wanted[w], servers[c].server))
             case .bind(let w, let replacing, let freeFirst):
                 let want = wanted[w]
@@ -145,6 +146,7 @@ final class ControlSocketSetup: DaemonControlHooks {
                     log.error("could not listen on \(want.endpoint.displayName) for [\(want.endpoint.section)]: \(error)")
                     if let c = replacing, !freeFirst {
                         servers[c].server.updateCredentials(want.endpoint.credentials)
+                        servers[c].server.legacyGetActions = want.endpoint.legacyGetActions
                         next.append((servers[c].listener, servers[c].server))
                     }
                 }

@@ -74,16 +74,16 @@ final class HTTPWorker {
                 return
             case .message(let bytes, let fds, let truncated):
                 guard !truncated, fds.count == 2,
-                      case .connection(let authRequired, let initial)? = WorkerMessage.decode(bytes) else {
+                      case .connection(let authRequired, let initial, let legacyGetActions)? = WorkerMessage.decode(bytes) else {
                     for fd in fds { Sys.close(fd) }
                     continue
                 }
-                adopt(client: fds[0], session: fds[1], authRequired: authRequired, initial: initial)
+                adopt(client: fds[0], session: fds[1], authRequired: authRequired, legacyGetActions: legacyGetActions, initial: initial)
             }
         }
     }
 
-    private func adopt(client: Int32, session: Int32, authRequired: Bool, initial: [UInt8]) {
+    private func adopt(client: Int32, session: Int32, authRequired: Bool, legacyGetActions: Bool, initial: [UInt8]) {
         do {
             try Sys.setNonBlocking(client)
             try Sys.setNonBlocking(session)
@@ -93,7 +93,8 @@ final class HTTPWorker {
             return
         }
         WorkerChannel.limitSendBuffer(client, bytes: Self.clientSendBuffer)
-        let c = HTTPWorkerConnection(worker: self, client: client, session: session, authRequired: authRequired)
+        let c = HTTPWorkerConnection(worker: self, client: client, session: session, authRequired: authRequired,
+                                     legacyGetActions: legacyGetActions)
         connections[ObjectIdentifier(c)] = c
         c.start(initial: initial)
     }

@@ -37,6 +37,7 @@ final class HTTPWorkerConnection {
     private let client: Int32
     private let session: Int32
     private let authRequired: Bool
+    private let legacyGetActions: Bool
     private var parser = HTTPRequestParser()
     private var reader = ReplyReader()
     private var waiting = Waiting.nothing
@@ -55,7 +56,8 @@ final class HTTPWorkerConnection {
     private var lastProgress = EventLoop.now()
     private var stallTimer: EventLoop.TimerID?
 
-    init(worker: HTTPWorker, client: Int32, session: Int32, authRequired: Bool) {
+    init(worker: HTTPWorker, client: Int32, session: Int32, authRequired: Bool, legacyGetActions: Bool) {
+        self.legacyGetActions = legacyGetActions
         self.worker = worker
         self.client = client
         self.session = session
@@ -199,9 +201,9 @@ final class HTTPWorkerConnection {
             let cookie = WebForm.cookie(WebContext.cookieName, in: request.header("Cookie"))
             let context: WebContext
             if let cookie, WebContext.isWellFormed(cookie) {
-                context = WebContext(now: Int64(EventLoop.wallNow()), token: cookie, newToken: false)
+                context = WebContext(now: Int64(EventLoop.wallNow()), token: cookie, newToken: false, legacyGetActions: legacyGetActions)
             } else {
-                context = WebContext(now: Int64(EventLoop.wallNow()), token: Self.newToken(), newToken: true)
+                context = WebContext(now: Int64(EventLoop.wallNow()), token: Self.newToken(), newToken: true, legacyGetActions: legacyGetActions)
             }
             run(WebDispatcher.dispatch(request, context))
         }

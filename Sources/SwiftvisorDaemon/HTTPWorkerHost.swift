@@ -84,9 +84,10 @@ final class HTTPWorkerHost {
     /// the connection's SWV1 session and the bytes already read. False when
     /// no worker takes it now (the caller answers 503). The caller closes
     /// its copies of both descriptors either way.
-    func handOff(client: Int32, session: Int32, initialBytes: [UInt8], authRequired: Bool) -> Bool {
+    func handOff(client: Int32, session: Int32, initialBytes: [UInt8], authRequired: Bool, legacyGetActions: Bool) -> Bool {
         guard channel >= 0 else { return false }
-        let message = WorkerMessage.connection(authRequired: authRequired, initialBytes: initialBytes).encoded()
+        let message = WorkerMessage.connection(authRequired: authRequired, initialBytes: initialBytes,
+                                               legacyGetActions: legacyGetActions).encoded()
         switch WorkerChannel.send(channel, message, fds: [client, session]) {
         case .sent: return true
         case .full: return false  // a stuck worker: its queue holds the backlog

@@ -10,11 +10,12 @@ final class WebPageTests: XCTestCase {
     override func setUpWithError() throws { sandbox = try Sandbox(name: name) }
     override func tearDown() { sandbox.cleanup() }
 
-    private func start() throws -> Int {
+    private func start(legacy: String = "") throws -> Int {
         let port = try freeLoopbackPort()
         try sandbox.writeConfig("""
         [inet_http_server]
         port=127.0.0.1:\(port)
+        \(legacy)
         [program:sleeper]
         command=sleep 1000
         startsecs=0
@@ -111,5 +112,19 @@ final class WebPageTests: XCTestCase {
         XCTAssertEqual(download.text, "hello-from-talker\n")
         XCTAssertTrue(download.headers["content-disposition"]?.hasPrefix("attachment") == true)
         XCTAssertEqual(httpExchange(port: port, "/download?processname=nope")?.status, 404)
+    }
+
+    func test_legacyGetActionsFalse_refusesGETActions_thePagesPOSTsStillWork() throws {
+        let port = try start(legacy: "legacy_get_actions=false")
+        waitUntil("sleeper RUNNING") { state(port, "sleeper") == "RUNNING" }
+        XCTAssertEqual(httpExchange(port: port, "/index.html?processname=sleeper&action=stop")?.status, 403)
+        XCTAssertEqual(state(port, "sleeper"), "RUNNING")
+        XCTAssertEqual(httpExchange(port: port, "/index.html?message=hello")?.status, 200, "the page itself is served")
+        let cookie = try XCTUnwrap(httpExchange(port: port, "/")?.headers["set-cookie"]?.split(separator: ";").first.map(String.init))
+        let ok = httpExchange(port: port, "/index.html", method: "POST", headers: ["Cookie": cookie],
+                              body: "processname=sleeper&action=stop&token=\(cookie.dropFirst("swv_token=".count))")
+        XCTAssertEqual(ok?.status, 303)
+        XCTAssertEqual(state(port, "sleeper"), "STOPPED")
+        XCTAssertTrue(sandbox.logLines(containing: "unknown option").isEmpty, sandbox.mainLog)
     }
 }

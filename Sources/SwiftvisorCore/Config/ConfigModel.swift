@@ -228,6 +228,8 @@ public struct UnixHTTPServerConfig: Sendable, Equatable {
     public var chownGID: UInt32? = nil
     public var username: String? = nil
     public var password: String? = nil
+    /// `legacy_get_actions=false`: the web page's GET action URLs are refused (docs/web.md).
+    public var legacyGetActions = true
     public init(file: String) { self.file = file }
 }
 
@@ -238,6 +240,8 @@ public struct InetHTTPServerConfig: Sendable, Equatable {
     public var port: Int
     public var username: String? = nil
     public var password: String? = nil
+    /// `legacy_get_actions=false`: the web page's GET action URLs are refused (docs/web.md).
+    public var legacyGetActions = true
     public init(host: String, port: Int) { self.host = host; self.port = port }
 }
 

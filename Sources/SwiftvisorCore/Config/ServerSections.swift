@@ -18,6 +18,7 @@ extension ConfigReader {
             server.section = s
             server.username = username
             server.password = password
+            server.legacyGetActions = try legacyGetActions(section)
             config.inetHTTPServers.append(server)
         }
         for section in doc.sections where section.name.hasPrefix("unix_http_server") {
@@ -31,6 +32,7 @@ extension ConfigReader {
             var server = UnixHTTPServerConfig(file: file)
             server.section = s
             (server.username, server.password) = try credentials(section)
+            server.legacyGetActions = try legacyGetActions(section)
             if let c = doc.get(s, "chown") {
                 let v = try expand(c, names: env, section: s, option: "chown")
                 let (uid, gid) = try convert(v, c.location, s, "chown") { v throws(ValueError) in try ValueTypes.userAndGroup(v, host: host) }
@@ -43,6 +45,15 @@ extension ConfigReader {
             }
             config.unixHTTPServers.append(server)
         }
+    }
+
+    /// swiftvisord's own option: whether supervisord's GET action URLs of
+    /// the web page are performed (default true; docs/web.md).
+    func legacyGetActions(_ section: INISection) throws(ConfigError) -> Bool {
+        let s = section.name
+        guard let e = doc.get(s, "legacy_get_actions") else { return true }
+        let v = try expand(e, names: env, section: s, option: "legacy_get_actions")
+        return try convert(v, e.location, s, "legacy_get_actions") { v throws(ValueError) in try ValueTypes.boolean(v, option: "legacy_get_actions") }
     }
 
     /// username and password: both or neither.

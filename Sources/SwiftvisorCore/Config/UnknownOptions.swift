@@ -29,8 +29,8 @@ enum KnownOptions {
     static let eventListener = program.union(["events", "buffer_size", "result_handler"])
     static let fcgiProgram = program.union(["socket", "socket_backlog", "socket_owner", "socket_mode"])
     static let group: Set<String> = ["programs", "priority"]
-    static let unixServer: Set<String> = ["file", "chmod", "chown", "username", "password"]
-    static let inetServer: Set<String> = ["port", "username", "password"]
+    static let unixServer: Set<String> = ["file", "chmod", "chown", "username", "password", "legacy_get_actions"]
+    static let inetServer: Set<String> = ["port", "username", "password", "legacy_get_actions"]
     static let supervisorctl: Set<String> = ["serverurl", "username", "password", "prompt", "history_file"]
     static let include: Set<String> = ["files"]
 

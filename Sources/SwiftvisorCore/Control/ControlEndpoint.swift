@@ -14,19 +14,21 @@ public struct ControlEndpoint: Sendable, Equatable {
     public var address: Address
     /// nil: no authentication (supervisord logs a CRIT line for that).
     public var credentials: ControlCredentials?
+    /// The web page performs supervisord's GET action URLs (`legacy_get_actions`).
+    public var legacyGetActions: Bool
 
-    public init(section: String, address: Address, credentials: ControlCredentials?) {
-        self.section = section; self.address = address; self.credentials = credentials
+    public init(section: String, address: Address, credentials: ControlCredentials?, legacyGetActions: Bool = true) {
+        self.section = section; self.address = address; self.credentials = credentials; self.legacyGetActions = legacyGetActions
     }
 
     public init(_ server: UnixHTTPServerConfig) {
         self.init(section: server.section, address: .unix(path: server.file),
-                  credentials: Self.credentials(server.username, server.password))
+                  credentials: Self.credentials(server.username, server.password), legacyGetActions: server.legacyGetActions)
     }
 
     public init(_ server: InetHTTPServerConfig) {
         self.init(section: server.section, address: .tcp(host: server.host, port: server.port),
-                  credentials: Self.credentials(server.username, server.password))
+                  credentials: Self.credentials(server.username, server.password), legacyGetActions: server.legacyGetActions)
     }
 
     /// Every endpoint of a configuration, Unix sockets first.

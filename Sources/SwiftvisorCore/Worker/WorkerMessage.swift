@@ -4,7 +4,8 @@
 //   core → worker  `C` flags bytes…   + SCM_RIGHTS [client fd, session fd]
 //                  a connection whose first bytes were HTTP, the bytes the
 //                  core already read from it, and flag bit 0: the listener
-//                  wants credentials (the secrets never leave the core)
+//                  wants credentials (the secrets never leave the core);
+//                  bit 1: its `legacy_get_actions=false` (docs/web.md)
 //   worker → core  `L` level text…    a line for the main log
 //
 // Nothing else: the worker asks the core everything else over each
@@ -15,7 +16,7 @@
 
 public enum WorkerMessage: Sendable, Equatable {
     /// A connection handed to the worker (its two descriptors travel beside).
-    case connection(authRequired: Bool, initialBytes: [UInt8])
+    case connection(authRequired: Bool, initialBytes: [UInt8], legacyGetActions: Bool = true)
     /// A line for the main log.
     case log(LogLevel, String)
 
@@ -27,8 +28,8 @@ public enum WorkerMessage: Sendable, Equatable {
 
     public func encoded() -> [UInt8] {
         switch self {
-        case .connection(let auth, let bytes):
-            return [UInt8(ascii: "C"), auth ? 1 : 0] + bytes.prefix(Self.maxSize - 2)
+        case .connection(let auth, let bytes, let legacy):
+            return [UInt8(ascii: "C"), (auth ? 1 : 0) | (legacy ? 0 : 2)] + bytes.prefix(Self.maxSize - 2)
         case .log(let level, let text):
             return [UInt8(ascii: "L"), Self.code(level)] + Array(text.utf8.prefix(Self.maxLogText))
         }
@@ -38,8 +39,9 @@ public enum WorkerMessage: Sendable, Equatable {
         guard bytes.count >= 2 else { return nil }
         switch bytes[0] {
         case UInt8(ascii: "C"):
-            guard bytes[1] <= 1 else { return nil }
-            return .connection(authRequired: bytes[1] == 1, initialBytes: Array(bytes.dropFirst(2)))
+            guard bytes[1] <= 3 else { return nil }
+            return .connection(authRequired: bytes[1] & 1 != 0, initialBytes: Array(bytes.dropFirst(2)),
+                               legacyGetActions: bytes[1] & 2 == 0)
         case UInt8(ascii: "L"):
             guard let level = level(bytes[1]) else { return nil }
             return .log(level, sanitized(bytes.dropFirst(2).prefix(maxLogText)))
