@@ -148,7 +148,7 @@ final class HTTPWorkerTests: XCTestCase {
         print("1.0 plain", tail.count(b"200 OK"), b"Connection" in tail)
         # Error statuses exactly where supervisord gives them; keep-alive survives them.
         s = socket.create_connection(("127.0.0.1", port))
-        s.sendall(b"GET /RPC2 HTTP/1.1\r\n\r\nPOST /RPC2 HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\nPUT /x HTTP/1.1\r\n\r\n"
+        s.sendall(b"GET /RPC2 HTTP/1.1\r\n\r\nPOST /RPC2 HTTP/1.1\r\n\r\nGET /nothing HTTP/1.1\r\n\r\nPUT /x HTTP/1.1\r\n\r\n"
                   b"POST /RPC2 HTTP/1.1\r\nContent-Length: 5\r\n\r\n<bad>GET /logtail/nope HTTP/1.1\r\nConnection: close\r\n\r\n")
         data = read_all(s)
         print("statuses", [line.split(b" ")[1].decode() for line in data.split(b"\r\n") if line.startswith(b"HTTP/1.1 ")])
@@ -164,7 +164,7 @@ final class HTTPWorkerTests: XCTestCase {
         1.1 close 1 False
         1.0 keep-alive True True
         1.0 plain 1 False
-        statuses ['400', '411', '200', '400', '400', '404']
+        statuses ['400', '411', '404', '400', '400', '404']
         refused b'HTTP/1.0 505 HTTP Version not supported'
 
         """)
