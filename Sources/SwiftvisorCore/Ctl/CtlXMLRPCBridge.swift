@@ -136,10 +136,11 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call("restart"), .done)]
         case .shutdown:
             return [(call("shutdown"), .done)]
-        case .auth, .authHTTP, .quit, .follow, .followFrom, .readLogFile:
+        case .auth, .authHTTP, .quit, .follow, .followFrom, .readLogFile, .metrics:
             // Credentials travel in each HTTP request; a follow is an HTTP
             // stream (/logtail), not a call. supervisord cannot read a log's
-            // rotations (`readlog --file`, swiftvisord's, for `logs`).
+            // rotations (`readlog --file`, swiftvisord's, for `logs`);
+            // `metrics` is swiftvisord's own (/metrics).
             return []
         }
     }
