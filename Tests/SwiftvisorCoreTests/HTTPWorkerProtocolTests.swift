@@ -70,7 +70,7 @@ final class HTTPWorkerProtocolTests: XCTestCase {
         XCTAssertEqual(WorkerMessage.decode(WorkerMessage.log(.error, "bad").encoded()), .log(.error, "bad"))
         XCTAssertEqual(WorkerMessage.decode(Array("LEone\ntwo\r\u{1B}".utf8)), .log(.error, "one\\x0atwo\\x0d\\x1b"))
         XCTAssertNil(WorkerMessage.decode(Array("LZx".utf8)), "unknown level")
-        XCTAssertNil(WorkerMessage.decode(Array("C\u{02}".utf8)), "unknown flags")
+        XCTAssertNil(WorkerMessage.decode(Array("C\u{04}".utf8)), "unknown flags")
         XCTAssertNil(WorkerMessage.decode(Array("X".utf8)))
         let long = WorkerMessage.decode(Array("LI".utf8) + [UInt8](repeating: 0x61, count: 100_000))
         guard case .log(_, let text)? = long else { return XCTFail() }

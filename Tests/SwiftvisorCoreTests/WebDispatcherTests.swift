@@ -105,7 +105,8 @@ final class WebDispatcherTests: XCTestCase {
         XCTAssertEqual(WebForm.quote("g:p q/é"), "g%3Ap%20q/%C3%A9")
         XCTAssertEqual(WebForm.cookie("swv_token", in: "x=1; swv_token=abc"), "abc")
         XCTAssertEqual(WebForm.ctime(epochSeconds: 0), "Thu Jan  1 00:00:00 1970")
-        XCTAssertEqual(WebForm.json("a\"</script>\n"), #""a\"\u003c/script>\n""#)
+        let json = WebPage.stateJSON([ProcessSnapshot(name: "a\"b", group: "g", state: 0, statename: "STOPPED")], nil, now: 5)
+        XCTAssertEqual(json, #"{"now":5,"processes":[{"ns":"g:a\"b","group":"g","state":"STOPPED","description":"","pid":"–","uptime":"–","exit":"–","restarts":"–","cpu":"–","mem":"–"}]}"#)
         XCTAssertFalse(WebContext.isWellFormed("0123"))
     }
 

@@ -86,29 +86,6 @@ public enum WebForm {
         return out
     }
 
-    /// A JSON string literal, quotes included.
-    public static func json(_ s: String) -> String {
-        var out = "\""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "<": out += "\\u003c"  // never `</script>` inside a page
-            default:
-                if ch.value < 0x20 || ch.value == 0x2028 || ch.value == 0x2029 {
-                    let h = String(ch.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-                } else {
-                    out.unicodeScalars.append(ch)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     /// The value of cookie `name` in a Cookie header.
     public static func cookie(_ name: String, in header: String?) -> String? {
         guard let header else { return nil }

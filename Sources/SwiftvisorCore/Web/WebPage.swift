@@ -152,15 +152,13 @@ public enum WebPage {
     public static func stateJSON(_ processes: [ProcessSnapshot], _ metrics: MetricsSample?, now: Int64) -> String {
         var byKey: [String: ProcessMetrics] = [:]
         for m in metrics?.processes ?? [] { byKey[m.group + ":" + m.name] = m }
-        var out = "{\"now\":\(now),\"processes\":["
-        for (i, p) in processes.sorted(by: { ($0.group, $0.name) < ($1.group, $1.name) }).enumerated() {
+        let rows = processes.sorted(by: { ($0.group, $0.name) < ($1.group, $1.name) }).map { p -> JSONValue in
             let c = cells(p, byKey[p.group + ":" + p.name], now: now)
-            if i > 0 { out += "," }
-            out += "{\"ns\":\(WebForm.json(p.namespec)),\"group\":\(WebForm.json(p.group)),\"state\":\(WebForm.json(p.statename))"
-            out += ",\"description\":\(WebForm.json(p.description)),\"pid\":\(WebForm.json(c.pid)),\"uptime\":\(WebForm.json(c.uptime))"
-            out += ",\"exit\":\(WebForm.json(c.exit)),\"restarts\":\(WebForm.json(c.restarts)),\"cpu\":\(WebForm.json(c.cpu)),\"mem\":\(WebForm.json(c.mem))}"
+            return .object([("ns", .string(p.namespec)), ("group", .string(p.group)), ("state", .string(p.statename)),
+                            ("description", .string(p.description)), ("pid", .string(c.pid)), ("uptime", .string(c.uptime)),
+                            ("exit", .string(c.exit)), ("restarts", .string(c.restarts)), ("cpu", .string(c.cpu)), ("mem", .string(c.mem))])
         }
-        return out + "]}"
+        return JSONValue.object([("now", .int(Int(clamping: now))), ("processes", .array(rows))]).serialized()
     }
 
     /// TailView's page (supervisor/ui/tail.html): title, the text, a Refresh link.
