@@ -233,7 +233,7 @@ public struct UnixHTTPServerConfig: Sendable, Equatable {
     public init(file: String) { self.file = file }
 }
 
-/// `[inet_http_server]`: read and validated; swiftvisord does not serve HTTP yet.
+/// `[inet_http_server]`: a TCP control endpoint (SWV1, and HTTP/XML-RPC through the HTTP worker).
 public struct InetHTTPServerConfig: Sendable, Equatable {
     public var section: String = "inet_http_server"
     public var host: String
