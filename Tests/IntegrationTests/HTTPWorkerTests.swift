@@ -316,13 +316,18 @@ final class HTTPWorkerTests: XCTestCase {
         XCTAssertLessThan(kib, 64 * 1024, "the worker's memory stays bounded: \(rss ?? "")")
     }
 
-    func test_workerKilledWithSIGKILLAndSIGSEGV_isLoggedAndRestarted_whileAChildKeepsRunningAndLogging() throws {
-        try requirePython()
-        let port = try start(programs: """
+    /// A daemon with `talker`, which writes a numbered line every 100 ms to talker.log.
+    private func startWithTalker() throws -> Int {
+        try start(programs: """
         [program:talker]
         command=/bin/sh -c 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.1; done'
         stdout_logfile=\(sandbox.dir)/talker.log
         """)
+    }
+
+    func test_workerKilledWithSIGKILLAndSIGSEGV_isLoggedAndRestarted_whileAChildKeepsRunningAndLogging() throws {
+        try requirePython()
+        let port = try startWithTalker()
         let daemonPid = try XCTUnwrap(sandbox.daemonPid)
         waitUntil("talker RUNNING") { !sandbox.logLines(containing: "success: talker entered RUNNING").isEmpty }
         let talkerPid = try XCTUnwrap(childPids(of: daemonPid).first)
@@ -375,11 +380,7 @@ final class HTTPWorkerTests: XCTestCase {
             throw XCTSkip("SWV_SUPERVISOR_VENV is not set: real supervisorctl 4.3.0 is not available")
         }
         try requirePython()
-        let port = try start(programs: """
-        [program:talker]
-        command=/bin/sh -c 'i=0; while true; do i=$((i+1)); echo "line $i"; sleep 0.1; done'
-        stdout_logfile=\(sandbox.dir)/talker.log
-        """)
+        let port = try startWithTalker()
         let daemonPid = try XCTUnwrap(sandbox.daemonPid)
         let ctl = venv + "/bin/supervisorctl"
         let pid = try sandbox.run(ctl, ["-s", "unix://" + sandbox.socketPath, "pid"])
