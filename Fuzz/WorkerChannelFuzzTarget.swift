@@ -32,7 +32,7 @@ enum WorkerChannelFuzzTarget: FuzzTarget {
             for scalar in text.unicodeScalars {
                 fuzzCheck(!(scalar.value < 0x20 && scalar != "\t") && scalar.value != 0x7F, "control byte \(scalar.value) in a log line")
             }
-        case .connection(_, let initial):
+        case .connection(_, let initial, _):
             fuzzCheck(initial.count == bytes.count - 2, "initial bytes lost")
         }
         fuzzCheck(message.encoded().count <= WorkerMessage.maxSize + 4 * WorkerMessage.maxLogText, "encoded message too large")
