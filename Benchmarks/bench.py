@@ -739,6 +739,8 @@ def sc_logtail(tools, impl, mib):
             if not chunk:
                 break
             got += len(chunk)
+            if len(first) < 16:
+                first += chunk[:16 - len(first)]
         t_end = time.monotonic()
         wait_for("blast done", lambda: any(l.startswith("blast ") for l in open(r.markers)), 60)
         with open(r.markers) as f:
