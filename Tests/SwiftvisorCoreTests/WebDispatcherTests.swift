@@ -100,6 +100,18 @@ final class WebDispatcherTests: XCTestCase {
         XCTAssertEqual(WebPage.hiddenActions("BACKOFF"), ["start", "restart", "stop"])
     }
 
+    func test_exitCell_blankWhileRunning_wordsForASignal() {
+        // Restarted after a SIGTERM stop: the new run has no exit status yet.
+        let running = ProcessSnapshot(name: "a", group: "g", state: 20, statename: "RUNNING", pid: 7, start: 100, stop: 90, now: 160, exitstatus: 0)
+        XCTAssertEqual(WebPage.cells(running, nil, now: 160).exit, "–")
+        let killed = ProcessSnapshot(name: "a", group: "g", state: 0, statename: "STOPPED", start: 100, stop: 150, now: 160, exitstatus: -1)
+        XCTAssertEqual(WebPage.cells(killed, nil, now: 160).exit, "signal")
+        let failed = ProcessSnapshot(name: "a", group: "g", state: 100, statename: "EXITED", start: 100, stop: 150, now: 160, exitstatus: 3)
+        XCTAssertEqual(WebPage.cells(failed, nil, now: 160).exit, "3")
+        let never = ProcessSnapshot(name: "a", group: "g", state: 0, statename: "STOPPED")
+        XCTAssertEqual(WebPage.cells(never, nil, now: 160).exit, "–")
+    }
+
     func test_forms_cookies_quoting_ctime() {
         XCTAssertEqual(WebForm.fields(query: "a=1&b=x+y%21&a=2", body: Array("b=z".utf8)), ["a": "1", "b": "z"])
         XCTAssertEqual(WebForm.quote("g:p q/é"), "g%3Ap%20q/%C3%A9")

@@ -119,9 +119,19 @@ public enum WebPage {
     static func cells(_ p: ProcessSnapshot, _ m: ProcessMetrics?, now: Int64) -> Cells {
         let up = p.pid > 0 && p.start > 0 ? max(0, Int(clamping: now) &- p.start) : -1
         return Cells(pid: p.pid > 0 ? String(p.pid) : "–", uptime: up >= 0 ? duration(up) : "–",
-                     exit: p.stop > 0 || p.exitstatus != 0 ? String(p.exitstatus) : "–",
+                     exit: exitCell(p),
                      restarts: m.map { String($0.restarts) } ?? "–",
                      cpu: m?.cpuSeconds.map { seconds($0) } ?? "–", mem: m?.residentBytes.map(bytes) ?? "–")
+    }
+
+    /// The last run's end, for people: nothing while a run is under way (a
+    /// new run's status is not its predecessor's), and supervisord's -1
+    /// (`decode_wait_status` in supervisor/options.py at 4.3.0: ended by a
+    /// signal) in words. XML-RPC keeps the raw number.
+    static func exitCell(_ p: ProcessSnapshot) -> String {
+        if p.pid > 0 { return "–" }
+        guard p.stop > 0 || p.exitstatus != 0 else { return "–" }
+        return p.exitstatus == -1 ? "signal" : String(p.exitstatus)
     }
 
     /// `1:02:03`, `2 days, 1:02:03`.
