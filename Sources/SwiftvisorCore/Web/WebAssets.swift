@@ -14,6 +14,7 @@ public enum WebAssets {
     footer{padding:.5em 1em;color:#444;font-size:.85em}
     button,.button{font:inherit;padding:.2em .6em;margin:.1em;border:1px solid #333;border-radius:3px;background:#f4f4f4;color:#111;cursor:pointer;text-decoration:none}
     button:focus-visible,a:focus-visible,input:focus-visible,pre:focus-visible{outline:3px solid #1a56db;outline-offset:1px}
+    a.tailf{white-space:nowrap}
     form{display:inline}
     table{border-collapse:collapse;width:100%}
     th,td{text-align:left;padding:.25em .5em;border-bottom:1px solid #ccc;vertical-align:top}
