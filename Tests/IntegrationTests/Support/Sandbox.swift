@@ -43,6 +43,27 @@ func waitUntil(_ what: @autoclosure () -> String, timeout: TimeInterval = 10, in
     return false
 }
 
+/// Check that `condition` keeps holding for the whole of `period` (proving a
+/// negative: nothing re-forks, nothing wakes), failing at the first sample
+/// where it does not.
+@discardableResult
+func assertStays(_ what: @autoclosure () -> String, for period: TimeInterval, interval: TimeInterval = 0.02,
+                 file: StaticString = #filePath, line: UInt = #line, _ condition: () throws -> Bool) rethrows -> Bool {
+    let end = Date().addingTimeInterval(period)
+    repeat {
+        if try !condition() {
+            XCTFail("stopped holding: \(what())", file: file, line: line)
+            return false
+        }
+        Thread.sleep(forTimeInterval: interval)  // sampling interval inside an observation window
+    } while Date() < end
+    if try !condition() {
+        XCTFail("stopped holding: \(what())", file: file, line: line)
+        return false
+    }
+    return true
+}
+
 /// A scratch directory with a config, a daemon started from it, and cleanup by pid.
 final class Sandbox {
     let dir: String
