@@ -231,10 +231,9 @@ final class CgroupStopTests: XCTestCase {
         XCTAssertEqual(descendants(of: pid), [], "nothing survives the stops")
         // Idle: no timer or watch is left from the stops. First the last
         // stop settles: the children state file is rewritten 1 s after a change.
-        Thread.sleep(forTimeInterval: 1.5)  // settle before counting
+        waitUntilSteady("the last stop settles", quiet: 1.2) { wakeups() }
         let idleStart = wakeups()
-        Thread.sleep(forTimeInterval: 1.5)  // an idle period to count wakeups in
-        XCTAssertEqual(wakeups() - idleStart, 0, "the idle daemon woke up")
+        assertStays("the idle daemon is not woken", for: 1.5, interval: 0.1) { wakeups() == idleStart }
         XCTAssertEqual(stopDaemon(), 0)
     }
 

@@ -706,14 +706,7 @@ final class EventListenerTests: XCTestCase {
         """)
         let daemon = try s.startDaemon()
         waitUntil("a and the listener running", timeout: 10) { s.logLines(containing: "entered RUNNING").count == 2 }
-        // Settled: no wake-up over 0.3 s (start-up's last timers have fired).
-        var last = try wakeups(daemon.processIdentifier)
-        var quietSince = Date()
-        waitUntil("the daemon goes quiet after start-up", timeout: 10, interval: 0.05) {
-            let now = (try? wakeups(daemon.processIdentifier)) ?? -1
-            if now != last { last = now; quietSince = Date() }
-            return Date().timeIntervalSince(quietSince) >= 0.3
-        }
+        waitUntilSteady("the daemon goes quiet after start-up", quiet: 0.3) { (try? wakeups(daemon.processIdentifier)) ?? -1 }
         let before = try wakeups(daemon.processIdentifier)
         assertStays("the daemon's main thread is not woken", for: 2, interval: 0.1) {
             (try? wakeups(daemon.processIdentifier)) == before
