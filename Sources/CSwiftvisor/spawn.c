@@ -1,11 +1,14 @@
-// Starting a child: posix_spawn when it can do everything, fork→exec in C
-// when it cannot (user=, umask=: posix_spawn has no attribute for either;
-// cgroup=: glibc before 2.41 has no posix_spawnattr_setcgroup_np).
+// Starting a child: a clone that does not copy the daemon's descriptor table
+// (spawn_clone.c) when it can; otherwise posix_spawn when it can do everything
+// (kernels before 5.9), fork→exec in C when it cannot (user=, umask=:
+// posix_spawn has no attribute for either; cgroup=: glibc before 2.41 has no
+// posix_spawnattr_setcgroup_np).
 // Modelled on skalibs cspawn and swift-subprocess _subprocess_fork_exec.
 #ifndef _GNU_SOURCE
 #error "CSwiftvisor must be built with _GNU_SOURCE (set in Package.swift cSettings)"
 #endif
 #include "CSwiftvisor.h"
+#include "spawn_internal.h"
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -20,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void set_step(const struct swv_spawn_request *req, int step) {
+void swv_spawn_set_step(const struct swv_spawn_request *req, int step) {
     if (req->failed_step) *req->failed_step = step;
 }
 
@@ -47,7 +50,7 @@ static int spawn_fast(const struct swv_spawn_request *req, pid_t *pid_out) {
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     int err;
-    set_step(req, SWV_STEP_PREPARE);
+    swv_spawn_set_step(req, SWV_STEP_PREPARE);
     if ((err = posix_spawnattr_init(&attr)) != 0) return err;
     if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
         posix_spawnattr_destroy(&attr);
@@ -83,11 +86,11 @@ static int spawn_fast(const struct swv_spawn_request *req, pid_t *pid_out) {
     if ((err = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0) goto out;
     if (req->directory && (err = posix_spawn_file_actions_addchdir_np(&fa, req->directory)) != 0) goto out;
 
-    set_step(req, SWV_STEP_EXEC);
+    swv_spawn_set_step(req, SWV_STEP_EXEC);
     err = posix_spawn(pid_out, req->path, &fa, &attr, req->argv, req->envp);
     if (err != 0) {
-        if (err == EAGAIN || err == ENOMEM) set_step(req, SWV_STEP_FORK);
-        else if (req->directory && !directory_is_enterable(req->directory)) set_step(req, SWV_STEP_CHDIR);
+        if (err == EAGAIN || err == ENOMEM) swv_spawn_set_step(req, SWV_STEP_FORK);
+        else if (req->directory && !directory_is_enterable(req->directory)) swv_spawn_set_step(req, SWV_STEP_CHDIR);
     }
 out:
     posix_spawn_file_actions_destroy(&fa);
@@ -189,7 +192,7 @@ static void child_path(const struct swv_spawn_request *req, int errfd,
 }
 
 static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
-    set_step(req, SWV_STEP_PREPARE);
+    swv_spawn_set_step(req, SWV_STEP_PREPARE);
     // The group list is computed here, in the parent: getgrouplist uses NSS and
     // malloc, which are not safe between fork and exec.
     gid_t stackgroups[256];
@@ -231,7 +234,7 @@ static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
     close(errpipe[1]);
     if (pid < 0) {
         close(errpipe[0]);
-        set_step(req, SWV_STEP_FORK);
+        swv_spawn_set_step(req, SWV_STEP_FORK);
         return forkerr;
     }
     struct child_failure f;
@@ -240,7 +243,7 @@ static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
     close(errpipe[0]);
     if (n == 0) {  // EOF: CLOEXEC closed the pipe, so execve succeeded.
         *pid_out = pid;
-        set_step(req, SWV_STEP_NONE);
+        swv_spawn_set_step(req, SWV_STEP_NONE);
         return 0;
     }
     // The child failed before exec and is exiting with 127: reap it here, so
@@ -248,18 +251,23 @@ static int spawn_fork(const struct swv_spawn_request *req, pid_t *pid_out) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     if (n != (ssize_t)sizeof f) {  // cannot happen with a 8-byte pipe write
-        set_step(req, SWV_STEP_EXEC);
+        swv_spawn_set_step(req, SWV_STEP_EXEC);
         return EIO;
     }
-    set_step(req, f.step);
+    swv_spawn_set_step(req, f.step);
     return f.err;
 }
 
 int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out) {
-    set_step(req, SWV_STEP_NONE);
+    swv_spawn_set_step(req, SWV_STEP_NONE);
+    if (req->use_user || req->use_umask || req->cgroup_procs_fd >= 0) return spawn_fork(req, pid_out);
+    // The common case: a cost independent of the descriptors the daemon holds.
+    int err = swv_spawn_clone(req, pid_out);
+    if (err != SWV_SPAWN_CLONE_UNAVAILABLE) return err;
+    swv_spawn_set_step(req, SWV_STEP_NONE);
     // posix_spawn cannot keep one descriptor above 2 while closing the rest:
     // readiness=fd takes the fork path too.
-    if (req->use_user || req->use_umask || req->cgroup_procs_fd >= 0 || req->ready_fd_src >= 0) return spawn_fork(req, pid_out);
+    if (req->ready_fd_src >= 0) return spawn_fork(req, pid_out);
     return spawn_fast(req, pid_out);
 }
 

@@ -149,6 +149,9 @@ public final class Daemon {
         do { try Reaper.becomeSubreaper() } catch {
             log.warn("could not become a child subreaper (\(error)): orphaned grandchildren will not be reaped")
         }
+        // Before any child holds a pipe: the spawner's private descriptors are
+        // then low, which keeps each spawn's cost small (docs/architecture.md).
+        Spawner.prepare()
         // Stop what a killed predecessor left running; programs without a
         // leftover start at once, the others when theirs is gone.
         if let pidFile {

@@ -1,5 +1,6 @@
-// Starting one child process: pipes for its stdio, then swv_spawn (posix_spawn,
-// or fork→exec in C for user=/umask=). supervisord's spawn() (process.py:191-355).
+// Starting one child process: pipes for its stdio, then swv_spawn (a clone
+// that does not copy the descriptor table, posix_spawn on kernels before 5.9,
+// or fork→exec in C for user=/umask=/cgroup=). supervisord's spawn() (process.py:191-355).
 import Glibc
 import CSwiftvisor
 import SwiftvisorCore
@@ -102,6 +103,21 @@ public struct SpawnError: Error, Sendable, CustomStringConvertible {
 
 /// Starts children.
 public enum Spawner {
+    /// Take the spawner's private descriptors (the lowest free ones from 3)
+    /// now, while the process holds few: a child copies the descriptors below
+    /// them, so the lower they are the cheaper each spawn (see
+    /// docs/architecture.md, "Spawning a child"). The first spawn does it
+    /// otherwise. Failing is not an error: spawns then copy the whole table.
+    public static func prepare() {
+        _ = swv_spawn_prepare()
+    }
+
+    /// Tests: false makes spawns take the path of a kernel without
+    /// close_range(CLOSE_RANGE_UNSHARE) (posix_spawn, or fork for readiness=fd).
+    static func useSharedTableClone(_ enabled: Bool) {
+        swv_spawn_use_clone(enabled ? 1 : 0)
+    }
+
     /// Start `request` in its own process group, with an empty signal mask,
     /// default signal dispositions, stdio on pipes and no other descriptor.
     /// `programName` is the process name used in error messages.

@@ -23,8 +23,16 @@ enum OSTest {
         return out
     }
 
-    static func readString(_ fd: Int32, file: StaticString = #filePath, line: UInt = #line) -> String {
-        String(decoding: readAll(fd, file: file, line: line), as: UTF8.self)
+    static func readString(_ fd: Int32, timeout: Double = 10, file: StaticString = #filePath, line: UInt = #line) -> String {
+        String(decoding: readAll(fd, timeout: timeout, file: file, line: line), as: UTF8.self)
+    }
+
+    /// The target of a symbolic link ("pipe:[1234]" for /proc/self/fd/N); "" if unreadable.
+    static func readLink(_ path: String) -> String {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink(path, &buf, buf.count - 1)
+        guard n > 0 else { return "" }
+        return String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Wait for `pid` to exit (polling waitpid WNOHANG until a deadline); nil on timeout.

@@ -38,14 +38,13 @@ final class SpawnerTests: XCTestCase {
         OSTest.waitExit(child.pid)
     }
 
-    func test_spawn_missingDirectory_throwsCouldntChdir() {
-        for umask: UInt32? in [nil, 0o022] {  // posix_spawn path and fork path
-            var req = OSTest.request(["/bin/pwd"])
+    func test_spawn_missingDirectory_throwsCouldntChdir() throws {
+        try forEachSpawnPath(["/bin/pwd"]) { path, request in
+            var req = request
             req.directory = "/nonexistent-swiftvisor"
-            req.umask = umask
-            XCTAssertThrowsError(try Spawner.spawn(req, programName: "pwd")) { error in
+            XCTAssertThrowsError(try Spawner.spawn(req, programName: "pwd"), path) { error in
                 let e = error as! SpawnError
-                XCTAssertEqual(e.step, "chdir")
+                XCTAssertEqual(e.step, "chdir", path)
                 XCTAssertEqual(e.errno, ENOENT)
                 XCTAssertEqual(e.description, "couldn't chdir to /nonexistent-swiftvisor: ENOENT")
                 XCTAssertTrue(e.isChildSideFailure)
@@ -57,12 +56,10 @@ final class SpawnerTests: XCTestCase {
         let dir = OSTest.tempDir()
         defer { OSTest.removeTree(dir) }
         OSTest.writeFile("\(dir)/script", "#!/bin/sh\necho hi\n", mode: 0o644)
-        for umask: UInt32? in [nil, 0o022] {
-            var req = OSTest.request(["\(dir)/script"])
-            req.umask = umask
-            XCTAssertThrowsError(try Spawner.spawn(req, programName: "script")) { error in
+        try forEachSpawnPath(["\(dir)/script"]) { path, req in
+            XCTAssertThrowsError(try Spawner.spawn(req, programName: "script"), path) { error in
                 let e = error as! SpawnError
-                XCTAssertEqual(e.step, "exec")
+                XCTAssertEqual(e.step, "exec", path)
                 XCTAssertEqual(e.errno, EACCES)
                 XCTAssertEqual(e.description, "couldn't exec \(dir)/script: EACCES")
             }
@@ -166,9 +163,7 @@ final class SpawnerTests: XCTestCase {
             pthread_sigmask(SIG_SETMASK, &oldMask, nil)
             signal(SIGPIPE, oldPipe)
         }
-        for umask: UInt32? in [nil, 0o022] {
-            var req = OSTest.request(["/bin/sleep", "30"])
-            req.umask = umask
+        try forEachSpawnPath(["/bin/sleep", "30"]) { path, req in
             let child = try Spawner.spawn(req, programName: "sleep")
             defer { OSTest.killAndReap(child.pid); OSTest.closeFDs(child) }
             // /proc/<pid>/status shows the parent's copy until exec; wait for sleep's.
@@ -178,10 +173,10 @@ final class SpawnerTests: XCTestCase {
                 status = OSTest.readFile("/proc/\(child.pid)/status") ?? ""
             } while !status.hasPrefix("Name:\tsleep") && EventLoop.now() < deadline
             XCTAssertTrue(status.hasPrefix("Name:\tsleep"), status)
-            XCTAssertEqual(field(status, "SigBlk"), 0, "umask \(String(describing: umask))")
-            // Both paths, glibc's internal signals 32/33 included (posix_spawn
+            XCTAssertEqual(field(status, "SigBlk"), 0, path)
+            // Every path, glibc's internal signals 32/33 included (posix_spawn
             // would leave them ignored unless named in the default set).
-            XCTAssertEqual(field(status, "SigIgn"), 0, "umask \(String(describing: umask))")
+            XCTAssertEqual(field(status, "SigIgn"), 0, path)
         }
     }
 
@@ -196,9 +191,7 @@ final class SpawnerTests: XCTestCase {
         let stray = open("/dev/null", O_RDONLY)  // deliberately without O_CLOEXEC
         XCTAssertGreaterThan(stray, 2)
         defer { close(stray) }
-        for umask: UInt32? in [nil, 0o022] {
-            var req = OSTest.request(["/bin/ls", "/proc/self/fd"])
-            req.umask = umask
+        try forEachSpawnPath(["/bin/ls", "/proc/self/fd"]) { _, req in
             let child = try Spawner.spawn(req, programName: "ls")
             defer { OSTest.closeFDs(child) }
             // ls itself opens the directory as fd 3.
@@ -207,10 +200,71 @@ final class SpawnerTests: XCTestCase {
         }
     }
 
+    func test_spawn_with2000DescriptorsHeld_childInheritsNone_andTheParentTableIsIntact() throws {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let old = limit
+        if limit.rlim_cur < 2600 { limit.rlim_cur = min(limit.rlim_max, 2600) }
+        guard limit.rlim_cur >= 2600 else {
+            throw XCTSkip("RLIMIT_NOFILE hard limit \(limit.rlim_max) < 2600")
+        }
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        defer { var o = old; setrlimit(Int32(RLIMIT_NOFILE.rawValue), &o) }
+        Spawner.prepare()
+        // Half without O_CLOEXEC: only the spawner's closing keeps them out.
+        var held: [Int32] = []
+        for i in 0..<2200 {
+            let fd = open("/dev/null", i % 2 == 0 ? O_RDONLY : O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { break }
+            held.append(fd)
+        }
+        defer { for fd in held { close(fd) } }
+        XCTAssertEqual(held.count, 2200)
+        func identities() -> [Int32: String] {
+            var ids: [Int32: String] = [:]
+            for fd in OSTest.openFDs() {
+                var st = stat()
+                guard fstat(fd, &st) == 0 else { continue }
+                ids[fd] = "\(st.st_dev):\(st.st_ino):\(fcntl(fd, F_GETFD)):\(fcntl(fd, F_GETFL))"
+            }
+            return ids
+        }
+        let before = identities()
+        try forEachSpawnPath(["/bin/ls", "/proc/self/fd"]) { path, req in
+            let child = try Spawner.spawn(req, programName: "ls")
+            // ls itself opens the directory as fd 3.
+            XCTAssertEqual(OSTest.readString(child.stdout!), "0\n1\n2\n3\n", path)
+            OSTest.closeFDs(child)
+            XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0), path)
+            XCTAssertEqual(identities(), before, "\(path): the parent's descriptors changed")
+        }
+    }
+
+    func test_spawn_stdoutReachesEOF_whenTheChildAndItsBackgroundGrandchildExit() throws {
+        // The daemonizing shape of EventLoopTests' subreaper test, on every
+        // path: sh exits at once, its background sleep holds stdout for
+        // 0.2 s more, and then nothing may hold the pipe's write end, the
+        // parent included (a stdio source left on one of the spawner's
+        // private descriptors would keep the reader from EOF forever).
+        try forEachSpawnPath(["/bin/sh", "-c", "sleep 0.2 & echo $!"]) { path, req in
+            let child = try Spawner.spawn(req, programName: "daemonizer")
+            defer { OSTest.closeFDs(child) }
+            let pipe = OSTest.readLink("/proc/self/fd/\(child.stdout!)")
+            let holders = OSTest.openFDs().filter { OSTest.readLink("/proc/self/fd/\($0)") == pipe }
+            XCTAssertEqual(holders, [child.stdout!], "\(path): the parent holds another end of \(pipe)")
+            let start = EventLoop.now()
+            let out = OSTest.readString(child.stdout!, timeout: 5)
+            XCTAssertNotNil(Int32(out.trimmingCharacters(in: .whitespacesAndNewlines)), "\(path): \(out)")
+            XCTAssertGreaterThanOrEqual(EventLoop.now() - start, 0.1, "\(path): EOF before the grandchild exited")
+            XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0), path)
+        }
+    }
+
     func test_spawn_300Cycles_leakNoDescriptorAndLeaveNoZombie() throws {
         let dir = OSTest.tempDir()
         defer { OSTest.removeTree(dir) }
         OSTest.writeFile("\(dir)/noexec", "#!/bin/sh\n", mode: 0o644)
+        Spawner.prepare()  // its descriptors are the spawner's for good, not a leak
         let before = OSTest.openFDs()
         for i in 0..<300 {
             switch i % 3 {
@@ -238,6 +292,7 @@ final class SpawnerTests: XCTestCase {
     func test_spawn_tooManyOpenFiles_reportsSupervisordMessageAndLeaksNothing() throws {
         var old = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &old)
+        Spawner.prepare()
         let before = OSTest.openFDs()
         var tight = old
         tight.rlim_cur = rlim_t(before.max()! + 8)
@@ -256,6 +311,55 @@ final class SpawnerTests: XCTestCase {
             XCTAssertFalse(e.isChildSideFailure)
         }
         XCTAssertEqual(OSTest.openFDs(), before.union(fillers))
+    }
+
+    func test_spawn_readyFD_isTheOnlyDescriptorAbove2_whateverItsNumber() throws {
+        // In a process of its own, whose lowest free descriptors (taken by
+        // the spawner's private ones) are known to be among the targets.
+        guard try runningIsolated() else { return }
+        let before = OSTest.openFDs()
+        Spawner.prepare()
+        let spawnerOwn = OSTest.openFDs().subtracting(before)
+        XCTAssertEqual(spawnerOwn.count, 5, "four slots and /dev/null")
+        XCTAssertTrue(spawnerOwn.allSatisfy { $0 <= 24 }, "\(spawnerOwn.sorted()) not all among the targets")
+        // A target equal to one of the spawner's descriptors must work too.
+        for target in Int32(3)...Int32(24) {
+            var p = try Sys.pipe()
+            try Sys.setNonBlocking(p.read)
+            defer { close(p.read) }
+            // The source is never the target (Swift callers guarantee it).
+            let lifted = fcntl(p.write, F_DUPFD_CLOEXEC, 100)
+            close(p.write)
+            p.write = lifted
+            try forEachSpawnPath(["/bin/sh", "-c", "echo ready >/proc/self/fd/\(target); exec /bin/ls /proc/self/fd"]) { path, request in
+                var req = request
+                req.readyFD = (source: p.write, target: target)
+                let child = try Spawner.spawn(req, programName: "ready")
+                defer { OSTest.closeFDs(child) }
+                // ls opens the directory on the lowest free descriptor.
+                let expected: Set<Int32> = target == 3 ? [0, 1, 2, 3, 4] : [0, 1, 2, 3, target]
+                let listed = Set(OSTest.readString(child.stdout!).split(separator: "\n").compactMap { Int32($0) })
+                XCTAssertEqual(listed, expected, "\(path), target \(target)")
+                XCTAssertEqual(OSTest.waitExit(child.pid), .exited(code: 0), "\(path), target \(target)")
+            }
+            close(p.write)
+            XCTAssertEqual(OSTest.readString(p.read), "ready\nready\nready\n", "target \(target)")
+        }
+    }
+}
+
+extension SpawnerTests {
+    /// Run `body` once per way a child can be started: the shared-table clone
+    /// (the default), posix_spawn (a kernel without close_range's
+    /// CLOSE_RANGE_UNSHARE; fork for readiness=fd) and fork (umask=).
+    func forEachSpawnPath(_ argv: [String], _ body: (String, SpawnRequest) throws -> Void) rethrows {
+        for path in ["clone", "posix_spawn", "fork"] {
+            var req = OSTest.request(argv)
+            if path == "fork" { req.umask = 0o022 }
+            Spawner.useSharedTableClone(path != "posix_spawn")
+            defer { Spawner.useSharedTableClone(true) }
+            try body(path, req)
+        }
     }
 }
 

@@ -60,6 +60,13 @@ struct swv_spawn_request {
 /// dispositions, stdio on 0/1/2 and no other fd. Returns 0 and the pid, or an
 /// errno with *req->failed_step saying which step failed.
 int swv_spawn(const struct swv_spawn_request *req, pid_t *pid_out);
+/// Set up the spawner's private descriptors (the lowest free ones from 3) and
+/// child stack now, while the daemon holds few descriptors; swv_spawn does it
+/// on first use otherwise. 0, or -1 when spawns will take the copying path.
+int swv_spawn_prepare(void);
+/// Tests: 0 makes swv_spawn take the copying path (posix_spawn, or fork for
+/// readiness=fd) as on a kernel before 5.9; 1 restores the clone path.
+void swv_spawn_use_clone(int enabled);
 
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are re-parented to us.
 int swv_set_child_subreaper(void);
