@@ -251,7 +251,14 @@ final class HTTPWorkerConnection {
 
     private func send(_ response: HTTPResponse, version: HTTPVersion, connection: String) {
         let (bytes, keepAlive) = response.serialized(version: version, connection: connection, epochSeconds: Int64(EventLoop.wallNow()))
-        output += bytes
+        // Nothing waiting (the usual case): take the answer as the buffer
+        // rather than copying it (a /metrics body of 1,000 processes is ~1 MB).
+        if pendingOutput == 0 {
+            output = bytes
+            outputStart = 0
+        } else {
+            output += bytes
+        }
         current = nil
         waiting = .nothing
         if !keepAlive { closeAfterFlush = true }

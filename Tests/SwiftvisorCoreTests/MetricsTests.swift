@@ -52,6 +52,165 @@ final class MetricsTests: XCTestCase {
         }
     }
 
+    /// The whole text for the fixed sample, byte for byte: the renderer was
+    /// rewritten to write bytes in place (docs/benchmarks.md), and this is
+    /// the text the String-building one produced (checked equal on random
+    /// samples when it was replaced).
+    func test_render_wholeText_isByteForByteTheExpositionFormat() {
+        let expected = #"""
+# HELP swiftvisor_process_state 1 for the state the process is in, 0 for the others (supervisord's states).
+# TYPE swiftvisor_process_state gauge
+swiftvisor_process_state{group="web",name="web_0",state="STOPPED"} 0
+swiftvisor_process_state{group="web",name="web_0",state="STARTING"} 0
+swiftvisor_process_state{group="web",name="web_0",state="RUNNING"} 1
+swiftvisor_process_state{group="web",name="web_0",state="BACKOFF"} 0
+swiftvisor_process_state{group="web",name="web_0",state="STOPPING"} 0
+swiftvisor_process_state{group="web",name="web_0",state="EXITED"} 0
+swiftvisor_process_state{group="web",name="web_0",state="FATAL"} 0
+swiftvisor_process_state{group="web",name="web_0",state="UNKNOWN"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="STOPPED"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="STARTING"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="RUNNING"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="BACKOFF"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="STOPPING"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="EXITED"} 0
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="FATAL"} 1
+swiftvisor_process_state{group="we\"b",name="a\\b\nc",state="UNKNOWN"} 0
+# HELP swiftvisor_process_up 1 while the process is RUNNING.
+# TYPE swiftvisor_process_up gauge
+swiftvisor_process_up{group="web",name="web_0"} 1
+swiftvisor_process_up{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_pid The process's pid, 0 when it has none.
+# TYPE swiftvisor_process_pid gauge
+swiftvisor_process_pid{group="web",name="web_0"} 42
+swiftvisor_process_pid{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_start_time_seconds When the process was last started, seconds since the epoch (0: never).
+# TYPE swiftvisor_process_start_time_seconds gauge
+swiftvisor_process_start_time_seconds{group="web",name="web_0"} 1040
+swiftvisor_process_start_time_seconds{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_uptime_seconds Seconds since the last start while the process has a pid, else 0.
+# TYPE swiftvisor_process_uptime_seconds gauge
+swiftvisor_process_uptime_seconds{group="web",name="web_0"} 60
+swiftvisor_process_uptime_seconds{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_starts_total Spawns since the daemon started.
+# TYPE swiftvisor_process_starts_total counter
+swiftvisor_process_starts_total{group="web",name="web_0"} 3
+swiftvisor_process_starts_total{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_restarts_total Spawns the daemon made on its own (autorestart, a retry from BACKOFF).
+# TYPE swiftvisor_process_restarts_total counter
+swiftvisor_process_restarts_total{group="web",name="web_0"} 2
+swiftvisor_process_restarts_total{group="we\"b",name="a\\b\nc"} 0
+# HELP swiftvisor_process_exits_total Exits since the daemon started, by exit code or signal name.
+# TYPE swiftvisor_process_exits_total counter
+swiftvisor_process_exits_total{group="web",name="web_0",status="1"} 2
+swiftvisor_process_exits_total{group="web",name="web_0",status="SIGKILL"} 1
+# HELP swiftvisor_process_cpu_seconds_total User and system CPU time of the running process (/proc/PID/stat).
+# TYPE swiftvisor_process_cpu_seconds_total counter
+swiftvisor_process_cpu_seconds_total{group="web",name="web_0"} 0.25
+# HELP swiftvisor_process_resident_memory_bytes Resident memory of the running process (/proc/PID/statm).
+# TYPE swiftvisor_process_resident_memory_bytes gauge
+swiftvisor_process_resident_memory_bytes{group="web",name="web_0"} 8192
+# HELP swiftvisor_process_open_fds Open descriptors of the running process (/proc/PID/fd).
+# TYPE swiftvisor_process_open_fds gauge
+swiftvisor_process_open_fds{group="web",name="web_0"} 4
+# HELP swiftvisor_log_written_bytes_total Bytes of a process's output written to its log file since the daemon started.
+# TYPE swiftvisor_log_written_bytes_total counter
+swiftvisor_log_written_bytes_total{group="web",name="web_0",channel="stdout"} 100
+# HELP swiftvisor_log_lost_bytes_total Bytes of a process's output that could not be written to its log file (a full disk).
+# TYPE swiftvisor_log_lost_bytes_total counter
+swiftvisor_log_lost_bytes_total{group="web",name="web_0",channel="stdout"} 7
+# HELP swiftvisor_processes Processes the daemon supervises.
+# TYPE swiftvisor_processes gauge
+swiftvisor_processes 2
+# HELP swiftvisor_daemon_start_time_seconds When the daemon started, seconds since the epoch.
+# TYPE swiftvisor_daemon_start_time_seconds gauge
+swiftvisor_daemon_start_time_seconds 1000
+# HELP swiftvisor_daemon_cpu_seconds_total User and system CPU time of the daemon.
+# TYPE swiftvisor_daemon_cpu_seconds_total counter
+swiftvisor_daemon_cpu_seconds_total 1.5
+# HELP swiftvisor_daemon_resident_memory_bytes Resident memory of the daemon.
+# TYPE swiftvisor_daemon_resident_memory_bytes gauge
+swiftvisor_daemon_resident_memory_bytes 4096
+# HELP swiftvisor_daemon_open_fds Open descriptors of the daemon.
+# TYPE swiftvisor_daemon_open_fds gauge
+swiftvisor_daemon_open_fds 9
+# HELP swiftvisor_daemon_connections Open control connections (swiftvisorctl, HTTP clients through the worker).
+# TYPE swiftvisor_daemon_connections gauge
+swiftvisor_daemon_connections 2
+# HELP swiftvisor_events_delivered_total Events event listeners acknowledged.
+# TYPE swiftvisor_events_delivered_total counter
+swiftvisor_events_delivered_total 5
+# HELP swiftvisor_events_dropped_total Events discarded because a pool's buffer was full.
+# TYPE swiftvisor_events_dropped_total counter
+swiftvisor_events_dropped_total 1
+
+"""#
+        XCTAssertEqual(String(decoding: MetricsRenderer.render(sample()), as: UTF8.self), expected)
+    }
+
+    func test_render_numbersAtTheirLimits_areWrittenAsStringWouldWriteThem() {
+        let values = [0, 7, -1, 10, 99, 100, Int.max, Int.min, -1_000_000_007]
+        for v in values {
+            let s = MetricsSample(daemon: DaemonMetrics(pid: 1, start: v, now: 0, eventsDelivered: v),
+                                  processes: [ProcessMetrics(group: "g", name: "n", state: 0, statename: "STOPPED", pid: v, starts: v)])
+            let out = lines(s)
+            XCTAssertTrue(out.contains("swiftvisor_daemon_start_time_seconds \(v)"), "\(v)")
+            XCTAssertTrue(out.contains(#"swiftvisor_process_pid{group="g",name="n"} "# + String(v)), "\(v)")
+            XCTAssertTrue(out.contains(#"swiftvisor_process_starts_total{group="g",name="n"} "# + String(v)), "\(v)")
+        }
+    }
+
+    func test_render_nonFiniteCPU_isNaN() {
+        let s = MetricsSample(daemon: DaemonMetrics(pid: 1, start: 0, now: 0, cpuSeconds: .infinity), processes: [])
+        XCTAssertTrue(lines(s).contains("swiftvisor_daemon_cpu_seconds_total NaN"))
+    }
+
+    // MARK: /proc parsing
+
+    private func ticks(_ text: String) -> (UInt64, UInt64)? {
+        Array(text.utf8).withUnsafeBufferPointer { ProcStatFields.cpuTicks(stat: $0) }.map { ($0.user, $0.system) }
+    }
+
+    private func resident(_ text: String) -> UInt64? {
+        Array(text.utf8).withUnsafeBufferPointer { ProcStatFields.residentPages(statm: $0) }
+    }
+
+    func test_procStat_readsUtimeAndStime_afterTheLastParenthesisOfComm() {
+        let tail = " S 1 5 5 0 -1 4194560 120 0 0 0 1234 56 0 0 20 0 1 0 4321 1000000 100 18446744073709551615\n"
+        XCTAssertTrue(ticks("42 (marker)" + tail)! == (1234, 56))
+        // comm may hold spaces and parentheses (it is the program's choice).
+        XCTAssertTrue(ticks("42 (a) b (c d))" + tail)! == (1234, 56))
+        XCTAssertTrue(ticks("42 ()" + tail)! == (1234, 56))
+    }
+
+    func test_procStat_refusesWhatIsNotAStatLine_withoutTrapping() {
+        for bad in ["", ")", "42 (x)", "42 (x) S 1 2 3 4 5 6 7 8 9 10 11", "42 (x) S 1 2 3 4 5 6 7 8 9 10 1234",
+                    "42 (x) S 1 2 3 4 5 6 7 8 9 10 12a4 5 0\n", "42 (x) S 1 2 3 4 5 6 7 8 9 10 -1 5 0\n",
+                    "42 (x) S 1 2 3 4 5 6 7 8 9 10 99999999999999999999 5 0\n",
+                    "42 (x) S 1 2 3 4 5 6 7 8 9 10 1  5 0\n", "42 (x)  S 1 2 3 4 5 6 7 8 9 10 1 5 0\n",
+                    "42 (x) S 1 2 3 4 5 6 7 8 9 10 1234 5"] {
+            XCTAssertNil(ticks(bad), bad)
+        }
+        // The largest values that fit.
+        XCTAssertTrue(ticks("1 (x) S 1 2 3 4 5 6 7 8 9 10 18446744073709551615 0 0\n")! == (UInt64.max, 0))
+        // A read cut short anywhere gives nil or the right figures, never others.
+        let full = Array("42 (marker) S 1 5 5 0 -1 4194560 120 0 0 0 1234 56 0 0 20 0\n".utf8)
+        for n in 0...full.count {
+            if let t = Array(full[..<n]).withUnsafeBufferPointer({ ProcStatFields.cpuTicks(stat: $0) }) {
+                XCTAssertTrue(t == (1234, 56), "\(n)")
+            }
+        }
+    }
+
+    func test_procStatm_readsTheResidentPages() {
+        XCTAssertEqual(resident("2585 105 93 1 0 137 0\n"), 105)
+        XCTAssertEqual(resident("0 0 0 0 0 0 0\n"), 0)
+        for bad in ["", "2585", "2585 ", "2585 105", "x 105 0\n", "2585 1x5 0\n", "2585 -1 0\n", " 2585 105 0\n",
+                    "1 18446744073709551616 0\n"] {
+            XCTAssertNil(resident(bad), bad)
+        }
+    }
+
     func test_render_stoppedProcess_hasNoProcFiguresAndZeroUptime() {
         let out = lines(sample())
         let fatal = out.filter { $0.contains(#"group="we\"b""#) }

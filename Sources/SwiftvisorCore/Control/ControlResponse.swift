@@ -193,7 +193,9 @@ public enum ReplyLine: Sendable, Equatable {
     /// Decode a line after the status line: an item or the end line.
     public static func decodeBody<C: Collection>(_ line: C) throws(DecodeError) -> ReplyLine where C.Element == UInt8 {
         let words = ControlEncoding.splitWords(line)
-        let text = String(decoding: line, as: UTF8.self)
+        // The line as text only for the error: a reply of 1,000 items
+        // decodes 1,000 good lines.
+        var text: String { String(decoding: line, as: UTF8.self) }
         guard let first = words.first else { throw .malformed(text) }
         if first.elementsEqual(CollectionOfOne(UInt8(ascii: "."))) && words.count == 1 { return .end }
         // The item type is written raw (never percent-encoded), so only a
@@ -291,8 +293,15 @@ extension ControlItem {
         "exitstatus", "description", "stdout_logfile", "stderr_logfile", "command",
         "priority", "autostart", "backoff", "stdout_bytes", "stderr_bytes"]
     private static let configKeys: Set<String> = ["group", "name", "inuse", "autostart", "group_prio", "process_prio"]
+    private static let typedKinds: Set<String> = ["process", "result", "pid", "log", "logfile", "change", "config", "version", "data"]
 
     init?(type: String, fields: [ControlField]) {
+        // Other types (`pmetric`: 1,000 of them in one `metrics` reply) are
+        // kept as they came; only the typed ones need the key map.
+        guard Self.typedKinds.contains(type) else {
+            self = .other(type: type, fields: fields)
+            return
+        }
         var map: [String: ControlField] = [:]
         for field in fields where map[field.key] == nil { map[field.key] = field }
         func s(_ k: String) -> String? { map[k]?.string }
