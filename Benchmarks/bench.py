@@ -42,6 +42,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, ".build-bench")
 MIB = 1 << 20
 IMPLS = ("supervisor", "swiftvisor", "floor")
+OLD = "swiftvisor_old"  # --old-bin-dir
 PROBLEMS = []  # anything wrong seen by any run: reported with the results
 
 
@@ -62,6 +63,9 @@ class Tools:
         self.swiftvisord = os.path.join(self.bindir, "swiftvisord")
         self.swiftvisorctl = os.path.join(self.bindir, "swiftvisorctl")
         self.floor = os.path.join(WORK, "floor")
+        # --old-bin-dir: an earlier build run as one more implementation
+        # ("swiftvisor_old"), interleaved with the others, for an A/B in one run.
+        self.old_swiftvisord = os.path.join(args.old_bin_dir, "swiftvisord") if args.old_bin_dir else None
         self.bin_override = bool(args.bin_dir)
 
     def exe(self, name):
@@ -259,7 +263,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 
     # daemon ----------------------------------------------------------
     def launch(self):
-        exe = self.tools.supervisord if self.impl == "supervisor" else self.tools.swiftvisord
+        exe = {"supervisor": self.tools.supervisord, OLD: self.tools.old_swiftvisord}.get(self.impl, self.tools.swiftvisord)
         err = open(os.path.join(self.dir, "daemon.stderr"), "w")
         t0 = time.monotonic()
         self.proc = subprocess.Popen([exe, "-n", "-c", self.conf], stdout=subprocess.DEVNULL,
@@ -974,27 +978,55 @@ def sc_logs_tail(tools, impl, gib=1, calls=10):
         r.close()
 
 
-def sc_events_rate_c(tools, impl, window=2.0):
-    """The same flood as sc_events_rate through the C listener
+def sc_events_rate_c(tools, impl, window=2.0, lines=False):
+    """A child writing flat out through PROCESS_LOG to the C listener
     (floor/listener.c), so that the daemon and not the listener is the
-    bottleneck: events per second and payload MiB/s in steady state."""
-    r = Run(tools, impl, "evratec")
+    bottleneck: events per second and payload MiB/s in steady state. The
+    child is `yes hello` (every read of its pipe is a full 64 KiB chunk), or
+    with `lines` floor/lines.c (60-byte lines, one write(2) each: the chunks
+    are whatever the daemon finds in the pipe when it reads). Both daemons get
+    the same config: buffer_size=100, stdout_events_enabled on the child's
+    stdout only, the same listener binary."""
+    r = Run(tools, impl, "evratel" if lines else "evratec")
     try:
         got = os.path.join(r.dir, "got.txt")
-        r.write_config([("yes", "/usr/bin/yes hello", {
+        wrote = os.path.join(r.dir, "wrote.txt")
+        child = f"{tools.exe('lines')} {wrote}" if lines else "/usr/bin/yes hello"
+        r.write_config([("flood", child, {
             "startsecs": 0, "autorestart": "false", "stdout_events_enabled": "true",
-            "stdout_logfile": os.path.join(r.dir, "yes.log"), "stdout_logfile_maxbytes": "50MB",
+            "stdout_logfile": os.path.join(r.dir, "flood.log"), "stdout_logfile_maxbytes": "50MB",
             "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})],
             extra=(f"[eventlistener:bench]\ncommand={tools.exe('listener')} {got}\n"
                    "events=PROCESS_LOG\nbuffer_size=100\nstartsecs=0\nstdout_logfile=NONE\n"))
         r.launch()
         wait_for("log events", lambda: len(read_lines(got, "count")) >= 3, 60)
-        first = read_lines(got, "count")[-1]
+
+        def overflows():
+            try:
+                with open(r.mainlog, errors="replace") as f:
+                    return sum(1 for l in f if "event buffer overflowed" in l)
+            except OSError:
+                return 0
+        first, first_wrote, first_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
         time.sleep(window)  # measuring a rate over a fixed window
-        last = read_lines(got, "count")[-1]
+        last, last_wrote, last_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
         n, b = int(last[0]) - int(first[0]), int(last[1]) - int(first[1])
         dt = float(last[2]) - float(first[2])
-        return {"event_c_per_s": n / dt if dt > 0 else None, "event_c_mibps": b / MIB / dt if dt > 0 else None}
+        if dt <= 0:
+            return {}
+        key = "event_l" if lines else "event_c"
+        out = {f"{key}_per_s": n / dt, f"{key}_mibps": b / MIB / dt,
+               # Both daemons log one ERRO line per event discarded from a full
+               # buffer; counted over the same (driver's) window.
+               f"{key}_dropped_per_s": (last_drop - first_drop) / window}
+        if lines:
+            # Each payload's first line is the PROCESS_LOG header: the rest are the child's.
+            out["event_l_lines_per_s"] = ((int(last[3]) - int(first[3])) - n) / dt
+            if first_wrote and last_wrote:
+                (w0, t0), (w1, t1) = first_wrote[-1], last_wrote[-1]
+                if float(t1) > float(t0):
+                    out["event_l_written_per_s"] = (int(w1) - int(w0)) / (float(t1) - float(t0))
+        return out
     finally:
         r.close()
 
@@ -1220,6 +1252,12 @@ METRICS = [
     ("logs_f20_lag", "… last line received after the children's last write", "ms", "abs", 1.0),
     ("event_c_per_s", "PROCESS_LOG through one C listener (floor/listener.c), child writing flat out: events per second", "/s", "sup_min", 10),
     ("event_c_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
+    ("event_c_dropped_per_s", "… events discarded from the full buffer (buffer_size=100) per second", "/s", "info", None),
+    ("event_l_per_s", "PROCESS_LOG through the C listener, child writing 60-byte lines one write(2) each (floor/lines.c): events per second", "/s", "sup_min", 10),
+    ("event_l_lines_per_s", "… the child's lines delivered to the listener per second", "/s", "info", None),
+    ("event_l_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
+    ("event_l_dropped_per_s", "… events discarded from the full buffer (buffer_size=100) per second", "/s", "info", None),
+    ("event_l_written_per_s", "… lines the child wrote per second meanwhile (its own count)", "/s", "info", None),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100", "rpc_answered100"], "rpcinfo1000": ["rpc_info1000", "rpc_answered1000"],
@@ -1237,7 +1275,7 @@ def fmt(v, unit):
         v *= 1000
         return f"{v:.1f} ms" if v < 100 else f"{v:.0f} ms"
     if unit == "MiB/s":
-        return f"{v:.0f} MiB/s"
+        return f"{v:.1f} MiB/s" if v < 10 else f"{v:.0f} MiB/s"
     if unit == "MiB":
         return f"{v:.1f} MiB"
     if unit == "/s":
@@ -1405,10 +1443,12 @@ def main():
         ["status", "startstop100", "startstop500", "launch1", "launch500", "autorestart", "crashloop", "log",
          "idle", "rss0", "rss1000", "scale100", "scale1000", "scale10000", "eventslatency", "eventsrate",
          "readyspawn", "checkidle", "logs_tail", "logs_follow",
-         "eventsratec"]))
+         "eventsratec", "eventsratelines"]))
     ap.add_argument("--impls", help="comma-separated subset of " + ",".join(IMPLS) + " (default all)")
     ap.add_argument("--no-build", action="store_true", help="use the existing release build")
     ap.add_argument("--bin-dir", help="directory holding swiftvisord/swiftvisorctl (default .build-release/release)")
+    ap.add_argument("--old-bin-dir", help="an earlier build's swiftvisord, run as a fourth implementation "
+                    "(daemon-only scenarios) and reported beside the new one")
     ap.add_argument("--venv", help="virtualenv for supervisor 4.3.0 (default .build-bench/venv)")
     ap.add_argument("--scale-reps", type=int, default=3, help="repetitions of the 100/1,000/10,000-program scenarios")
     ap.add_argument("--sup-scale-max", type=int, default=1000,
@@ -1474,6 +1514,7 @@ def main():
         ("logs_tail", lambda i: sc_logs_tail(tools, i), reps, True),
         ("logs_follow", lambda i: sc_logs_follow(tools, i), reps, True),
         ("eventsratec", lambda i: sc_events_rate_c(tools, i), reps, False),
+        ("eventsratelines", lambda i: sc_events_rate_c(tools, i, lines=True), reps, False),
     ]
     if args.only:
         wanted = set(args.only.split(","))
@@ -1489,11 +1530,14 @@ def main():
         for name, fn, n, needs_ctl in scenarios:
             if rep >= n:
                 continue
-            order = IMPLS[rep % 3:] + IMPLS[:rep % 3]
+            impls = IMPLS + ((OLD,) if tools.old_swiftvisord and needs_ctl is False else ())
+            order = impls[rep % len(impls):] + impls[:rep % len(impls)]
             for impl in order:
                 if args.impls and impl not in args.impls.split(","):
                     continue
                 if (name == "crashloop" or name.startswith("events")) and impl == "floor":
+                    continue
+                if impl == OLD and name in ("crashloop", "readyspawn", "checkidle"):
                     continue
                 if name in ("readyspawn", "checkidle") and impl != "swiftvisor":
                     continue  # swiftvisord only: supervisord has no readiness or checks
@@ -1521,7 +1565,7 @@ def main():
                     crash[impl] = out
                     continue
                 for k, v in out.items():
-                    results.setdefault(k, {i: [] for i in IMPLS})[impl].append(v)
+                    results.setdefault(k, {i: [] for i in IMPLS + (OLD,)})[impl].append(v)
     results_all = {"results": results, "crash": crash, "problems": problems, "pending": sorted(pending),
                    "sup_skipped": sorted(sup_skipped), "sup_scale_max": args.sup_scale_max,
                    "machine": machine(), "seconds": round(time.monotonic() - started, 1),
@@ -1543,6 +1587,16 @@ def render(saved, reps, heavy, write_docs):
                 " grow faster than linearly and would take minutes." if skipped else "")
         tab += ("\n\nScale (one daemon per run: launch, then `status`, `stop all`, `start all`; "
                 f"medians of the scale repetitions).{note}\n\n{stab}")
+    old_rows = [(label, unit, d) for key, label, unit, _, _ in METRICS
+                for d in [saved["results"].get(key, {})] if d.get(OLD)]
+    if old_rows:
+        tab += ("\n\nThe previous build (`--old-bin-dir`), run interleaved with the others in the same run:\n\n"
+                "| scenario | swiftvisor before | swiftvisor now | now / before |\n|---|---|---|---|\n" +
+                "\n".join(f"| {label} | {fmt(statistics.median(d[OLD]), unit)} | "
+                          f"{fmt(statistics.median(d['swiftvisor']) if d.get('swiftvisor') else None, unit)} | "
+                          + (f"{statistics.median(d['swiftvisor']) / statistics.median(d[OLD]):.2f}×"
+                             if d.get('swiftvisor') and statistics.median(d[OLD]) else "–") + " |"
+                          for label, unit, d in old_rows))
     crash_md = crash_text({"crash": saved["crash"]})
     if not base:
         tab = tab.split("\n\n", 1)[1] if "\n\n" in tab else ""  # only the scale table was measured

@@ -2,7 +2,9 @@
 // bounds the PROCESS_LOG rate bench.py measures: `listener FILE` says READY,
 // reads a header line, reads `len` bytes of payload, answers `RESULT 2\nOK`
 // and READY again in one write. Every 0.2 s it appends
-// "count <events> <payload bytes> <CLOCK_REALTIME s>" to FILE.
+// "count <events> <payload bytes> <CLOCK_REALTIME s> <payload newlines>" to FILE
+// (a PROCESS_LOG payload's first line is its own header: the child's lines
+// delivered are the newlines minus the events).
 // `len` counts code points; the bench's payloads are ASCII, so that is bytes.
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +37,7 @@ int main(int argc, char **argv) {
     FILE *out = fopen(argv[1], "a");
     if (!out) return 3;
     if (write(1, "READY\n", 6) != 6) return 4;
-    unsigned long long count = 0, bytes = 0;
+    unsigned long long count = 0, bytes = 0, newlines = 0;
     double last = 0;
     char line[4096];
     for (;;) {
@@ -52,6 +54,8 @@ int main(int argc, char **argv) {
             if (pos == have && next() >= 0) { pos--; }
             if (pos == have) return 0;
             size_t take = have - pos < (size_t)len ? have - pos : (size_t)len;
+            for (const char *p = buf + pos, *end = buf + pos + take; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+                newlines++;
             pos += take;
             len -= (long)take;
             bytes += take;
@@ -59,7 +63,7 @@ int main(int argc, char **argv) {
         count++;
         double t = now();
         if (t - last > 0.2) {
-            fprintf(out, "count %llu %llu %.6f\n", count, bytes, t);
+            fprintf(out, "count %llu %llu %.6f %llu\n", count, bytes, t, newlines);
             fflush(out);
             last = t;
         }

@@ -10,6 +10,8 @@ int swv_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
 int swv_o_path(void) { return O_PATH; }
 
+int swv_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
+
 // The flags are fixed here because SPLICE_F_* are _GNU_SOURCE macros, which
 // Swift's importer does not see: move pages when possible, never block on the pipe.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len) {

@@ -22,6 +22,7 @@ final class EventHub {
     private var members: [String: [ManagedProcess]] = [:]
     /// What is left to write of an envelope, per listener stdin fd.
     private var pendingWrites: [Int32: [UInt8]] = [:]
+    private static let listenerPipeSize: Int32 = 1 << 20
     private var ticks: TickSchedule?
     private var tickTimer: EventLoop.TimerID?
     /// The daemon's stdout and stderr, for the printing result handlers:
@@ -88,8 +89,11 @@ final class EventHub {
     func addPool(_ group: GroupConfig, processes: [ManagedProcess]) {
         guard let l = group.eventListener else { return }
         let handler = ResultHandler(spec: l.resultHandler) ?? .standard
-        bus.addPool(EventPool(name: group.name, events: l.events, bufferSize: l.bufferSize, handler: handler,
-                              listenerNames: processes.map(\.name)))
+        var pool = EventPool(name: group.name, events: l.events, bufferSize: l.bufferSize, handler: handler,
+                             listenerNames: processes.map(\.name))
+        // The threshold is the new config's when a reload re-adds the pools.
+        pool.debugLines = log.threshold.rawValue <= LogLevel.debug.rawValue
+        bus.addPool(pool)
         members[group.name] = processes
         for p in processes { p.listenerPool = group.name }
         refreshTicks()
@@ -154,6 +158,13 @@ final class EventHub {
     func listenerSpawned(_ p: ManagedProcess) {
         guard let pool = p.listenerPool else { return }
         dropPendingWrite(p)
+        // A PROCESS_LOG envelope carries up to a whole read of the child's
+        // pipe (64 KiB) plus its header: more than a default pipe holds, so it
+        // would go out in two writes, the second after a writable wakeup.
+        // 1 MiB (pipe-max-size's default) lets any envelope go out in one
+        // write; refused (a non-root user past its pipe page budget), the
+        // pipe keeps its 64 KiB and the writable watch does the rest.
+        if p.stdinFD >= 0 { _ = Sys.setPipeSize(p.stdinFD, Self.listenerPipeSize) }
         _ = bus.withPool(pool) { $0.listenerSpawned(p.name) }
     }
 

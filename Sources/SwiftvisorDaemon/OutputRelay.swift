@@ -42,7 +42,7 @@ final class OutputRelay {
     private func watch(_ pipe: OutputPipe, of p: ManagedProcess) {
         loop.watchReadable(pipe.fd) { [weak self, weak p, weak pipe] in
             guard let self, let p, let pipe else { return }
-            self.drain(pipe, of: p)
+            self.drain(pipe, of: p, wakeup: true)
         }
     }
 
@@ -53,9 +53,10 @@ final class OutputRelay {
 
     /// Move what is in the pipe into the log file; close the pipe at EOF.
     /// Returns when the pipe is empty (EAGAIN), closed, paused behind a blocked
-    /// log target, or after `limit` chunks.
+    /// log target, or after `limit` chunks; on a `wakeup`, also after a read
+    /// through memory that did not fill the buffer (below).
     @discardableResult
-    private func drain(_ pipe: OutputPipe, of p: ManagedProcess, limit: Int = chunksPerWakeup) -> Bool {
+    private func drain(_ pipe: OutputPipe, of p: ManagedProcess, limit: Int = chunksPerWakeup, wakeup: Bool = false) -> Bool {
         let file = pipe.channel == .stdout ? p.stdoutLog : (p.stderrLog ?? (p.config.redirectStderr ? p.stdoutLog : nil))
         var wrote = false
         var chunks = 0
@@ -80,6 +81,15 @@ final class OutputRelay {
                 }
             }
             switch result {
+            case .moved(let n) where wakeup && copying && n < discard.count:
+                // The read emptied the pipe: the next one would find EAGAIN, or
+                // the few bytes a child wrote meanwhile, each read becoming a
+                // PROCESS_LOG event of its own. Back to the loop instead (epoll
+                // is level-triggered): one event per pipe per round, holding
+                // what the round's read found, as supervisord's one read per
+                // channel per loop (dispatchers.py `handle_read_event`), while
+                // the listener's answer is served in the same round.
+                wrote = true
             case .moved:
                 // Pipes keep the kernel's 64 KiB: growing them measured no CPU
                 // gain per MiB (docs/benchmarks.md) and would spend the per-user

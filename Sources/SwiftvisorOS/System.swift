@@ -41,6 +41,15 @@ public enum Sys {
         return (fds.0, fds.1)
     }
 
+    /// fcntl(F_SETPIPE_SZ): ask for a pipe of `bytes` (the kernel rounds up
+    /// to a power of two of pages, and refuses above
+    /// /proc/sys/fs/pipe-max-size or the user's pipe page budget). Returns the
+    /// capacity now, nil when refused: the pipe keeps its size then.
+    public static func setPipeSize(_ fd: Int32, _ bytes: Int32) -> Int? {
+        let r = swv_set_pipe_size(fd, bytes)
+        return r < 0 ? nil : Int(r)
+    }
+
     /// close(2). EINTR is not retried: on Linux the fd is gone either way.
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

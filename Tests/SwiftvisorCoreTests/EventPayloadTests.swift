@@ -59,6 +59,35 @@ final class EventPayloadTests: XCTestCase {
                        Array(header.utf8) + Array("type:x\né👍🏽".utf8))
     }
 
+    /// The envelope built straight from the child's bytes is the one built
+    /// from the payload's text: ASCII, other UTF-8 (len in scalars), bytes
+    /// that are not UTF-8 (Python's repr), at every length around a word.
+    func test_envelope_ofChildOutput_equalsTheTextPath_forAnyBytes() {
+        let samples: [[UInt8]] = [[], Array("hello\n".utf8), Array("é€👍🏽 ok\n".utf8), [0x61, 0xC3], [0xFF, 0x00, 0x7F, 0x80],
+                                  Array(repeating: 0x61, count: 65536) + [0xE2, 0x82, 0xAC]]
+        var rng = SystemRandomNumberGenerator()
+        let random = (0..<200).map { n in (0..<(n % 19)).map { _ in UInt8.random(in: 0...255, using: &rng) } }
+        for data in samples + random {
+            for e in [SupervisorEvent.processLog(channel: "stdout", processName: "p", groupName: "g", pid: 12, data: data),
+                      SupervisorEvent.processCommunication(channel: "stderr", processName: "p", groupName: "g", pid: 12, data: data)] {
+                let text = e.payload
+                XCTAssertEqual(e.length, text.unicodeScalars.count)
+                let viaText = SupervisorEvent(type: e.type, payload: text)
+                XCTAssertEqual(e, viaText)
+                XCTAssertEqual(EventEnvelope.encode(identifier: "sup", serial: 1_000_000, pool: "pl", poolSerial: 0, event: e),
+                               Array(EventEnvelope.header(identifier: "sup", serial: 1_000_000, pool: "pl", poolSerial: 0, event: viaText).utf8) + Array(text.utf8))
+            }
+        }
+    }
+
+    func test_appendDecimal_isPythonStr() {
+        for n in [0, 1, 9, 10, 99, 100, 12345, Int.max, -1, Int.min] {
+            var out: [UInt8] = []
+            EventEnvelope.appendDecimal(n, to: &out)
+            XCTAssertEqual(String(decoding: out, as: UTF8.self), String(n))
+        }
+    }
+
     func test_subscription_followsSupervisordHierarchy_andCountsOverlapOnce() {
         let s = EventSubscription(names: ["PROCESS_STATE", "PROCESS_STATE_RUNNING", "TICK_60"])
         XCTAssertTrue(s.accepts(.processStateRunning))

@@ -42,6 +42,31 @@ final class EventPoolTests: XCTestCase {
         XCTAssertEqual(got.map { $0.1.split(separator: " ")[2] }, ["serial:0", "serial:1"])
     }
 
+    /// Above loglevel debug the daemon turns DEBG lines off: every other
+    /// action (WARN, ERRO, the verdicts) is the same, without them.
+    func test_debugLinesOff_dropsOnlyTheDebugActions() {
+        func run(debug: Bool) -> [EventPool.Action] {
+            var pool = EventPool(name: "pool", events: ["EVENT"], bufferSize: 1, handler: .standard, listenerNames: ["l0"])
+            pool.debugLines = debug
+            var out: [EventPool.Action] = []
+            pool.listenerSpawned("l0")
+            pool.listenerRunning("l0", true)
+            out += pool.received("l0", Array("READY\n".utf8))
+            out += pool.accept(ev(0), serial: 0)
+            out += pool.dispatch(identifier: "s") { _, _ in .written }
+            out += pool.received("l0", Array("RESULT 4\nFAILREADY\n".utf8))
+            out += pool.accept(ev(1), serial: 1)
+            out += pool.dispatch(identifier: "s") { _, _ in .written }
+            out += pool.received("l0", Array("RESULT 2\nOKREADY\nx".utf8))
+            return out
+        }
+        let all = run(debug: true), quiet = run(debug: false)
+        XCTAssertTrue(all.contains(.log(.debug, "l0: event was processed")))
+        XCTAssertEqual(quiet, all.filter { if case .log(.debug, _) = $0 { return false } else { return true } })
+        XCTAssertTrue(quiet.contains(.log(.error, "pool pool event buffer overflowed, discarding event 0")))
+        XCTAssertTrue(quiet.contains(.log(.warn, "l0: event was rejected")))
+    }
+
     func test_notRunningListener_getsNothing_evenWhenReady() {
         var pool = readyPool()
         pool.listenerRunning("l0", false)

@@ -82,6 +82,8 @@ const char *swv_errno_name(int err);
 int swv_pipe2(int fds[2], int flags);
 /// O_PATH (a _GNU_SOURCE name): a descriptor naming a directory for *at calls.
 int swv_o_path(void);
+/// fcntl(F_SETPIPE_SZ) (a _GNU_SOURCE name): the pipe's new capacity, or -1 with errno.
+int swv_set_pipe_size(int fd, int size);
 /// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len);
 

@@ -38,6 +38,11 @@ public struct EventPool: Sendable {
     public let name: String
     public let subscription: EventSubscription
     public let bufferSize: Int
+    /// Whether DEBG lines are wanted (the daemon's loglevel is debug): each
+    /// event delivered would otherwise build three of them for nothing.
+    public var debugLines = true {
+        didSet { for i in listeners.indices { listeners[i].proto.debugLines = debugLines } }
+    }
     public private(set) var queue = EventQueue()
     public private(set) var listeners: [Listener]
     private var lastPoolSerial = -1
@@ -66,7 +71,7 @@ public struct EventPool: Sendable {
 
     /// An event that came back: at the head, so it is retried before newer ones.
     mutating func requeue(_ e: QueuedEvent, _ out: inout [Action]) {
-        out.append(.log(.debug, "rebuffering event \(e.serial) for pool \(name) (buf size=\(queue.count), max=\(bufferSize))"))
+        if debugLines { out.append(.log(.debug, "rebuffering event \(e.serial) for pool \(name) (buf size=\(queue.count), max=\(bufferSize))")) }
         makeRoom(&out)
         queue.prepend(e)
     }
@@ -150,7 +155,7 @@ public struct EventPool: Sendable {
                 case .written:
                     listeners[i].proto.sent()
                     listeners[i].held = e
-                    out.append(.log(.debug, "event \(e.serial) sent to listener \(listeners[i].name)"))
+                    if debugLines { out.append(.log(.debug, "event \(e.serial) sent to listener \(listeners[i].name)")) }
                     sent = true
                 }
                 break

@@ -41,6 +41,9 @@ public struct ListenerProtocol: Sendable {
     /// The process name, for the log lines.
     public let name: String
     public let handler: ResultHandler
+    /// Whether DEBG lines are wanted: false when the daemon's loglevel is
+    /// above debug, so that each event does not build lines nobody writes.
+    public var debugLines = true
     public private(set) var state: State = .acknowledged
     private var buffer: [UInt8] = []
     /// Set once the result line is read: the body's announced length.
@@ -133,7 +136,7 @@ public struct ListenerProtocol: Sendable {
         switch verdict {
         case .processed(let output):
             if let output { out.append(.output(output)) }
-            out.append(.log(.debug, "\(name): event was processed"))
+            if debugLines { out.append(.log(.debug, "\(name): event was processed")) }
             change(to: .acknowledged, &out)
             out.append(.eventDone)
         case .rejected:
@@ -162,7 +165,7 @@ public struct ListenerProtocol: Sendable {
 
     /// `_change_listener_state`: the DEBG line, and supervisord's WARN on UNKNOWN.
     private mutating func change(to new: State, _ out: inout [Action]) {
-        out.append(.log(.debug, "\(name): \(state.rawValue) -> \(new.rawValue)"))
+        if debugLines { out.append(.log(.debug, "\(name): \(state.rawValue) -> \(new.rawValue)")) }
         state = new
         if new == .unknown {
             out.append(.log(.warn, "\(name): has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"))

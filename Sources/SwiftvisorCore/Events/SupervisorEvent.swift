@@ -4,18 +4,73 @@
 /// `ProcessStateEvent` renders `extra_values` eagerly.
 public struct SupervisorEvent: Sendable, Equatable {
     public let type: EventType
-    /// The payload after the header line. `len:` counts its Unicode scalars.
-    public let payload: String
+    /// The payload's text, or for child output (PROCESS_LOG,
+    /// PROCESS_COMMUNICATION) the header line before the child's bytes.
+    private let text: String
+    /// Child output as read, turned into text (`text(of:)`) only when an
+    /// envelope is made: a flooding child's events mostly leave a full
+    /// buffer unsent (docs/events.md), and those are never copied or decoded.
+    private let raw: [UInt8]?
 
     public init(type: EventType, payload: String) {
         self.type = type
-        self.payload = payload
+        self.text = payload
+        self.raw = nil
+    }
+
+    private init(type: EventType, head: String, raw: [UInt8]) {
+        self.type = type
+        self.text = head
+        self.raw = raw
+    }
+
+    /// The payload after the header line. `len:` counts its Unicode scalars.
+    public var payload: String {
+        guard let raw else { return text }
+        return text + Self.text(of: raw)
     }
 
     /// The payload's Unicode scalars (the envelope's `len`), counted when
     /// an envelope is made: events dropped from a full buffer are never
     /// counted.
-    public var length: Int { Self.scalarCount(payload) }
+    public var length: Int { lengthAndText().length }
+
+    /// The envelope's `len`, and the child's bytes as text when they are not
+    /// ASCII (nil: they go out as they are, one scalar per byte, found
+    /// without decoding them).
+    func lengthAndText() -> (length: Int, decoded: String?) {
+        guard let raw else { return (Self.scalarCount(text), nil) }
+        if Self.isASCII(raw) { return (Self.scalarCount(text) &+ raw.count, nil) }
+        let decoded = Self.text(of: raw)
+        return (Self.scalarCount(text) &+ Self.scalarCount(decoded), decoded)
+    }
+
+    /// Appends the payload's UTF-8, given what `lengthAndText` returned.
+    func appendPayload(to out: inout [UInt8], decoded: String?) {
+        out.append(contentsOf: text.utf8)
+        if let decoded { out.append(contentsOf: decoded.utf8) } else if let raw { out.append(contentsOf: raw) }
+    }
+
+    /// The payload's size in bytes, about: what an envelope reserves.
+    var byteCountHint: Int { text.utf8.count &+ (raw?.count ?? 0) }
+
+    public static func == (a: SupervisorEvent, b: SupervisorEvent) -> Bool {
+        a.type == b.type && a.payload == b.payload
+    }
+
+    /// Whether every byte is below 0x80 (so the bytes are UTF-8 and count one
+    /// scalar each), eight bytes at a time.
+    static func isASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var i = 0, seen: UInt64 = 0
+            while i &+ 8 <= raw.count {
+                seen |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                i &+= 8
+            }
+            while i < raw.count { seen |= UInt64(raw[i]); i &+= 1 }
+            return seen & 0x8080_8080_8080_8080 == 0
+        }
+    }
 
     /// A String's UTF-8 is valid, so its scalars are its bytes that do not
     /// continue a sequence (not 0b10xxxxxx), counted eight bytes at a time
@@ -61,14 +116,14 @@ public struct SupervisorEvent: Sendable, Equatable {
     /// PROCESS_LOG_STDOUT/STDERR: one chunk read from the child, as read.
     public static func processLog(channel: String, processName: String, groupName: String, pid: Int32, data: [UInt8]) -> SupervisorEvent {
         SupervisorEvent(type: channel == "stderr" ? .processLogStderr : .processLogStdout,
-                        payload: "processname:\(processName) groupname:\(groupName) pid:\(pid) channel:\(channel)\n\(text(of: data))")
+                        head: "processname:\(processName) groupname:\(groupName) pid:\(pid) channel:\(channel)\n", raw: data)
     }
 
     /// PROCESS_COMMUNICATION_STDOUT/STDERR: what a child wrote between the
     /// capture tokens.
     public static func processCommunication(channel: String, processName: String, groupName: String, pid: Int32, data: [UInt8]) -> SupervisorEvent {
         SupervisorEvent(type: channel == "stderr" ? .processCommunicationStderr : .processCommunicationStdout,
-                        payload: "processname:\(processName) groupname:\(groupName) pid:\(pid)\n\(text(of: data))")
+                        head: "processname:\(processName) groupname:\(groupName) pid:\(pid)\n", raw: data)
     }
 
     /// Child bytes as supervisord puts them in a payload: strict UTF-8, or
