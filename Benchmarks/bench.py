@@ -1008,7 +1008,9 @@ def sc_events_rate_c(tools, impl, window=2.0, lines=False):
             except OSError:
                 return 0
         first, first_wrote, first_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
+        cpu0, t0 = cpu_seconds(r.proc.pid), time.monotonic()
         time.sleep(window)  # measuring a rate over a fixed window
+        cpu1, t1 = cpu_seconds(r.proc.pid), time.monotonic()
         last, last_wrote, last_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
         n, b = int(last[0]) - int(first[0]), int(last[1]) - int(first[1])
         dt = float(last[2]) - float(first[2])
@@ -1018,7 +1020,12 @@ def sc_events_rate_c(tools, impl, window=2.0, lines=False):
         out = {f"{key}_per_s": n / dt, f"{key}_mibps": b / MIB / dt,
                # Both daemons log one ERRO line per event discarded from a full
                # buffer; counted over the same (driver's) window.
-               f"{key}_dropped_per_s": (last_drop - first_drop) / window}
+               f"{key}_dropped_per_s": (last_drop - first_drop) / window,
+               # The daemon's own CPU time (every thread's schedstat) over the
+               # window, per event delivered: what the machine's load cannot
+               # inflate the way it inflates the wake-ups of a round trip.
+               f"{key}_cpu_us_per_event": (cpu1 - cpu0) / ((t1 - t0) * n / dt) * 1e6 if n else None,
+               f"{key}_cpu_share": (cpu1 - cpu0) / (t1 - t0)}
         if lines:
             # Each payload's first line is the PROCESS_LOG header: the rest are the child's.
             out["event_l_lines_per_s"] = ((int(last[3]) - int(first[3])) - n) / dt
@@ -1253,11 +1260,15 @@ METRICS = [
     ("event_c_per_s", "PROCESS_LOG through one C listener (floor/listener.c), child writing flat out: events per second", "/s", "sup_min", 10),
     ("event_c_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
     ("event_c_dropped_per_s", "… events discarded from the full buffer (buffer_size=100) per second", "/s", "info", None),
+    ("event_c_cpu_us_per_event", "… daemon CPU time per event delivered (the flood's reading and logging included), µs", "/s", "info", None),
+    ("event_c_cpu_share", "… daemon CPU use over the window (1.0 = one CPU)", "cpus", "info", None),
     ("event_l_per_s", "PROCESS_LOG through the C listener, child writing 60-byte lines one write(2) each (floor/lines.c): events per second", "/s", "sup_min", 10),
     ("event_l_lines_per_s", "… the child's lines delivered to the listener per second", "/s", "info", None),
     ("event_l_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
     ("event_l_dropped_per_s", "… events discarded from the full buffer (buffer_size=100) per second", "/s", "info", None),
     ("event_l_written_per_s", "… lines the child wrote per second meanwhile (its own count)", "/s", "info", None),
+    ("event_l_cpu_us_per_event", "… daemon CPU time per event delivered (the flood's reading and logging included), µs", "/s", "info", None),
+    ("event_l_cpu_share", "… daemon CPU use over the window (1.0 = one CPU)", "cpus", "info", None),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100", "rpc_answered100"], "rpcinfo1000": ["rpc_info1000", "rpc_answered1000"],
@@ -1280,6 +1291,8 @@ def fmt(v, unit):
         return f"{v:.1f} MiB"
     if unit == "/s":
         return f"{v:.1f}"
+    if unit == "cpus":
+        return f"{v:.2f}"
     return f"{v}"
 
 
