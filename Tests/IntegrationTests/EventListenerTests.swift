@@ -525,6 +525,44 @@ final class EventListenerTests: XCTestCase {
         s.stopDaemon()
     }
 
+    /// A listener's stdin is a 1 MiB pipe, so an envelope carrying a whole
+    /// 64 KiB chunk of output goes out in one write (docs/events.md, "Cost").
+    /// The listener here never reads: the envelope it was sent stays in the pipe.
+    func test_listenerStdin_is1MiB_soAWhole64KiBEnvelopeGoesOutAtOnce() throws {
+        let maxSize = Int((try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+        try XCTSkipIf(maxSize < 1 << 20, "pipe-max-size is \(maxSize): the daemon keeps 64 KiB pipes then")
+        let s = try sandbox()
+        try s.writeConfig("""
+        [eventlistener:deaf]
+        command=/bin/sh -c "printf 'READY\\n'; exec sleep 1000"
+        events=PROCESS_LOG
+        startsecs=0
+        [program:talker]
+        command=/bin/sh -c "sleep 0.5; echo hello; exec sleep 1000"
+        stdout_events_enabled=true
+        startsecs=0
+
+        """)
+        try s.startDaemon()
+        var pid: Int32 = 0
+        waitUntil("the listener runs", timeout: 10) {
+            pid = Int32((try? s.ctl("pid", "deaf").stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? "") ?? 0
+            return pid > 0
+        }
+        // The same pipe, opened again through /proc: its size and what it holds.
+        let fd = open("/proc/\(pid)/fd/0", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        XCTAssertGreaterThanOrEqual(fd, 0)
+        defer { close(fd) }
+        XCTAssertEqual(fcntl(fd, 1032 /* F_GETPIPE_SZ */), 1 << 20)
+        var held: Int32 = 0
+        waitUntil("the envelope is in the pipe", timeout: 10) {
+            _ = ioctl(fd, UInt(FIONREAD), &held)
+            return held > 0
+        }
+        s.stopDaemon()
+    }
+
     /// A program writing `one\ntwo\n`, `partial` (no newline), `oops\n` on
     /// stderr and `last\n`, each in its own chunk, heard by the pool `out`
     /// with `result_handler`.
