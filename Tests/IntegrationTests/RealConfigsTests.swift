@@ -135,8 +135,9 @@ func supervisordView(_ c: Configuration, scratch: String, configs: String) -> St
     let groups: [JSONValue] = c.groups.map { g in
         .object([
             ("name", .string(g.name)), ("priority", .int(g.priority)),
-            ("processes", .array(g.processes.map { p in
-                .object([
+            ("processes", .array(g.processes.map { pc in
+                let p = pc.options
+                return .object([
                     ("name", .string(p.name)), ("command", .string(p.command)), ("directory", .optional(p.directory)),
                     ("umask", p.umask.map { .int(Int($0)) } ?? .null), ("priority", .int(p.priority)),
                     ("autostart", .bool(p.autostart)),

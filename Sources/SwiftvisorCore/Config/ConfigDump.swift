@@ -91,6 +91,10 @@ extension LogTarget {
 }
 
 extension ProcessConfig {
+    func dump() -> JSONValue { options.dump() }
+}
+
+extension ProcessConfig.Options {
     func dump() -> JSONValue {
         var m: [(String, JSONValue)] = [
             ("name", .string(name)),

@@ -55,6 +55,11 @@ struct ConfigReader {
     /// Bytes of expanded values so far, against ConfigLimits.expandedTotal
     /// (a reference, so the non-mutating expand helpers can charge it).
     let budget = ExpansionBudget()
+    /// Commands and exit code lists already read: a process whose value
+    /// equals one of them keeps that one, so 10,000 programs with the same
+    /// command hold one string, not 10,000 copies (docs/benchmarks.md, "Scale").
+    var commands: Set<String> = []
+    var exitCodeLists: Set<[Int]> = []
     var hostNodeName: String { host.hostName }
 
     init(host: any ConfigHost, path: String) {

@@ -68,80 +68,132 @@ public struct EnvironmentVariable: Sendable, Equatable {
 }
 
 /// The options of one process: a `[program:x]` expanded for one `process_num`.
+///
+/// A copy-on-write reference to one `ProcessConfig.Options`: the loaded
+/// `Configuration` and each process's state machine hold the same storage
+/// instead of a copy each (about 600 bytes per process, which at 10,000
+/// programs was a quarter of the daemon's memory: docs/benchmarks.md,
+/// "Scale"). Options are read and written as if they were its own properties
+/// (`config.name`, `config.stdout.maxbytes = n`); a write to a shared value
+/// copies it first.
+@dynamicMemberLookup
 public struct ProcessConfig: Sendable, Equatable {
-    /// Expanded `process_name`: unique within its group.
-    public var name: String
-    /// The `x` of `[program:x]`.
-    public var programName: String
-    /// The group it runs in: `x`, or `g` when a `[group:g]` absorbed it.
-    public var groupName: String
-    public var processNum: Int = 0
-    /// After expansion and continuation-line joining; split into argv at spawn time.
-    public var command: String
-    public var directory: String? = nil
-    public var umask: UInt32? = nil
-    public var priority: Int = 999
-    public var autostart: Bool = true
-    public var autorestart: AutoRestart = .unexpected
-    public var startsecs: Int = 1
-    public var startretries: Int = 3
-    public var exitcodes: [Int] = [0]
-    public var stopsignal: SignalSpec = SignalSpec(number: 15, name: "TERM")
-    public var stopwaitsecs: Int = 10
-    public var stopasgroup: Bool = false
-    public var killasgroup: Bool = false
-    /// `cgroup=` (swiftvisor only): each process runs in a cgroup of its own,
-    /// and stop/kill signals reach every process in it, also those that left
-    /// the process group (docs/configuration.md).
-    public var cgroup: Bool = false
-    public var user: ResolvedUser? = nil
-    public var redirectStderr: Bool = false
-    public var stdout = ChannelLogConfig()
-    public var stderr = ChannelLogConfig()
-    /// The program's `environment=` merged over `[supervisord] environment=`; nil when neither is set.
-    public var environment: [EnvironmentVariable]? = nil
-    /// `serverurl=`; nil means AUTO (computed from the server sections).
-    public var serverurl: String? = nil
-    /// Where the section was defined.
-    public var location: SourceLocation? = nil
-    /// `numprocs=` of the section this process came from.
-    public var numprocs: Int = 1
-    /// `numprocs_start=` of the section this process came from.
-    public var numprocsStart: Int = 0
-    /// The program's own `environment=` alone (before merging `[supervisord] environment=`).
-    public var programEnvironment: [EnvironmentVariable]? = nil
-    /// `depends_on=` as written (swiftvisor only, docs/dependencies.md);
-    /// `dependent_startup_wait_for=` items are added here too.
-    public var dependsOn: [DependencySpec] = []
-    /// Where `depends_on` (or `dependent_startup_wait_for`) was written.
-    public var dependsOnLocation: SourceLocation? = nil
-    /// `dependsOn` resolved to processes (DependencyGraph.resolveAll).
-    public var dependencies: [ResolvedDependency] = []
-    /// `depends_on_timeout=`: seconds a start waits for its dependencies; 0 = for ever.
-    public var dependsOnTimeout: Int = 0
-    /// `dependent_startup=true` (the supervisord-dependent-startup listener's
-    /// key): started at start-up, once its dependencies are met, even with autostart=false.
-    public var dependentStartup: Bool = false
-    /// `readiness*=`: what makes STARTING become RUNNING (default: startsecs).
-    public var readiness = ReadinessConfig()
-    /// `liveness*=`: checks while RUNNING; nil when none.
-    public var liveness: LivenessConfig? = nil
-    /// `watchdog_sec=` (readiness=notify): WATCHDOG=1 expected this often; 0 = none.
-    public var watchdogSec: Int = 0
-
-    /// Started by the daemon at start-up: `autostart`, or `dependent_startup`
-    /// (which the listener's users combine with autostart=false).
-    public var startsAtLaunch: Bool { autostart || dependentStartup }
+    @usableFromInline final class Storage: @unchecked Sendable {
+        // Sendable: mutated only through a uniquely referenced `storage` (`options` below).
+        @usableFromInline var options: Options
+        @usableFromInline init(_ options: Options) { self.options = options }
+    }
+    @usableFromInline var storage: Storage
 
     public init(name: String, programName: String, groupName: String, command: String) {
-        self.name = name
-        self.programName = programName
-        self.groupName = groupName
-        self.command = command
+        storage = Storage(Options(name: name, programName: programName, groupName: groupName, command: command))
+    }
+
+    /// All the options at once (a copy).
+    @inlinable public var options: Options {
+        get { storage.options }
+        set {
+            if isKnownUniquelyReferenced(&storage) { storage.options = newValue } else { storage = Storage(newValue) }
+        }
+    }
+
+    @inlinable public subscript<T>(dynamicMember key: KeyPath<Options, T>) -> T {
+        storage.options[keyPath: key]
+    }
+
+    @inlinable public subscript<T>(dynamicMember key: WritableKeyPath<Options, T>) -> T {
+        get { storage.options[keyPath: key] }
+        set {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.options) }
+            storage.options[keyPath: key] = newValue
+        }
+    }
+
+    public static func == (a: ProcessConfig, b: ProcessConfig) -> Bool {
+        a.storage === b.storage || a.storage.options == b.storage.options
     }
 
     /// `group:process`, or just `process` when both are equal (supervisord's make_namespec).
-    public var namespec: String { groupName == name ? name : "\(groupName):\(name)" }
+    public var namespec: String { storage.options.namespec }
+    /// Started by the daemon at start-up: `autostart`, or `dependent_startup`.
+    public var startsAtLaunch: Bool { storage.options.startsAtLaunch }
+
+    /// The options themselves, by value.
+    public struct Options: Sendable, Equatable {
+        /// Expanded `process_name`: unique within its group.
+        public var name: String
+        /// The `x` of `[program:x]`.
+        public var programName: String
+        /// The group it runs in: `x`, or `g` when a `[group:g]` absorbed it.
+        public var groupName: String
+        public var processNum: Int = 0
+        /// After expansion and continuation-line joining; split into argv at spawn time.
+        public var command: String
+        public var directory: String? = nil
+        public var umask: UInt32? = nil
+        public var priority: Int = 999
+        public var autostart: Bool = true
+        public var autorestart: AutoRestart = .unexpected
+        public var startsecs: Int = 1
+        public var startretries: Int = 3
+        public var exitcodes: [Int] = [0]
+        public var stopsignal: SignalSpec = SignalSpec(number: 15, name: "TERM")
+        public var stopwaitsecs: Int = 10
+        public var stopasgroup: Bool = false
+        public var killasgroup: Bool = false
+        /// `cgroup=` (swiftvisor only): each process runs in a cgroup of its own,
+        /// and stop/kill signals reach every process in it, also those that left
+        /// the process group (docs/configuration.md).
+        public var cgroup: Bool = false
+        public var user: ResolvedUser? = nil
+        public var redirectStderr: Bool = false
+        public var stdout = ChannelLogConfig()
+        public var stderr = ChannelLogConfig()
+        /// The program's `environment=` merged over `[supervisord] environment=`; nil when neither is set.
+        public var environment: [EnvironmentVariable]? = nil
+        /// `serverurl=`; nil means AUTO (computed from the server sections).
+        public var serverurl: String? = nil
+        /// Where the section was defined.
+        public var location: SourceLocation? = nil
+        /// `numprocs=` of the section this process came from.
+        public var numprocs: Int = 1
+        /// `numprocs_start=` of the section this process came from.
+        public var numprocsStart: Int = 0
+        /// The program's own `environment=` alone (before merging `[supervisord] environment=`).
+        public var programEnvironment: [EnvironmentVariable]? = nil
+        /// `depends_on=` as written (swiftvisor only, docs/dependencies.md);
+        /// `dependent_startup_wait_for=` items are added here too.
+        public var dependsOn: [DependencySpec] = []
+        /// Where `depends_on` (or `dependent_startup_wait_for`) was written.
+        public var dependsOnLocation: SourceLocation? = nil
+        /// `dependsOn` resolved to processes (DependencyGraph.resolveAll).
+        public var dependencies: [ResolvedDependency] = []
+        /// `depends_on_timeout=`: seconds a start waits for its dependencies; 0 = for ever.
+        public var dependsOnTimeout: Int = 0
+        /// `dependent_startup=true` (the supervisord-dependent-startup listener's
+        /// key): started at start-up, once its dependencies are met, even with autostart=false.
+        public var dependentStartup: Bool = false
+        /// `readiness*=`: what makes STARTING become RUNNING (default: startsecs).
+        public var readiness = ReadinessConfig()
+        /// `liveness*=`: checks while RUNNING; nil when none.
+        public var liveness: LivenessConfig? = nil
+        /// `watchdog_sec=` (readiness=notify): WATCHDOG=1 expected this often; 0 = none.
+        public var watchdogSec: Int = 0
+
+        /// Started by the daemon at start-up: `autostart`, or `dependent_startup`
+        /// (which the listener's users combine with autostart=false).
+        public var startsAtLaunch: Bool { autostart || dependentStartup }
+
+        public init(name: String, programName: String, groupName: String, command: String) {
+            self.name = name
+            self.programName = programName
+            self.groupName = groupName
+            self.command = command
+        }
+
+        /// `group:process`, or just `process` when both are equal (supervisord's make_namespec).
+        public var namespec: String { groupName == name ? name : "\(groupName):\(name)" }
+    }
 }
 
 /// Which kind of section defined a group.

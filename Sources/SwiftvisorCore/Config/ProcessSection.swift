@@ -54,7 +54,8 @@ extension ConfigReader {
                 message: "[\(s)] cgroup=\(proto.cgroup ? "true" : "false"): swiftvisord only (supervisord ignores it); each process runs in a cgroup of its own and stop ends every process in it", supervisordWarns: false))
         }
         try readDependencyOptions(section, names: names, into: &proto)
-        proto.exitcodes = try typed("exitcodes", names, default: "0") { v throws(ValueError) in try ValueTypes.exitcodes(v, option: "exitcodes") }
+        proto.exitcodes = exitCodeLists.insert(
+            try typed("exitcodes", names, default: "0") { v throws(ValueError) in try ValueTypes.exitcodes(v, option: "exitcodes") }).memberAfterInsert
         proto.redirectStderr = try bool("redirect_stderr", false, names)
         let numprocs = try int("numprocs", 1, names)
         let numprocsStart = try int("numprocs_start", 0, names)
@@ -157,7 +158,7 @@ extension ConfigReader {
                                       reason: "is missing: every program needs a command",
                                       hint: "add a line such as command=/usr/bin/myapp --port 8000")
                 }
-                p.command = command
+                p.command = commands.insert(command).memberAfterInsert
                 // supervisord 4.3.0 runs `[program:]` as a process named '' that no
                 // supervisorctl command can name; we refuse it, after the checks
                 // supervisord makes, so a section it rejects gets its error first.
