@@ -163,6 +163,7 @@ public final class Supervisor {
             let (process, ev) = pending.removeFirst()
             let actions = process.machine.handle(ev, now: now())
             perform(actions, for: process)
+            process.machine.forgetTransitions()
         }
     }
 

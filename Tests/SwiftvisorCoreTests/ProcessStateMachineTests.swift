@@ -983,6 +983,21 @@ final class ProcessStateTransitionRecordTests: XCTestCase {
         XCTAssertEqual(q.transitions, [StateTransition(from: .stopping, to: .stopped, tries: 0, expected: false, pid: 42)], "STOPPED carries the old pid")
     }
 
+    func test_forgetTransitions_dropsTheLastStepsRecords() {
+        let pc = ProcessConfig(name: "w", programName: "w", groupName: "w", command: "/bin/true")
+        var m = ProcessStateMachine(config: pc)
+        _ = m.handle(.start, now: Moment(monotonic: 0, wall: 0))
+        XCTAssertEqual(m.transitions.map(\.to), [.starting])
+        m.forgetTransitions()
+        XCTAssertEqual(m.transitions, [])
+        XCTAssertEqual(m.transitions.capacity, 0, "no buffer is kept")
+        XCTAssertEqual(m.state, .starting, "only the record goes")
+        _ = m.handle(.spawned(pid: 5), now: Moment(monotonic: 0, wall: 0))
+        _ = m.handle(.stop, now: Moment(monotonic: 0.5, wall: 0.5))
+        XCTAssertEqual(m.transitions.map(\.to), [.stopping])
+        XCTAssertEqual(m.transitions.map(\.pid), [5])
+    }
+
     func test_exitedExpected_andBackoffStop_hasPidZero() {
         var pc = ProcessConfig(name: "q", programName: "q", groupName: "q", command: "/bin/true")
         pc.startsecs = 0

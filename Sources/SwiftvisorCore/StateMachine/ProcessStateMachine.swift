@@ -96,6 +96,13 @@ public struct ProcessStateMachine: Sendable {
         self.config = config
     }
 
+    /// Drops `transitions` once the shell has read them, buffer and all: a
+    /// machine at rest then holds no array (56 bytes for each of 10,000
+    /// processes: docs/benchmarks.md, "Scale").
+    public mutating func forgetTransitions() {
+        transitions = []
+    }
+
     /// Applies one event that happened at `now` and returns what the shell must
     /// do, in order. Events that make no sense in the current state (a stale
     /// timer, a second `start`) return no actions and change nothing.
