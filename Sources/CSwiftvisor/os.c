@@ -4,6 +4,7 @@
 #endif
 #include "CSwiftvisor.h"
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 int swv_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
@@ -11,6 +12,8 @@ int swv_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 int swv_o_path(void) { return O_PATH; }
 
 int swv_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
+
+int swv_malloc_trim(void) { return malloc_trim(0); }
 
 // The flags are fixed here because SPLICE_F_* are _GNU_SOURCE macros, which
 // Swift's importer does not see: move pages when possible, never block on the pipe.

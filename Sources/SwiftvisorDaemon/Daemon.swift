@@ -138,6 +138,9 @@ public final class Daemon {
         log.info("supervisord started with pid \(pid)")
         supervisor.announceRunning()
         supervisor.autostart()
+        // What reading the config and the first spawns freed is scattered
+        // between the records that stay: give those pages back.
+        Sys.releaseFreeHeap()
     }
 
     /// Install signal handling, autostart, and run until shutdown. Returns the exit status.
@@ -296,6 +299,7 @@ public final class Daemon {
         log.info("supervisord started with pid \(pid)")
         supervisor.announceRunning()
         supervisor.autostart()
+        Sys.releaseFreeHeap()  // as at start-up
         log.flushBatch()  // as at start-up: ready only once the log tells it
         SystemdNotify.send("READY=1")
     }

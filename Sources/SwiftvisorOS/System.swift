@@ -216,6 +216,12 @@ public enum Sys {
     /// Ignore SIGPIPE: a write to a closed pipe or socket returns EPIPE instead of killing us.
     public static func ignoreSIGPIPE() { _ = Glibc.signal(SIGPIPE, SIG_IGN) }
 
+    /// Gives the pages of freed heap memory back to the kernel (malloc_trim(0)):
+    /// reading a large config leaves megabytes of the parser's garbage between
+    /// the records that stay, which glibc would otherwise keep resident
+    /// (docs/benchmarks.md, "Scale").
+    public static func releaseFreeHeap() { _ = swv_malloc_trim() }
+
     /// write(2) of everything in `buffer` to `fd`, best effort (a terminal
     /// echo): retries EINTR and short writes, gives up on any other error.
     public static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) {

@@ -86,6 +86,8 @@ int swv_o_path(void);
 int swv_set_pipe_size(int fd, int size);
 /// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len);
+/// malloc_trim(0) (<malloc.h> is not in the Glibc module): freed heap pages back to the kernel.
+int swv_malloc_trim(void);
 
 
 /// Control socket (ctl branch): accept4 and SO_PEERCRED need _GNU_SOURCE.
