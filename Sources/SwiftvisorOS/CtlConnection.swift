@@ -157,11 +157,28 @@ public final class CtlConnection: CtlTransport {
             probeReply = nil
             if request == .version { return reply }
         }
+        return try roundTrip(request) { () throws(CtlTransportError) in
+            try readReply(deadline: request.waitsForProcesses ? nil : replyDeadline())
+        }
+    }
+
+    public func sendUndecoded(_ request: ControlRequest) throws(CtlTransportError) -> UndecodedReply? {
+        if case .unknown = mode { try detect() }
+        if case .http = mode { return nil }
+        probeReply = nil
+        return try roundTrip(request) { () throws(CtlTransportError) in
+            try readUndecodedReply(deadline: request.waitsForProcesses ? nil : replyDeadline())
+        }
+    }
+
+    /// Write `request` and read its reply with `read`, connecting first if needed.
+    private func roundTrip<Reply>(_ request: ControlRequest,
+                                  read: () throws(CtlTransportError) -> Reply) throws(CtlTransportError) -> Reply {
         let reused = fd >= 0
         let receivedBefore = received
         try connectIfNeeded()
         do {
-            return try exchange(request)
+            return try exchange(request, read: read)
         } catch {
             // The shell keeps its connection between commands; if the daemon went
             // away meanwhile (restart), the request never reached it: send it once
@@ -169,16 +186,17 @@ public final class CtlConnection: CtlTransport {
             guard reused && received == receivedBefore && (error == .closed || error == .system(call: "send", errno: EPIPE)
                                                 || error == .system(call: "recv", errno: ECONNRESET)) else { throw error }
             try connectIfNeeded()
-            return try exchange(request)
+            return try exchange(request, read: read)
         }
     }
 
     /// One request and its reply on the open connection; any failure drops
     /// the connection, so the next call starts on a fresh one.
-    private func exchange(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse {
+    private func exchange<Reply>(_ request: ControlRequest,
+                                 read: () throws(CtlTransportError) -> Reply) throws(CtlTransportError) -> Reply {
         do {
             try write(request.encoded())
-            return try readReply(deadline: request.waitsForProcesses ? nil : replyDeadline())
+            return try read()
         } catch {
             disconnect()
             throw error
@@ -285,6 +303,43 @@ public final class CtlConnection: CtlTransport {
             case .item(let item): items.append(item)
             case .status: throw .incompatible("(malformed reply)")
             }
+        }
+    }
+
+    /// A whole reply with its item lines as received (`readReply` without
+    /// the decoding): the same per-line deadline and line-length limit; a
+    /// fault's items are checked and dropped, as `readReply` does.
+    private func readUndecodedReply(deadline: Double?) throws(CtlTransportError) -> UndecodedReply {
+        let status = try readStatus(deadline: deadline)
+        var items: [UInt8] = []
+        var searched = bufferStart
+        while true {
+            while let nl = buffer[searched...].firstIndex(of: 0x0A) {
+                let line = buffer[bufferStart..<nl]
+                if ReplyLine.isEnd(line) {
+                    bufferStart = nl + 1
+                    if bufferStart == buffer.count { buffer.removeAll(keepingCapacity: true); bufferStart = 0 }
+                    guard case .fault(let f) = status else { return UndecodedReply(status: status, items: items) }
+                    guard UndecodedReply(status: status, items: items).decoded() != nil else { throw .incompatible("(malformed reply)") }
+                    if f.code == .authRequired || f.code == .authFailed { throw .authRequired }
+                    return UndecodedReply(status: status, items: [])
+                }
+                items.append(contentsOf: buffer[bufferStart...nl])
+                bufferStart = nl + 1
+                searched = bufferStart
+            }
+            searched = buffer.count
+            if buffer.count - bufferStart > ControlProtocol.maxReplyLine { throw .replyLineTooLong }
+            // Keep the buffer to the unfinished line before reading more.
+            if bufferStart > 0 {
+                buffer.removeSubrange(..<bufferStart)
+                searched -= bufferStart
+                bufferStart = 0
+            }
+            guard let chunk = try CtlSocketIO.receive(fd, deadline: deadline == nil ? nil : replyDeadline(),
+                                                      interruptible: false, what: "a reply from \(serverURL)") else { throw .closed }
+            received += chunk.count
+            buffer += chunk
         }
     }
 

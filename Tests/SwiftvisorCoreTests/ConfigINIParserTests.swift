@@ -191,4 +191,32 @@ final class INIKeepingOnlyTests: XCTestCase {
         XCTAssertNotNil(error(keeping: nil))
         XCTAssertEqual(error(keeping: ["supervisorctl"]), error(keeping: nil))
     }
+    func test_keepingOnly_skippedLinesReadOnBytes_giveTheSameSectionsErrorsAndKeptValues() {
+        // Each text is read keeping everything and keeping only [k]: the kept
+        // section's values, the section list and any error must not differ.
+        let texts = [
+            "[a]\r\nx = 1 ; c\r\n  cont\r\n\r\n# only a comment\n[k]\ny=2\n",
+            "[a]\nx=1\n\t[k]\ny=2\n",                       // indented header: a continuation line of x
+            "[a]\n[k] ; comment\ny=2 #c\n",
+            "[a]\n  [k]\ny=2\n",                               // no option yet: a header at any indentation
+            "[a]\nx=\u{e9}\n\u{e9}=1\n[k]\ny=2\n",                  // lines that are not ASCII go the ordinary way
+            "[a]\n= 1\n[k]\n", "[a]\n  : 1\n[k]\n",             // no option name
+            "[a]\nx=1\n#[k]\n[k]\n",
+            "[a]\nx=1;#[k]\n[]\n[k]\ny=1\n",                      // `[]` is not a header
+            "[a]\nplain words\n",
+            "[a]\nx=1\ry=2\r[k]\ry=3",
+            "[a]\nx=1\n\u{1C}y=2\n[k]\ny=3\n",                   // \x1C is Python whitespace
+            "[a]\nx=1\n[k]\n[a]\ny\n",
+        ]
+        for text in texts {
+            var all = INIDocument(), some = INIDocument()
+            some.keepingOnly = ["k"]
+            var errors: [String?] = [nil, nil]
+            do { try all.read(text, file: "f.conf") } catch { errors[0] = "\(error)" }
+            do { try some.read(text, file: "f.conf") } catch { errors[1] = "\(error)" }
+            XCTAssertEqual(errors[1], errors[0], text)
+            XCTAssertEqual(some.sectionNames, all.sectionNames, text)
+            XCTAssertEqual(some.section("k"), all.section("k"), text)
+        }
+    }
 }

@@ -121,6 +121,20 @@ final class ControlProtocolTests: XCTestCase {
         }
     }
 
+    func test_processItem_wireLine_isExact() {
+        let snap = ProcessSnapshot(name: "w 1", group: "caf\u{e9}", state: 20, statename: "RUNNING", pid: 7, start: Int.min, stop: -5,
+                                   now: Int.max, spawnerr: "%x", exitstatus: 0, description: "pid 7, uptime 0:00:05",
+                                   stdoutLogfile: "/l\no", stderrLogfile: "", command: "sleep 1", priority: -1, autostart: false,
+                                   backoff: 0, stdoutBytes: nil, stderrBytes: 12, extra: [ControlField("process_count", [0x00, 0x41])])
+        XCTAssertEqual(String(decoding: ControlItem.process(snap).encoded(), as: UTF8.self),
+                       "process name=w%201 group=caf%C3%A9 state=20 statename=RUNNING pid=7 start=-9223372036854775808 stop=-5 "
+                       + "now=9223372036854775807 spawnerr=%25x exitstatus=0 description=pid%207,%20uptime%200:00:05 "
+                       + "stdout_logfile=/l%0Ao stderr_logfile= command=sleep%201 priority=-1 autostart=0 backoff=0 stderr_bytes=12 "
+                       + "process_count=%00A\n")
+        XCTAssertEqual(String(decoding: ControlItem.process(ProcessSnapshot(name: "x", group: "x", state: 0, statename: "STOPPED")).encoded(), as: UTF8.self),
+                       "process name=x group=x state=0 statename=STOPPED pid=0 start=0 stop=0 now=0 spawnerr= exitstatus=0 description= stdout_logfile= stderr_logfile=\n")
+    }
+
     func test_statusLineDecode_versions() throws {
         XCTAssertEqual(try ReplyLine.decodeStatus(Array("SWV1 OK".utf8)), .ok)
         XCTAssertEqual(try ReplyLine.decodeStatus(Array("SWV1 STREAM".utf8)), .stream)

@@ -27,6 +27,16 @@ final class ScriptedTransport: CtlTransport {
         return try follow(targets, onData: onData)
     }
     func reset(serverURL: String, username: String?, password: String?) { resets += 1 }
+    /// Answer `sendUndecoded` too (with the reply's encoded item lines), as a
+    /// swiftvisord connection does; off: as supervisord's HTTP transport does.
+    var undecoded = false
+    func sendUndecoded(_ request: ControlRequest) throws(CtlTransportError) -> UndecodedReply? {
+        guard undecoded else { return nil }
+        switch try send(request) {
+        case .fault(let f): return UndecodedReply(status: .fault(f), items: [])
+        case .ok(let items): return UndecodedReply(status: .ok, items: items.flatMap { $0.encoded() })
+        }
+    }
 }
 
 final class BufferTerminal: CtlTerminal {
@@ -62,10 +72,11 @@ func result(_ group: String, _ name: String?, _ code: FaultCode, _ desc: String 
 final class CtlControllerTests: XCTestCase {
     let url = "unix:///tmp/sv.sock"
 
-    func run(_ line: String, interactive: Bool = false, input: [String] = [],
+    func run(_ line: String, interactive: Bool = false, input: [String] = [], undecoded: Bool = false,
              _ answer: @escaping (ControlRequest) -> Result<ControlResponse, CtlTransportError>)
     -> (out: String, exit: Int32, transport: ScriptedTransport, terminal: BufferTerminal) {
         let t = ScriptedTransport(answer)
+        t.undecoded = undecoded
         let term = BufferTerminal(input: input)
         let c = CtlController(serverURL: url, username: nil, password: nil, interactive: interactive, prompt: "swiftvisor",
                               transport: t, terminal: term)
@@ -107,6 +118,29 @@ final class CtlControllerTests: XCTestCase {
         let r = run("status", daemon { _ in .ok([.process(snap("a", "a", 10, "STARTING")), .process(snap("b", "b", 30, "BACKOFF"))]) })
         XCTAssertEqual(r.exit, 0)
         XCTAssertEqual(r.out, "a                                STARTING  \nb                                BACKOFF   \n")
+    }
+
+    func test_status_all_sameLinesAndExit_whetherItemsAreDecodedOrScannedInPlace() {
+        let long = String(repeating: "x", count: 35)
+        let replies: [[ControlItem]] = [
+            [.process(snap("a", "a", 10, "STARTING")), .process(snap("b", "b", 30, "BACKOFF"))],
+            [.process(snap("grp", "gb", 0, "STOPPED", desc: "Not started")),
+             .process(snap(long, "w 1", 20, "RUNNING", pid: 7, desc: "pid 7, uptime 0:00:03"))],
+            // Not ASCII, and a bad name: the ordinary decoding prints these.
+            [.process(snap("caf\u{e9}", "caf\u{e9}", 200, "FATAL", desc: "can't find command '\u{fc}'"))],
+            [result("zz", nil, .badName, arg: "zz:*"), .process(snap("web", "web", 20, "RUNNING", pid: 7, desc: "pid 7, uptime 0:00:03"))],
+            [],
+        ]
+        for items in replies {
+            for line in ["status", "status all"] {
+                let decoded = run(line, daemon { _ in .ok(items) })
+                let scanned = run(line, undecoded: true, daemon { _ in .ok(items) })
+                XCTAssertEqual(scanned.out, decoded.out, line)
+                XCTAssertEqual(scanned.exit, decoded.exit, line)
+            }
+        }
+        let fault = run("status", undecoded: true, daemon { _ in .fault(ControlFault(.shutdownState)) })
+        XCTAssertEqual(fault.out, run("status", daemon { _ in .fault(ControlFault(.shutdownState)) }).out)
     }
 
     func test_status_noSocket_printsNoSuchFile_exit4_andRefused_exit4() {

@@ -86,8 +86,7 @@ public struct INIDocument: Sendable, Equatable {
 
     /// Parse one file's text into this document (RawConfigParser._read).
     public mutating func read(_ text: String, file: String) throws(ConfigError) {
-        var lines = INIDocument.splitLines(text)
-        if lines.last == "" { lines.removeLast() }
+        let bytes = Array(text.utf8)
         // Per-file state, exactly as _read keeps it.
         var current: String? = nil            // section name; "DEFAULT" for defaults
         var option: String? = nil
@@ -103,9 +102,60 @@ public struct INIDocument: Sendable, Equatable {
             let entry = INIEntry(value: joined, location: pendingLocation)
             if sect == "DEFAULT" { defaults[opt] = entry } else { sections[sectionIndex[sect]!].entries[opt] = entry }
         }
+        func enter(_ header: String, line lineNo: Int) {
+            flush()
+            option = nil; pending = []
+            current = header
+            if header != "DEFAULT", sectionIndex[header] == nil {
+                sectionIndex[header] = sections.count
+                sections.append(INISection(name: header, location: SourceLocation(file: file, line: lineNo)))
+            }
+        }
+        func notAnOption(_ value: String, _ lineNo: Int) -> ConfigError {
+            ConfigError(file: file, line: lineNo, section: current,
+                        reason: "\"\(value)\" is neither a [section] header nor a key=value line",
+                        hint: "write key=value, or start a continuation line with more indentation than its key")
+        }
+        func noKey(_ value: String, _ lineNo: Int) -> ConfigError {
+            ConfigError(file: file, line: lineNo, section: current,
+                        reason: "\"\(value)\" has no option name before the '='", hint: "write key=value")
+        }
 
-        for (n, rawLine) in lines.enumerated() {
-            let lineNo = n + 1
+        var lineNo = 0
+        var start = 0
+        while start < bytes.count {
+            // Python text-mode universal newlines: `\r\n`, `\r` and `\n` all end a
+            // line (CR and LF never occur inside a multi-byte UTF-8 sequence).
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            let lineRange = start..<end
+            start = end < bytes.count && bytes[end] == 0x0D && end + 1 < bytes.count && bytes[end + 1] == 0x0A ? end + 2 : end + 1
+            lineNo += 1
+
+            // A line of a section whose options are not kept, in ASCII: the same
+            // rules on bytes, without building its strings (swiftvisorctl reads
+            // 10,000 [program:x] sections it skips: docs/benchmarks.md "Scale").
+            if let sect = current, !keeps(sect), let ascii = INIDocument.asciiLine(bytes, lineRange) {
+                let valueRange = INIDocument.strip(bytes, lineRange.lowerBound..<(ascii.commentStart ?? lineRange.upperBound))
+                if valueRange.isEmpty { continue }   // pending lines of a skipped option are never stored
+                if option != nil, ascii.indent > indentLevel { continue }
+                indentLevel = ascii.indent
+                if let header = INIDocument.sectionHeader(bytes, valueRange) {
+                    enter(header, line: lineNo)
+                    continue
+                }
+                guard let d = bytes[valueRange].firstIndex(where: { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") }) else {
+                    throw notAnOption(String(decoding: bytes[valueRange], as: UTF8.self), lineNo)
+                }
+                guard !INIDocument.strip(bytes, valueRange.lowerBound..<d).isEmpty else {
+                    throw noKey(String(decoding: bytes[valueRange], as: UTF8.self), lineNo)
+                }
+                option = ""   // an option name (never stored: only continuation lines need one)
+                pending = []
+                continue
+            }
+
+            let rawLine = String(decoding: bytes[lineRange], as: UTF8.self)
             let line = Array(rawLine.unicodeScalars)
             let commentStart = INIDocument.commentStart(line)
             let value: String
@@ -129,13 +179,7 @@ public struct INIDocument: Sendable, Equatable {
             }
             indentLevel = indent
             if let header = INIDocument.sectionHeader(value) {
-                flush()
-                option = nil; pending = []
-                current = header
-                if header != "DEFAULT", sectionIndex[header] == nil {
-                    sectionIndex[header] = sections.count
-                    sections.append(INISection(name: header, location: SourceLocation(file: file, line: lineNo)))
-                }
+                enter(header, line: lineNo)
                 continue
             }
             guard current != nil else {
@@ -143,16 +187,8 @@ public struct INIDocument: Sendable, Equatable {
                                   reason: "\"\(value)\" comes before any [section] header",
                                   hint: "start the file with a section such as [supervisord] or [program:name]")
             }
-            guard let (key, val) = INIDocument.splitOption(value) else {
-                throw ConfigError(file: file, line: lineNo, section: current,
-                                  reason: "\"\(value)\" is neither a [section] header nor a key=value line",
-                                  hint: "write key=value, or start a continuation line with more indentation than its key")
-            }
-            guard !key.isEmpty else {
-                throw ConfigError(file: file, line: lineNo, section: current,
-                                  reason: "\"\(value)\" has no option name before the '='",
-                                  hint: "write key=value")
-            }
+            guard let (key, val) = INIDocument.splitOption(value) else { throw notAnOption(value, lineNo) }
+            guard !key.isEmpty else { throw noKey(value, lineNo) }
             flush()
             // A skipped section still needs an option name, for its continuation lines.
             if let sect = current, !keeps(sect) { option = key } else { option = key.lowercased() }
@@ -160,6 +196,39 @@ public struct INIDocument: Sendable, Equatable {
             pendingLocation = SourceLocation(file: file, line: lineNo)
         }
         flush()
+    }
+
+    /// For an ASCII line: where its comment starts and its indentation
+    /// (`commentStart` and the first non-space, on bytes); nil when the line
+    /// holds a byte >= 0x80.
+    static func asciiLine(_ bytes: [UInt8], _ r: Range<Int>) -> (commentStart: Int?, indent: Int)? {
+        for i in r where bytes[i] >= 0x80 { return nil }
+        var scalars: [Unicode.Scalar] = []
+        // Only lines that hold a comment character need commentStart's rounds.
+        if bytes[r].contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "#") }) {
+            scalars = bytes[r].map { Unicode.Scalar($0) }
+        }
+        let comment = scalars.isEmpty ? nil : commentStart(scalars).map { r.lowerBound + $0 }
+        let indent = (r.firstIndex { !isSpace(bytes[$0]) } ?? r.lowerBound) - r.lowerBound
+        return (comment, indent)
+    }
+
+    /// `PythonSyntax.isSpace` for an ASCII byte.
+    static func isSpace(_ b: UInt8) -> Bool { (0x09...0x0D).contains(b) || (0x1C...0x20).contains(b) }
+
+    /// `PythonSyntax.strip` on an ASCII range.
+    static func strip(_ bytes: [UInt8], _ r: Range<Int>) -> Range<Int> {
+        var lo = r.lowerBound, hi = r.upperBound
+        while lo < hi, isSpace(bytes[lo]) { lo += 1 }
+        while hi > lo, isSpace(bytes[hi - 1]) { hi -= 1 }
+        return lo..<hi
+    }
+
+    /// `sectionHeader` on a stripped ASCII range.
+    static func sectionHeader(_ bytes: [UInt8], _ r: Range<Int>) -> String? {
+        guard r.first.map({ bytes[$0] == UInt8(ascii: "[") }) == true,
+              let close = bytes[r].lastIndex(of: UInt8(ascii: "]")), close > r.lowerBound + 1 else { return nil }
+        return String(decoding: bytes[(r.lowerBound + 1)..<close], as: UTF8.self)
     }
 
     /// Python text-mode universal newlines: `\r\n`, `\r` and `\n` all end a line.

@@ -26,6 +26,36 @@ public enum ControlEncoding {
         }
     }
 
+    /// Append `bytes` encoded, copying runs of plain bytes whole (a status
+    /// reply is mostly plain names and numbers).
+    public static func encode(_ bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        var run = 0
+        for i in 0..<bytes.count where !isPlain(bytes[i]) {
+            if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<i])) }
+            out.append(UInt8(ascii: "%"))
+            out.append(hexDigits[Int(bytes[i] >> 4)])
+            out.append(hexDigits[Int(bytes[i] & 0x0F)])
+            run = i + 1
+        }
+        if run < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run...])) }
+    }
+
+    /// Append `n` in decimal (String(n)'s digits, without the String).
+    public static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        if n < 0 { out.append(UInt8(ascii: "-")) }
+        var m = n.magnitude   // Int.min has no positive Int
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var i = buf.count
+            repeat {
+                i -= 1
+                buf[i] = UInt8(ascii: "0") + UInt8(m % 10)
+                m /= 10
+            } while m > 0
+            out.append(contentsOf: buf[i...])
+        }
+    }
+
     /// The encoded form of a string's UTF-8 bytes.
     public static func encode(_ string: String) -> String {
         var out: [UInt8] = []

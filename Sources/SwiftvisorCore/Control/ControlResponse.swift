@@ -190,6 +190,22 @@ public enum ReplyLine: Sendable, Equatable {
         }
     }
 
+    /// Whether a line after the status line is the end line, as `decodeBody`
+    /// reads it: `.` alone once a trailing `\r` and spaces or tabs are dropped.
+    public static func isEnd<C: Collection>(_ line: C) -> Bool where C.Element == UInt8 {
+        var dot = false
+        var i = line.startIndex
+        while i != line.endIndex {
+            let b = line[i]
+            i = line.index(after: i)
+            if b == UInt8(ascii: "\r") && i == line.endIndex { break }
+            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") { continue }
+            guard b == UInt8(ascii: "."), !dot else { return false }
+            dot = true
+        }
+        return dot
+    }
+
     /// Decode a line after the status line: an item or the end line.
     public static func decodeBody<C: Collection>(_ line: C) throws(DecodeError) -> ReplyLine where C.Element == UInt8 {
         let words = ControlEncoding.splitWords(line)
@@ -220,9 +236,48 @@ public enum ReplyLine: Sendable, Equatable {
 extension ControlItem {
     /// Append the item line, `\n` included.
     public func encode(into out: inout [UInt8]) {
+        if case .process(let p) = self { return Self.encode(p, into: &out) }
         let (type, fields) = wireFields
         out.append(contentsOf: type.utf8)
         for f in fields {
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: f.key.utf8)
+            out.append(UInt8(ascii: "="))
+            ControlEncoding.encode(f.value, into: &out)
+        }
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// A `process` line, written field by field as `wireFields` lists them,
+    /// without a field array or a string per number: a `status` reply of
+    /// 10,000 processes is 10,000 of these (docs/benchmarks.md, "Scale").
+    static func encode(_ p: ProcessSnapshot, into out: inout [UInt8]) {
+        func key(_ k: StaticString) {
+            out.append(UInt8(ascii: " "))
+            out.append(contentsOf: UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+            out.append(UInt8(ascii: "="))
+        }
+        func field(_ k: StaticString, _ v: String) {
+            key(k)
+            var v = v
+            v.withUTF8 { ControlEncoding.encode($0, into: &out) }
+        }
+        func field(_ k: StaticString, _ v: Int) {
+            key(k)
+            ControlEncoding.appendDecimal(v, to: &out)
+        }
+        out.append(contentsOf: "process".utf8)
+        field("name", p.name); field("group", p.group); field("state", p.state); field("statename", p.statename)
+        field("pid", p.pid); field("start", p.start); field("stop", p.stop); field("now", p.now)
+        field("spawnerr", p.spawnerr); field("exitstatus", p.exitstatus); field("description", p.description)
+        field("stdout_logfile", p.stdoutLogfile); field("stderr_logfile", p.stderrLogfile)
+        if let v = p.command { field("command", v) }
+        if let v = p.priority { field("priority", v) }
+        if let v = p.autostart { key("autostart"); out.append(v ? UInt8(ascii: "1") : UInt8(ascii: "0")) }
+        if let v = p.backoff { field("backoff", v) }
+        if let v = p.stdoutBytes { field("stdout_bytes", v) }
+        if let v = p.stderrBytes { field("stderr_bytes", v) }
+        for f in p.extra {
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: f.key.utf8)
             out.append(UInt8(ascii: "="))

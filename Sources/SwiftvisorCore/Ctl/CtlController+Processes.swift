@@ -41,7 +41,22 @@ extension CtlController {
             exitStatus = CtlExitStatus.statusUnknown
             return
         }
-        let reply = try items(.status(names: words))
+        let reply: [ControlItem]
+        if !json && (words.isEmpty || words.contains("all")), let undecoded = try undecodedItems(.status(names: words)) {
+            // Every process, printed from the reply's bytes when it allows
+            // (StatusReplyFormatter: the same lines, without an item per process).
+            if let lines = StatusReplyFormatter.lines(undecoded) {
+                terminal.write(lines.output)
+                if lines.anyStopped { exitStatus = CtlExitStatus.statusNotRunning }
+                return
+            }
+            guard let decoded = UndecodedReply(status: .ok, items: undecoded).decoded() else {
+                throw .transport(.incompatible("(malformed reply)"))
+            }
+            reply = decoded
+        } else {
+            reply = try items(.status(names: words))
+        }
         var infos: [ProcessSnapshot] = []
         var bad: [NameResult] = []
         for item in reply {

@@ -206,6 +206,16 @@ public final class CtlController {
         }
     }
 
+    /// `items`, undecoded (the item lines' bytes); nil when the transport
+    /// only decodes.
+    func undecodedItems(_ request: ControlRequest) throws(CtlAbort) -> [UInt8]? {
+        let reply: UndecodedReply?
+        do { reply = try transport.sendUndecoded(request) } catch { throw .transport(error) }
+        guard let reply else { return nil }
+        if case .fault(let f) = reply.status { throw .unexpectedFault(f) }
+        return reply.items
+    }
+
     /// supervisorctl's `upcheck`: can we talk to a compatible daemon? Prints
     /// the connection problem and sets the exit status when not.
     func upcheck() throws(CtlAbort) -> Bool {

@@ -50,6 +50,12 @@ public protocol CtlTransport: AnyObject {
     /// authenticates) first if needed.
     func send(_ request: ControlRequest) throws(CtlTransportError) -> ControlResponse
 
+    /// `send`, with the reply's items left as the bytes that carried them, for
+    /// a reader that takes them in place (`status` of many processes:
+    /// StatusReplyFormatter). Nil when this transport does not carry SWV1
+    /// lines (supervisord over HTTP): use `send`.
+    func sendUndecoded(_ request: ControlRequest) throws(CtlTransportError) -> UndecodedReply?
+
     /// Stream `targets` (a `follow` request), calling `onData(targetIndex, bytes)`
     /// for each chunk, until the daemon ends the stream or the user interrupts
     /// (Ctrl-C). Returns the reply's fault if the daemon refused the follow.
@@ -77,7 +83,32 @@ public protocol CtlTerminal: AnyObject {
     func readPassword(prompt: String) -> String?
 }
 
+/// A reply whose items are not decoded yet.
+public struct UndecodedReply: Sendable, Equatable {
+    /// The status line, decoded.
+    public var status: ReplyStatus
+    /// The item lines, each with its `\n`; the end line is not included.
+    public var items: [UInt8]
+    public init(status: ReplyStatus, items: [UInt8]) { self.status = status; self.items = items }
+
+    /// The items decoded one line at a time, as `send` would have returned
+    /// them; nil when a line is not a valid item.
+    public func decoded() -> [ControlItem]? {
+        var result: [ControlItem] = []
+        var start = 0
+        while let nl = items[start...].firstIndex(of: 0x0A) {
+            guard case .item(let item)? = try? ReplyLine.decodeBody(items[start..<nl]) else { return nil }
+            result.append(item)
+            start = nl + 1
+        }
+        return start == items.count ? result : nil
+    }
+}
+
 extension CtlTransport {
+    /// A transport that only decodes (a scripted one, supervisord's HTTP).
+    public func sendUndecoded(_ request: ControlRequest) throws(CtlTransportError) -> UndecodedReply? { nil }
+
     /// A transport that cannot start a follow at an offset (one speaking
     /// supervisord's HTTP `/logtail`) follows as `follow` does: from 1024
     /// bytes before the end.
