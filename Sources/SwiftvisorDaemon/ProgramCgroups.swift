@@ -203,7 +203,7 @@ extension Supervisor {
 
     /// `process_count` for `status --json`: processes in the cgroup now.
     func cgroupProcessCount(_ p: ManagedProcess) -> Int? {
-        guard p.config.cgroup else { return nil }
+        guard p.machine.config.cgroup else { return nil }
         guard let path = p.cgroupPath else { return 0 }
         return Cgroup.processCount(path) ?? 0
     }

@@ -37,36 +37,39 @@ extension Supervisor {
         return processes.map { snapshot($0, now: now) }
     }
 
-    /// One process's status. `now` is read once per request; the machine is
-    /// read in place (a copy of it, config included, was most of the daemon's
-    /// cost of `status` for 10,000 processes).
+    /// One process's status. `now` is read once per request; the machine's
+    /// fields are read in place, one by one: a copy of the machine (config
+    /// included) was most of the daemon's cost of `status` for 10,000
+    /// processes, and passing it to a function, even `borrowing`, still copied it.
     func snapshot(_ p: ManagedProcess, now: Moment? = nil) -> ProcessSnapshot {
-        snapshot(p, p.machine, now: now ?? self.now())
-    }
-
-    private func snapshot(_ p: ManagedProcess, _ m: borrowing ProcessStateMachine, now: Moment) -> ProcessSnapshot {
+        let now = now ?? self.now()
+        let state = p.machine.state
+        let description = (state == .stopped ? recovery?.note(p.namespec) : nil) ?? waitDescription(p)
+            ?? (state == .starting ? p.notifyStatus : nil)
+            ?? ProcessStateMachine.statusDescription(
+                state: state, pid: p.machine.pid, laststart: p.machine.laststart, laststop: p.machine.laststop,
+                spawnerr: p.machine.spawnerr, name: p.machine.config.name, now: now, formatStopTime: LocalTime.stopTime)
         return ProcessSnapshot(
-            name: p.name, group: p.groupName, state: m.state.rawValue, statename: m.state.name,
-            pid: Int(m.pid), start: Int(m.laststart?.wall ?? 0), stop: Int(m.laststop?.wall ?? 0), now: Int(now.wall),
-            spawnerr: m.spawnerr ?? "", exitstatus: m.exitStatus?.supervisorCode ?? 0,
-            description: (m.state == .stopped ? recovery?.note(p.namespec) : nil) ?? waitDescription(p)
-                ?? (m.state == .starting ? p.notifyStatus : nil)
-                ?? m.statusDescription(now: now, formatStopTime: LocalTime.stopTime),
+            name: p.name, group: p.groupName, state: state.rawValue, statename: state.name,
+            pid: Int(p.machine.pid), start: Int(p.machine.laststart?.wall ?? 0), stop: Int(p.machine.laststop?.wall ?? 0), now: Int(now.wall),
+            spawnerr: p.machine.spawnerr ?? "", exitstatus: p.machine.exitStatus?.supervisorCode ?? 0,
+            description: description,
             stdoutLogfile: p.stdoutPath ?? "", stderrLogfile: p.stderrPath ?? "",
-            command: p.config.command, priority: p.config.priority, autostart: p.config.autostart,
-            backoff: m.backoff,
+            command: p.machine.config.command, priority: p.machine.config.priority, autostart: p.machine.config.autostart,
+            backoff: p.machine.backoff,
             stdoutBytes: p.stdoutLog.map { Int($0.bytesWritten) },
             stderrBytes: p.stderrLog.map { Int($0.bytesWritten) },
-            extra: (cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? []) + healthFields(p, m))
+            extra: (cgroupProcessCount(p).map { [ControlField("process_count", String($0))] } ?? []) + healthFields(p))
     }
 
     /// Dependencies and checks (`status --json`, `health`); none for a
     /// process without these options.
-    private func healthFields(_ p: ManagedProcess, _ m: borrowing ProcessStateMachine) -> [ControlField] {
+    private func healthFields(_ p: ManagedProcess) -> [ControlField] {
+        guard !p.machine.config.dependencies.isEmpty || p.machine.config.readiness.kind != .none
+                || p.machine.config.liveness != nil else { return [] }
         let c = p.config
-        guard !c.dependencies.isEmpty || c.readiness.kind != .none || c.liveness != nil else { return [] }
         let check = p.probe.map { HealthReport.Check(liveness: $0.purpose == .liveness, failures: $0.failures, last: $0.last, output: $0.lastOutput) }
-        return HealthReport.fields(config: c, state: m.state, waitingFor: waitDescription(p), check: check, notifyStatus: p.notifyStatus)
+        return HealthReport.fields(config: c, state: p.machine.state, waitingFor: waitDescription(p), check: check, notifyStatus: p.notifyStatus)
     }
 
     /// `/metrics`: each process's counters, and for a process with a pid its

@@ -9,6 +9,16 @@ extension ProcessStateMachine {
     /// - Parameter formatStopTime: formats a wall time (Unix seconds) as
     ///   strftime `%b %d %I:%M %p` in local time, which needs the OS time zone.
     public func statusDescription(now: Moment, formatStopTime: (Double) -> String) -> String {
+        Self.statusDescription(state: state, pid: pid, laststart: laststart, laststop: laststop, spawnerr: spawnerr,
+                               name: config.name, now: now, formatStopTime: formatStopTime)
+    }
+
+    /// The same from the machine's fields: a caller holding the machine in a
+    /// class reads them in place instead of copying the whole machine (its
+    /// config included) to call the method (`status` of 10,000 processes).
+    public static func statusDescription(state: ProcessState, pid: Int32, laststart: Moment?, laststop: Moment?,
+                                         spawnerr: String?, name: @autoclosure () -> String,
+                                         now: Moment, formatStopTime: (Double) -> String) -> String {
         switch state {
         case .running:
             // The RPC truncates both times to whole seconds before subtracting
@@ -19,7 +29,7 @@ extension ProcessStateMachine {
             return "pid \(pid), uptime \(Self.formatTimedelta(max(seconds, 0)))"
         case .backoff, .fatal:
             if let spawnerr, !spawnerr.isEmpty { return spawnerr }
-            return "unknown error (try \"tail \(config.name)\")"
+            return "unknown error (try \"tail \(name())\")"
         case .stopped, .exited:
             guard let laststart, Self.wholeSeconds(laststart.wall) != 0 else { return "Not started" }
             // Started but never reaped (stopped from BACKOFF after a spawn error):
