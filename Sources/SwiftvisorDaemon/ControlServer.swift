@@ -22,6 +22,11 @@ public final class ControlServer {
     /// Files open for follow streams, over every connection (bounded by
     /// `ControlProtocol.maxFollowedFiles`).
     private var followedFiles = 0
+    /// Where a followed file is read before it is encoded into a connection's
+    /// output: one buffer for every connection (the loop is one thread), so a
+    /// read costs no allocation. 128 KiB: the pipe gives at most 64 KiB per
+    /// write, and a follower behind the end catches up in large reads.
+    private var readScratch = [UInt8](repeating: 0, count: ControlProtocol.followReadBytes)
     /// A descriptor held back for the moment the process runs out: closed to
     /// accept one waiting connection and close it at once, then taken back,
     /// so a full descriptor table never leaves the listener readable forever
@@ -88,7 +93,7 @@ public final class ControlServer {
     /// lookup when nobody follows it.
     public func logWritten(path: String) {
         guard let fds = followers[path] else { return }
-        for fd in fds { if let c = connections[fd] { pump(c) } }
+        for fd in fds { if let c = connections[fd] { pump(c, only: path) } }
     }
 
     // MARK: accepting
@@ -447,22 +452,26 @@ public final class ControlServer {
 
     /// Move new bytes of followed files into the connection's output, stopping
     /// at the high-water mark (the rest waits in the file: no data is dropped
-    /// for a slow reader, and memory stays bounded).
-    private func pump(_ c: ControlConnection) {
+    /// for a slow reader, and memory stays bounded). `only`: the file that was
+    /// just written (the others have nothing new, or are read when the socket
+    /// drains: a stop at the high-water mark always leaves a writable watch).
+    private func pump(_ c: ControlConnection, only path: String? = nil) {
         guard var files = c.follow, !c.closed else { return }
         var full = false
-        for i in files.indices {
-            while true {
-                guard c.pendingOutput < ControlProtocol.streamHighWater else { full = true; break }
-                switch files[i].readMore(max: 32 * 1024) {
-                case .data(let bytes):
-                    c.output += ControlItem.data(target: files[i].index, bytes: bytes).encoded()
-                case .truncated:
-                    c.output += ControlItem.data(target: files[i].index, bytes: Array(ControlProtocol.truncatedNotice.utf8)).encoded()
-                case .nothing:
-                    break
+        readScratch.withUnsafeMutableBytes { buffer in
+            for i in files.indices where path == nil || files[i].path == path {
+                reading: while true {
+                    guard c.pendingOutput < ControlProtocol.streamHighWater else { full = true; break }
+                    switch files[i].readMore(into: buffer) {
+                    case .data(let n):
+                        StreamDataItem.encode(target: files[i].index, bytes: UnsafeRawBufferPointer(rebasing: buffer[..<n]),
+                                              into: &c.output)
+                    case .truncated:
+                        c.output += ControlItem.data(target: files[i].index, bytes: Array(ControlProtocol.truncatedNotice.utf8)).encoded()
+                    case .nothing:
+                        break reading
+                    }
                 }
-                if case .nothing = files[i].lastRead { break }
             }
         }
         c.follow = files

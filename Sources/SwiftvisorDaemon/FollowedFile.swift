@@ -5,7 +5,8 @@ import SwiftvisorCore
 import SwiftvisorOS
 
 struct FollowedFile {
-    enum Read { case data([UInt8]), truncated, nothing }
+    /// `data(n)`: `n` bytes were read into the caller's buffer.
+    enum Read { case data(Int), truncated, nothing }
 
     let path: String
     /// The target's position in the follow request (the `target=` of data items).
@@ -13,7 +14,6 @@ struct FollowedFile {
     var fd: Int32
     var inode: UInt
     var offset: Int
-    var lastRead: Read = .nothing
 
     /// Open `path` positioned `followBacklog` bytes before its end, or at
     /// `from` (`follow --from=`: where the client's last read ended; past the
@@ -28,22 +28,19 @@ struct FollowedFile {
         return FollowedFile(path: path, index: index, fd: fd, inode: UInt(st.st_ino), offset: start)
     }
 
-    /// Read up to `max` new bytes, noticing truncation and rotation.
-    mutating func readMore(max: Int) -> Read {
-        lastRead = step(max: max)
-        return lastRead
-    }
-
-    private mutating func step(max: Int) -> Read {
+    /// Read new bytes into `buffer`, noticing truncation and rotation. One
+    /// pread while there is data; the fstat and stat that tell truncation and
+    /// rotation only once it reads nothing (a file cut below our offset reads
+    /// nothing there, so it is seen as soon as before).
+    mutating func readMore(into buffer: UnsafeMutableRawBufferPointer) -> Read {
+        let n = (try? Sys.pread(fd, into: buffer, at: offset)) ?? 0
+        if n > 0 {
+            offset += n
+            return .data(n)
+        }
         if let st = try? Sys.fstat(fd), Int(st.st_size) < offset {
             offset = 0
             return .truncated
-        }
-        var buf = [UInt8](repeating: 0, count: max)
-        let n = (try? buf.withUnsafeMutableBytes { (b) throws(SystemError) in try Sys.pread(fd, into: b, at: offset) }) ?? 0
-        if n > 0 {
-            offset += n
-            return .data(Array(buf[0..<n]))
         }
         // At the end of our file: has the path moved on to a new one (rotation)?
         if let st = Sys.statPath(path), UInt(st.st_ino) != inode,
@@ -52,7 +49,7 @@ struct FollowedFile {
             fd = newFD
             inode = UInt(nst.st_ino)
             offset = 0
-            return step(max: max)
+            return readMore(into: buffer)
         }
         return .nothing
     }

@@ -69,6 +69,9 @@ public final class CtlConnection: CtlTransport {
     private var password: String?
     private var fd: Int32 = -1
     private var buffer: [UInt8] = []
+    /// Where each recv lands before it is appended to `buffer`: 64 KiB, 256 KiB
+    /// for a follow stream (read at full speed in few calls).
+    private var receiveScratch: [UInt8] = []
     private var bufferStart = 0
     /// Bytes received so far on any connection (tells a reply cut short from none at all).
     private var received = 0
@@ -230,6 +233,7 @@ public final class CtlConnection: CtlTransport {
         CtlInterrupt.install()
         defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }
         try write(request.encoded())
+        if receiveScratch.count < 256 * 1024 { receiveScratch = [UInt8](repeating: 0, count: 256 * 1024) }
         let status = try readStatus(deadline: replyDeadline())
         switch status {
         case .fault(let f):
@@ -242,15 +246,21 @@ public final class CtlConnection: CtlTransport {
             break
         }
         while true {
-            let line: [UInt8]
+            let range: Range<Int>
             do {
                 // No deadline: a quiet log is a live stream.
-                guard let l = try readLine(interruptible: true, deadline: nil) else { return nil }
-                line = l
+                guard let r = try nextLine(interruptible: true, deadline: nil) else { return nil }
+                range = r
             } catch .closed where CtlInterrupt.isSet {
                 return nil
             }
-            guard let decoded = try? ReplyLine.decodeBody(line) else { throw .incompatible("(garbled stream)") }
+            // Data items (nearly every line) are decoded in place; any other line
+            // the general way.
+            if let (target, bytes) = buffer.withUnsafeBytes({ StreamDataItem.decode(UnsafeRawBufferPointer(rebasing: $0[range])) }) {
+                onData(target, bytes)
+                continue
+            }
+            guard let decoded = try? ReplyLine.decodeBody(buffer[range]) else { throw .incompatible("(garbled stream)") }
             switch decoded {
             case .end: return nil
             case .item(.data(let target, let bytes)): onData(target, bytes)
@@ -348,24 +358,41 @@ public final class CtlConnection: CtlTransport {
     /// (monotonic seconds; nil: none) `.timedOut`; a line over
     /// `ControlProtocol.maxReplyLine` is `.replyLineTooLong`.
     private func readLine(interruptible: Bool = false, deadline: Double?) throws(CtlTransportError) -> [UInt8]? {
+        guard let range = try nextLine(interruptible: interruptible, deadline: deadline) else { return nil }
+        return Array(buffer[range])
+    }
+
+    /// Where the next line (without `\n`) is in `buffer`, valid until the next
+    /// call; nil at EOF. Reads as `readLine` says, up to `receiveBytes` a time.
+    private func nextLine(interruptible: Bool, deadline: Double?) throws(CtlTransportError) -> Range<Int>? {
         var searched = bufferStart
         while true {
-            if let nl = buffer[searched...].firstIndex(of: 0x0A) {
-                let line = Array(buffer[bufferStart..<nl])
+            let found = buffer.withUnsafeBytes { raw -> Int? in
+                guard let base = raw.baseAddress, searched < raw.count,
+                      let hit = memchr(base + searched, 0x0A, raw.count - searched) else { return nil }
+                return base.distance(to: UnsafeRawPointer(hit))
+            }
+            if let nl = found {
+                let line = bufferStart..<nl
                 bufferStart = nl + 1
-                if bufferStart > 64 * 1024 || bufferStart == buffer.count {
-                    buffer.removeSubrange(..<bufferStart)
-                    bufferStart = 0
-                }
                 return line
             }
-            searched = buffer.count  // the next search starts at the new bytes
             if buffer.count - bufferStart > ControlProtocol.maxReplyLine { throw .replyLineTooLong }
-            guard let chunk = try CtlSocketIO.receive(fd, deadline: deadline, interruptible: interruptible,
-                                                      what: "a reply from \(serverURL)") else { return nil }
-            let n = chunk.count
-            received += n
-            buffer += chunk
+            // The lines before bufferStart were handed out and used: drop them
+            // (all of them at once when no partial line is left).
+            if bufferStart == buffer.count {
+                buffer.removeAll(keepingCapacity: true)
+                bufferStart = 0
+            } else if bufferStart > 64 * 1024 {
+                buffer.removeSubrange(..<bufferStart)
+                bufferStart = 0
+            }
+            searched = buffer.count  // the next search starts at the new bytes
+            if receiveScratch.isEmpty { receiveScratch = [UInt8](repeating: 0, count: 64 * 1024) }
+            let before = buffer.count
+            guard try CtlSocketIO.receive(fd, appendingTo: &buffer, scratch: &receiveScratch, deadline: deadline,
+                                          interruptible: interruptible, what: "a reply from \(serverURL)") else { return nil }
+            received += buffer.count - before
         }
     }
 }

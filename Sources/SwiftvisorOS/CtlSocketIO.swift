@@ -38,38 +38,59 @@ enum CtlSocketIO {
         }
     }
 
+    /// Append the bytes available next (up to `scratch.count`) to `buffer`;
+    /// false at EOF. `scratch` is the caller's, kept between calls, so a
+    /// stream read costs no allocation. Deadline and Ctrl-C as `receive`.
+    static func receive(_ fd: Int32, appendingTo buffer: inout [UInt8], scratch: inout [UInt8], deadline: Double?,
+                        interruptible: Bool, what: @autoclosure () -> String) throws(CtlTransportError) -> Bool {
+        while true {
+            if let deadline { try waitReadable(fd, deadline: deadline, interruptible: interruptible, what: what()) }
+            let n = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 {
+                if errno == EINTR { try interrupted(interruptible); continue }
+                throw .system(call: "recv", errno: errno)
+            }
+            if n == 0 { return false }
+            scratch.withUnsafeBytes { buffer.append(contentsOf: $0[..<n]) }
+            return true
+        }
+    }
+
+    /// Ctrl-C during a read: `.closed` for a stream (`interruptible`), else
+    /// the flag is cleared and the read fails with EINTR. Nothing without the flag.
+    private static func interrupted(_ interruptible: Bool) throws(CtlTransportError) {
+        guard CtlInterrupt.isSet else { return }
+        if interruptible { throw .closed }
+        CtlInterrupt.clear()
+        throw .system(call: "recv", errno: EINTR)
+    }
+
+    /// Wait until `fd` is readable or `deadline` passes (`.timedOut`).
+    private static func waitReadable(_ fd: Int32, deadline: Double, interruptible: Bool, what: @autoclosure () -> String) throws(CtlTransportError) {
+        while true {
+            let ready: Bool
+            do throws(SystemError) {
+                ready = try SocketDeadline.wait(fd, events: Int16(POLLIN), deadline: deadline)
+            } catch {
+                guard error.errno == EINTR else { throw .system(call: "poll", errno: error.errno) }
+                try interrupted(interruptible)
+                continue
+            }
+            if !ready { throw .timedOut(what: what(), seconds: Int(ControlProtocol.clientReplyTimeout)) }
+            return
+        }
+    }
+
     /// The bytes available next (up to 64 KiB); nil at EOF. Past `deadline`
     /// (monotonic seconds; nil: none) `.timedOut(what:)`. With `interruptible`,
     /// Ctrl-C (EINTR with the flag set) is `.closed`; otherwise the flag is
     /// cleared and the read fails with EINTR.
     static func receive(_ fd: Int32, deadline: Double?, interruptible: Bool, what: @autoclosure () -> String) throws(CtlTransportError) -> [UInt8]? {
-        func interrupted() throws(CtlTransportError) {
-            guard CtlInterrupt.isSet else { return }
-            if interruptible { throw .closed }
-            CtlInterrupt.clear()
-            throw .system(call: "recv", errno: EINTR)
-        }
-        while true {
-            if let deadline {
-                let ready: Bool
-                do throws(SystemError) {
-                    ready = try SocketDeadline.wait(fd, events: Int16(POLLIN), deadline: deadline)
-                } catch {
-                    guard error.errno == EINTR else { throw .system(call: "poll", errno: error.errno) }
-                    try interrupted()
-                    continue
-                }
-                if !ready { throw .timedOut(what: what(), seconds: Int(ControlProtocol.clientReplyTimeout)) }
-            }
-            var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-            let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { try interrupted(); continue }
-                throw .system(call: "recv", errno: errno)
-            }
-            if n == 0 { return nil }
-            return Array(chunk[0..<n])
-        }
+        var bytes: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 64 * 1024)
+        guard try receive(fd, appendingTo: &bytes, scratch: &scratch, deadline: deadline, interruptible: interruptible, what: what())
+        else { return nil }
+        return bytes
     }
 
     /// When a reply must have arrived by.

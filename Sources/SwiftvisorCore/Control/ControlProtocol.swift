@@ -67,8 +67,9 @@ public enum ControlProtocol {
     /// after closing the reserve one (then accepting is tried again).
     public static let acceptRetryDelay: Double = 0.05
 
-    /// swiftvisorctl: longest reply line it reads (a `log`/`data` item is at
-    /// most 3 × 32 KiB encoded; a `process` item a few KiB). A longer line
+    /// swiftvisorctl: longest reply line it reads (a `data` item is at most
+    /// 3 × `followReadBytes` encoded, a `log` item 3 × `logItemBytes`; a
+    /// `process` item a few KiB). A longer line
     /// ends the command with an error instead of growing a buffer without bound.
     public static let maxReplyLine = 1024 * 1024
 
@@ -89,6 +90,11 @@ public enum ControlProtocol {
     /// (spawns then failed with EMFILE) and made each child write cost
     /// thousands of reads. A follow that would pass it is refused (`ERR 30`).
     public static let maxFollowedFiles = 1024
+
+    /// Most raw bytes of one `data` item of a follow stream (one read of the
+    /// file). Large, so a follower behind the end catches up in few reads and
+    /// items; encoded (at most 3×) it stays well under `maxReplyLine`.
+    public static let followReadBytes = 128 * 1024
 
     /// Bytes of an existing file sent when a follow starts (supervisord's
     /// tail_f_producer sends the last 1024 bytes).

@@ -207,37 +207,89 @@ public struct FollowRenderer {
         self.keepTimestamps = keepTimestamps
     }
 
-    /// Append the lines `bytes` completes to `out`.
+    /// Append the lines `bytes` completes to `out`: one pass that counts the
+    /// lines (for the exact room they need), one that copies prefix and line
+    /// straight into that room, then one copy into `out`.
     public mutating func feed(_ bytes: [UInt8], into out: inout [UInt8]) {
-        var start = 0
-        while let nl = bytes[start...].firstIndex(of: 0x0A) {
-            if partial.isEmpty {
-                line(bytes[start..<nl], into: &out)
-            } else {
-                partial += bytes[start..<nl]
-                line(partial[...], into: &out)
+        bytes.withUnsafeBufferPointer { src in
+            let n = src.count
+            var start = 0
+            // A line begun in an earlier chunk: completed here (rare: once a chunk).
+            if !partial.isEmpty {
+                guard let nl = Self.newline(in: src, from: 0) else { partial += src; return }
+                partial += src[..<nl]
+                let whole = partial
                 partial = []
+                whole.withUnsafeBufferPointer { line(UnsafeRawBufferPointer($0), into: &out) }
+                start = nl + 1
             }
-            start = nl + 1
+            var lines = 0
+            for b in src[start...] where b == 0x0A { lines &+= 1 }
+            if lines > 0 {
+                // Room for every line and its prefix: the bytes themselves, which
+                // include the newlines, plus one prefix a line (a dropped
+                // timestamp only makes the result shorter).
+                let room = (n - start) + lines * prefix.count
+                let rendered = [UInt8](unsafeUninitializedCapacity: room) { dst, initialized in
+                    var j = 0
+                    var s = start
+                    while let nl = Self.newline(in: src, from: s) {
+                        j = write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: src[s..<nl])), to: dst, at: j)
+                        s = nl + 1
+                    }
+                    start = s
+                    initialized = j
+                }
+                if out.isEmpty { out = rendered } else { out += rendered }
+            }
+            if start < n { partial += src[start...] }
         }
-        partial += bytes[start...]
     }
 
     /// The unterminated rest, as a line (at the end of a follow).
     public mutating func flush(into out: inout [UInt8]) {
         guard !partial.isEmpty else { return }
-        line(partial[...], into: &out)
+        let whole = partial
         partial = []
+        whole.withUnsafeBufferPointer { line(UnsafeRawBufferPointer($0), into: &out) }
     }
 
-    private func line(_ text: ArraySlice<UInt8>, into out: inout [UInt8]) {
-        out += prefix
-        if !keepTimestamps, LogTimestamp.parse(text) != nil {
-            out += text[(text.startIndex + LogTimestamp.width)...]
-        } else {
-            out += text
+    private static func newline(in src: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        var i = from
+        while i < src.count {
+            if src[i] == 0x0A { return i }
+            i += 1
         }
-        out.append(0x0A)
+        return nil
+    }
+
+    /// One line (without its newline) rendered into `out`.
+    private func line(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let rendered = [UInt8](unsafeUninitializedCapacity: prefix.count + text.count + 1) { dst, initialized in
+            initialized = write(text, to: dst, at: 0)
+        }
+        out += rendered
+    }
+
+    /// Write `prefix`, the line (its timestamp prefix removed unless kept) and
+    /// a newline at `at`; returns the index after them. `dst` has the room.
+    private func write(_ text: UnsafeRawBufferPointer, to dst: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+        guard let d = dst.baseAddress else { return at }
+        var j = at
+        prefix.withUnsafeBufferPointer { p in
+            if let pb = p.baseAddress, p.count > 0 { (d + j).update(from: pb, count: p.count) }
+            j += p.count
+        }
+        var body = text
+        if !keepTimestamps, text.count >= LogTimestamp.width, LogTimestamp.parse(text.assumingMemoryBound(to: UInt8.self)) != nil {
+            body = UnsafeRawBufferPointer(rebasing: text[LogTimestamp.width...])
+        }
+        if let bb = body.baseAddress, body.count > 0 {
+            UnsafeMutableRawPointer(d + j).copyMemory(from: bb, byteCount: body.count)
+        }
+        j += body.count
+        d[j] = 0x0A
+        return j + 1
     }
 }
 

@@ -1,0 +1,96 @@
+// The `data target=I bytes=...` item of a `follow` stream (docs/protocol.md
+// §5) encoded and decoded over raw buffers. A stream of 20 programs writing as
+// fast as they can is hundreds of MiB a second through this line: the general
+// item path (fields as values, a per-byte generic loop, the line split into
+// words and kept as a String for error messages) cost more than the data
+// itself. The bytes on the wire are exactly the general path's
+// (`ControlItem.encode(into:)`, `ReplyLine.decodeBody`); the tests compare them.
+
+public enum StreamDataItem {
+    /// Append `data target=<target> bytes=<encoded bytes>\n` to `out`.
+    public static func encode(target: Int, bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        out.append(contentsOf: "data target=".utf8)
+        out.append(contentsOf: String(target).utf8)
+        out.append(contentsOf: " bytes=".utf8)
+        // Worst case every byte becomes `%HH`; one pass straight into the new
+        // storage, then one copy into `out`.
+        let (worst, overflow) = bytes.count.multipliedReportingOverflow(by: 3)
+        guard !overflow else { return ControlItem.data(target: target, bytes: Array(bytes)).encode(into: &out) }
+        let encoded = [UInt8](unsafeUninitializedCapacity: worst) { dst, initialized in
+            guard let d = dst.baseAddress else { initialized = 0; return }
+            var j = 0
+            for b in bytes {
+                if ControlEncoding.isPlain(b) {
+                    d[j] = b
+                    j &+= 1
+                } else {
+                    d[j] = UInt8(ascii: "%")
+                    d[j &+ 1] = hexDigit(b >> 4)
+                    d[j &+ 2] = hexDigit(b & 0x0F)
+                    j &+= 3
+                }
+            }
+            initialized = j
+        }
+        out.append(contentsOf: encoded)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? v &+ UInt8(ascii: "0") : v &+ (UInt8(ascii: "A") &- 10)
+    }
+
+    /// The target and bytes of `line` (without its `\n`) when it is a data item
+    /// exactly as the daemon writes it: `data target=DIGITS bytes=VALUE` with
+    /// a value of plain bytes and `%HH` escapes. nil for anything else (other
+    /// items, the end line, extra spaces or fields, a bad escape): the caller
+    /// then decodes the line with `ReplyLine.decodeBody`, which gives the same
+    /// result for every line this accepts.
+    public static func decode(_ line: UnsafeRawBufferPointer) -> (target: Int, bytes: [UInt8])? {
+        let head: StaticString = "data target="
+        let n = line.count
+        let h = head.utf8CodeUnitCount
+        guard n > h else { return nil }
+        for k in 0..<h where line[k] != head.utf8Start[k] { return nil }
+        var i = h
+        var target = 0
+        let digitsStart = i
+        while i < n, line[i] >= 0x30, line[i] <= 0x39 {
+            // At most 18 digits: no overflow, and more is no target a client has.
+            guard i - digitsStart < 18 else { return nil }
+            target = target * 10 + Int(line[i] &- 0x30)
+            i += 1
+        }
+        guard i > digitsStart else { return nil }
+        let mid: StaticString = " bytes="
+        let m = mid.utf8CodeUnitCount
+        guard n - i >= m else { return nil }
+        for k in 0..<m where line[i + k] != mid.utf8Start[k] { return nil }
+        i += m
+        let valueStart = i
+        var ok = true
+        let bytes = [UInt8](unsafeUninitializedCapacity: n - valueStart) { dst, initialized in
+            initialized = 0
+            guard let d = dst.baseAddress else { return }
+            var i = valueStart
+            var j = 0
+            while i < n {
+                let b = line[i]
+                if b == UInt8(ascii: "%") {
+                    guard i + 2 < n, let hi = ControlEncoding.hexValue(line[i + 1]),
+                          let lo = ControlEncoding.hexValue(line[i + 2]) else { ok = false; return }
+                    d[j] = hi << 4 | lo
+                    i += 3
+                } else {
+                    guard ControlEncoding.isPlain(b) else { ok = false; return }
+                    d[j] = b
+                    i += 1
+                }
+                j += 1
+            }
+            initialized = j
+        }
+        return ok ? (target, bytes) : nil
+    }
+}
