@@ -48,7 +48,10 @@ final class StreamDataItemTests: XCTestCase {
         for text in [".", "data", "data target=", "data target=x bytes=a", "data target=1", "data target=1 bytes=a b",
                      "data target=1 bytes=a\r", "data target=1 bytes=%4", "data target=1 bytes=%zz", "data bytes=a target=1",
                      "data  target=1 bytes=a", "data target=-1 bytes=a", "data target=1234567890123456789 bytes=a",
-                     "log data=a", "data target=1 bytes=\u{e9}"] {
+                     "log data=a", "data target=1 bytes=\u{e9}",
+                     // Long values: the bytes a sender must escape inside eight-byte words.
+                     "data target=1 bytes=abcdefgh ijklmnopqrstuvwx", "data target=1 bytes=abcdefghijklmno\u{e9}pqrstuvwxyz",
+                     "data target=1 bytes=abcdefghijklmnop\tqrstuvwxyz", "data target=1 bytes=abcdefghijklmnopqrstuvw\r"] {
             let line = Array(text.utf8)
             XCTAssertNil(line.withUnsafeBytes { StreamDataItem.decode($0) }, text)
         }
@@ -57,6 +60,25 @@ final class StreamDataItemTests: XCTestCase {
         XCTAssertEqual(fast?.target, 12)
         XCTAssertEqual(fast?.bytes, Array("a\nA".utf8))
         XCTAssertEqual(try ReplyLine.decodeBody(ok), .item(.data(target: 12, bytes: Array("a\nA".utf8))))
+    }
+
+    func test_rawEncodeAndDecode_matchTheBytewisePaths() {
+        // Lazy maps have no contiguous storage: they take the
+        // per-byte loops, arrays the raw-memory ones.
+        var g = Lcg(state: 3)
+        for _ in 0..<300 {
+            let bytes = (0..<g.next(200)).map { _ in UInt8(g.next(256)) }
+            var raw: [UInt8] = [], bytewise: [UInt8] = []
+            ControlEncoding.encode(bytes, into: &raw)
+            ControlEncoding.encode(bytes.lazy.map { $0 }, into: &bytewise)
+            XCTAssertEqual(raw, bytewise)
+            // Encoded text with a few bytes replaced: bad escapes and raw bytes too.
+            var encoded = raw
+            for _ in 0..<g.next(3) where !encoded.isEmpty { encoded[g.next(encoded.count)] = [0x25, 0x41, 0x7A, 0xC3][g.next(4)] }
+            XCTAssertEqual(ControlEncoding.decode(encoded), ControlEncoding.decode(encoded.lazy.map { $0 }))
+        }
+        XCTAssertNil(ControlEncoding.decode(Array("ab%4".utf8)))
+        XCTAssertEqual(ControlEncoding.decode(Array("a%41%7a\u{e9}".utf8)), Array("aAz\u{e9}".utf8))
     }
 
     /// The renderer before this change, line by line: the reference output.

@@ -15,6 +15,9 @@ public enum ControlEncoding {
 
     /// Append the encoded form of `bytes` to `out`.
     public static func encode<S: Sequence>(_ bytes: S, into out: inout [UInt8]) where S.Element == UInt8 {
+        // Log chunks (`log`, `data` items) are large and contiguous: one pass
+        // over raw memory instead of an append per byte.
+        if bytes.withContiguousStorageIfAvailable({ encode(UnsafeRawBufferPointer($0), into: &out) }) != nil { return }
         for b in bytes {
             if isPlain(b) {
                 out.append(b)
@@ -56,6 +59,79 @@ public enum ControlEncoding {
         }
     }
 
+    /// Append the encoded form of raw bytes to `out`: the worst case (every
+    /// byte `%HH`) reserved in new storage, filled in one pass, copied once.
+    public static func encode(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let (worst, overflow) = bytes.count.multipliedReportingOverflow(by: 3)
+        guard !overflow else {
+            for b in bytes { encode(CollectionOfOne(b), into: &out) }
+            return
+        }
+        let encoded = [UInt8](unsafeUninitializedCapacity: worst) { dst, initialized in
+            initialized = 0
+            guard let d = dst.baseAddress, let src = bytes.baseAddress else { return }
+            let n = bytes.count
+            var i = 0
+            var j = 0
+            while i < n {
+                // Eight plain bytes (most of a log) are copied as one word; a
+                // word with any other byte is done byte by byte.
+                if n - i >= 8 {
+                    let word = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if Self.allPlain(word) {
+                        UnsafeMutableRawPointer(d + j).storeBytes(of: word, as: UInt64.self)
+                        i &+= 8
+                        j &+= 8
+                        continue
+                    }
+                }
+                let end = min(n, i &+ 8)
+                while i < end {
+                    let b = bytes[i]
+                    if isPlain(b) {
+                        d[j] = b
+                        j &+= 1
+                    } else {
+                        d[j] = UInt8(ascii: "%")
+                        d[j &+ 1] = hexDigit(b >> 4)
+                        d[j &+ 2] = hexDigit(b & 0x0F)
+                        j &+= 3
+                    }
+                    i &+= 1
+                }
+            }
+            initialized = j
+        }
+        out.append(contentsOf: encoded)
+    }
+
+    /// Whether each of the eight bytes of `word` is plain (`isPlain`), with
+    /// the word-at-a-time byte tests ("bit twiddling hacks": hasless,
+    /// hasmore, haszero), each exact as a yes/no for the whole word.
+    @inline(__always)
+    static func allPlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let below21 = (word &- ones &* 0x21) & ~word & highs          // a byte < 0x21
+        let above7E = ((word &+ ones &* (127 - 0x7E)) | word) & highs  // a byte > 0x7E
+        let x = word ^ (ones &* 0x25)
+        let percent = (x &- ones) & ~x & highs                         // a byte == 0x25
+        return below21 | above7E | percent == 0
+    }
+
+    /// Whether no byte of `word` is `%`.
+    @inline(__always)
+    static func noPercent(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let x = word ^ (ones &* 0x25)
+        return (x &- ones) & ~x & 0x8080_8080_8080_8080 == 0
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 {
+        v < 10 ? v &+ UInt8(ascii: "0") : v &+ (UInt8(ascii: "A") &- 10)
+    }
+
     /// The encoded form of a string's UTF-8 bytes.
     public static func encode(_ string: String) -> String {
         var out: [UInt8] = []
@@ -77,6 +153,7 @@ public enum ControlEncoding {
     /// Decode `%HH` escapes; nil when a `%` is not followed by two hex digits.
     /// Other bytes pass through, so a hand-typed UTF-8 name is accepted as is.
     public static func decode<C: Collection>(_ encoded: C) -> [UInt8]? where C.Element == UInt8 {
+        if let decoded = encoded.withContiguousStorageIfAvailable({ decode(UnsafeRawBufferPointer($0)) }) { return decoded }
         var out: [UInt8] = []
         out.reserveCapacity(encoded.count)
         var i = encoded.startIndex
@@ -95,6 +172,49 @@ public enum ControlEncoding {
             }
         }
         return out
+    }
+
+    /// `decode` over raw memory: one pass into storage of the encoded size.
+    /// `plainOnly`: nil also for a byte that a sender must escape (a value
+    /// exactly as this protocol writes it).
+    public static func decode(_ encoded: UnsafeRawBufferPointer, plainOnly: Bool = false) -> [UInt8]? {
+        let n = encoded.count
+        var ok = true
+        let out = [UInt8](unsafeUninitializedCapacity: n) { dst, initialized in
+            initialized = 0
+            guard let d = dst.baseAddress, let src = encoded.baseAddress else { return }
+            var i = 0
+            var j = 0
+            var wordEnd = 0
+            while i < n {
+                // Eight bytes without an escape (nor, with plainOnly, a byte a
+                // sender must escape) are copied as one word; else byte by
+                // byte to the end of that word (an escape may run past it).
+                if i >= wordEnd, n - i >= 8 {
+                    let word = src.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    if plainOnly ? allPlain(word) : noPercent(word) {
+                        UnsafeMutableRawPointer(d + j).storeBytes(of: word, as: UInt64.self)
+                        i += 8
+                        j += 8
+                        continue
+                    }
+                    wordEnd = i + 8
+                }
+                let b = encoded[i]
+                if b == UInt8(ascii: "%") {
+                    guard i + 2 < n, let hi = hexValue(encoded[i + 1]), let lo = hexValue(encoded[i + 2]) else { ok = false; return }
+                    d[j] = hi << 4 | lo
+                    i += 3
+                } else {
+                    if plainOnly && !isPlain(b) { ok = false; return }
+                    d[j] = b
+                    i += 1
+                }
+                j += 1
+            }
+            initialized = j
+        }
+        return ok ? out : nil
     }
 
     /// Split a line (without its `\n`; a trailing `\r` is dropped, for telnet/socat

@@ -209,24 +209,23 @@ public enum ReplyLine: Sendable, Equatable {
     /// Decode a line after the status line: an item or the end line.
     public static func decodeBody<C: Collection>(_ line: C) throws(DecodeError) -> ReplyLine where C.Element == UInt8 {
         let words = ControlEncoding.splitWords(line)
-        // The line as text only for the error: a reply of 1,000 items
-        // decodes 1,000 good lines.
-        var text: String { String(decoding: line, as: UTF8.self) }
-        guard let first = words.first else { throw .malformed(text) }
+        // The line as text only for an error: a `log` line is up to 48 KiB.
+        func text() -> String { String(decoding: line, as: UTF8.self) }
+        guard let first = words.first else { throw .malformed(text()) }
         if first.elementsEqual(CollectionOfOne(UInt8(ascii: "."))) && words.count == 1 { return .end }
         // The item type is written raw (never percent-encoded), so only a
         // printable word survives a round trip; anything else is garbage
         // (found by the ctl fuzz target: a type ending in `\r` lost it).
-        guard first.allSatisfy(ControlEncoding.isPlain) else { throw .malformed(text) }
+        guard first.allSatisfy(ControlEncoding.isPlain) else { throw .malformed(text()) }
         let type = String(decoding: first, as: UTF8.self)
         var fields: [ControlField] = []
         fields.reserveCapacity(words.count - 1)
         for word in words.dropFirst() {
             guard let eq = word.firstIndex(of: UInt8(ascii: "=")),
-                  let value = ControlEncoding.decode(word[word.index(after: eq)...]) else { throw .malformed(text) }
+                  let value = ControlEncoding.decode(word[word.index(after: eq)...]) else { throw .malformed(text()) }
             fields.append(ControlField(String(decoding: word[..<eq], as: UTF8.self), value))
         }
-        guard let item = ControlItem(type: type, fields: fields) else { throw .malformed(text) }
+        guard let item = ControlItem(type: type, fields: fields) else { throw .malformed(text()) }
         return .item(item)
     }
 }

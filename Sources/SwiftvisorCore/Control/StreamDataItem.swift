@@ -12,33 +12,8 @@ public enum StreamDataItem {
         out.append(contentsOf: "data target=".utf8)
         out.append(contentsOf: String(target).utf8)
         out.append(contentsOf: " bytes=".utf8)
-        // Worst case every byte becomes `%HH`; one pass straight into the new
-        // storage, then one copy into `out`.
-        let (worst, overflow) = bytes.count.multipliedReportingOverflow(by: 3)
-        guard !overflow else { return ControlItem.data(target: target, bytes: Array(bytes)).encode(into: &out) }
-        let encoded = [UInt8](unsafeUninitializedCapacity: worst) { dst, initialized in
-            guard let d = dst.baseAddress else { initialized = 0; return }
-            var j = 0
-            for b in bytes {
-                if ControlEncoding.isPlain(b) {
-                    d[j] = b
-                    j &+= 1
-                } else {
-                    d[j] = UInt8(ascii: "%")
-                    d[j &+ 1] = hexDigit(b >> 4)
-                    d[j &+ 2] = hexDigit(b & 0x0F)
-                    j &+= 3
-                }
-            }
-            initialized = j
-        }
-        out.append(contentsOf: encoded)
+        ControlEncoding.encode(bytes, into: &out)
         out.append(UInt8(ascii: "\n"))
-    }
-
-    @inline(__always)
-    private static func hexDigit(_ v: UInt8) -> UInt8 {
-        v < 10 ? v &+ UInt8(ascii: "0") : v &+ (UInt8(ascii: "A") &- 10)
     }
 
     /// The target and bytes of `line` (without its `\n`) when it is a data item
@@ -68,29 +43,9 @@ public enum StreamDataItem {
         guard n - i >= m else { return nil }
         for k in 0..<m where line[i + k] != mid.utf8Start[k] { return nil }
         i += m
-        let valueStart = i
-        var ok = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: n - valueStart) { dst, initialized in
-            initialized = 0
-            guard let d = dst.baseAddress else { return }
-            var i = valueStart
-            var j = 0
-            while i < n {
-                let b = line[i]
-                if b == UInt8(ascii: "%") {
-                    guard i + 2 < n, let hi = ControlEncoding.hexValue(line[i + 1]),
-                          let lo = ControlEncoding.hexValue(line[i + 2]) else { ok = false; return }
-                    d[j] = hi << 4 | lo
-                    i += 3
-                } else {
-                    guard ControlEncoding.isPlain(b) else { ok = false; return }
-                    d[j] = b
-                    i += 1
-                }
-                j += 1
-            }
-            initialized = j
-        }
-        return ok ? (target, bytes) : nil
+        // Only bytes the daemon writes: a space, tab or `\r` would make
+        // decodeBody split or trim the line differently.
+        guard let bytes = ControlEncoding.decode(UnsafeRawBufferPointer(rebasing: line[i...]), plainOnly: true) else { return nil }
+        return (target, bytes)
     }
 }

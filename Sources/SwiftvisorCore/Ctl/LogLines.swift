@@ -233,9 +233,11 @@ public struct FollowRenderer {
                 let rendered = [UInt8](unsafeUninitializedCapacity: room) { dst, initialized in
                     var j = 0
                     var s = start
-                    while let nl = Self.newline(in: src, from: s) {
-                        j = write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: src[s..<nl])), to: dst, at: j)
-                        s = nl + 1
+                    prefix.withUnsafeBufferPointer { p in
+                        while let nl = Self.newline(in: src, from: s) {
+                            j = write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: src[s..<nl])), prefix: p, to: dst, at: j)
+                            s = nl + 1
+                        }
                     }
                     start = s
                     initialized = j
@@ -254,10 +256,21 @@ public struct FollowRenderer {
         whole.withUnsafeBufferPointer { line(UnsafeRawBufferPointer($0), into: &out) }
     }
 
+    /// The first `\n` at or after `from`: eight bytes a step (a word with a
+    /// zero byte where `\n` was; the lowest flagged byte is always a true
+    /// one, so little-endian order gives the first), then byte by byte.
     private static func newline(in src: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard let base = src.baseAddress else { return nil }
+        let n = src.count
         var i = from
-        while i < src.count {
-            if src[i] == 0x0A { return i }
+        while n - i >= 8 {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian ^ 0x0A0A_0A0A_0A0A_0A0A
+            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if zero != 0 { return i + zero.trailingZeroBitCount / 8 }
+            i += 8
+        }
+        while i < n {
+            if base[i] == 0x0A { return i }
             i += 1
         }
         return nil
@@ -266,20 +279,19 @@ public struct FollowRenderer {
     /// One line (without its newline) rendered into `out`.
     private func line(_ text: UnsafeRawBufferPointer, into out: inout [UInt8]) {
         let rendered = [UInt8](unsafeUninitializedCapacity: prefix.count + text.count + 1) { dst, initialized in
-            initialized = write(text, to: dst, at: 0)
+            initialized = prefix.withUnsafeBufferPointer { write(text, prefix: $0, to: dst, at: 0) }
         }
         out += rendered
     }
 
     /// Write `prefix`, the line (its timestamp prefix removed unless kept) and
     /// a newline at `at`; returns the index after them. `dst` has the room.
-    private func write(_ text: UnsafeRawBufferPointer, to dst: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+    private func write(_ text: UnsafeRawBufferPointer, prefix p: UnsafeBufferPointer<UInt8>,
+                       to dst: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
         guard let d = dst.baseAddress else { return at }
         var j = at
-        prefix.withUnsafeBufferPointer { p in
-            if let pb = p.baseAddress, p.count > 0 { (d + j).update(from: pb, count: p.count) }
-            j += p.count
-        }
+        if let pb = p.baseAddress, p.count > 0 { (d + j).update(from: pb, count: p.count) }
+        j += p.count
         var body = text
         if !keepTimestamps, text.count >= LogTimestamp.width, LogTimestamp.parse(text.assumingMemoryBound(to: UInt8.self)) != nil {
             body = UnsafeRawBufferPointer(rebasing: text[LogTimestamp.width...])
