@@ -298,9 +298,14 @@ public final class CtlConnection: CtlTransport {
         if let known { status = known } else { status = try readStatus(deadline: deadline) }
         var items: [ControlItem] = []
         while true {
-            guard let line = try readLine(deadline: deadline == nil ? nil : replyDeadline()) else { throw .closed }
+            guard let range = try nextLine(interruptible: false, deadline: deadline == nil ? nil : replyDeadline()) else { throw .closed }
+            // `log` items (a readlog reply is mostly them) decoded in place.
+            if let bytes = buffer.withUnsafeBytes({ StreamDataItem.decodeLog(UnsafeRawBufferPointer(rebasing: $0[range])) }) {
+                items.append(.log(bytes))
+                continue
+            }
             let decoded: ReplyLine
-            do { decoded = try ReplyLine.decodeBody(line) } catch { throw .incompatible("(malformed reply)") }
+            do { decoded = try ReplyLine.decodeBody(buffer[range]) } catch { throw .incompatible("(malformed reply)") }
             switch decoded {
             case .end:
                 switch status {

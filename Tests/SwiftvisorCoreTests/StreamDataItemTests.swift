@@ -81,6 +81,17 @@ final class StreamDataItemTests: XCTestCase {
         XCTAssertEqual(ControlEncoding.decode(Array("a%41%7a\u{e9}".utf8)), Array("aAz\u{e9}".utf8))
     }
 
+    func test_decodeLog_ofLogItems_asDecodeBody_andOnlyThem() throws {
+        let bytes = (0...255).map { UInt8($0) } + Array("line one\nline two\n".utf8)
+        var line = ControlItem.log(bytes).encoded()
+        line.removeLast()
+        XCTAssertEqual(line.withUnsafeBytes { StreamDataItem.decodeLog($0) }, bytes)
+        XCTAssertEqual(try ReplyLine.decodeBody(line), .item(.log(bytes)))
+        for text in ["log", "log data=a b", "log data=a\r", "log  data=a", "logfile file=0 size=1 id=2", "data target=0 bytes=a"] {
+            XCTAssertNil(Array(text.utf8).withUnsafeBytes { StreamDataItem.decodeLog($0) }, text)
+        }
+    }
+
     /// The renderer before this change, line by line: the reference output.
     private func referenceRender(_ chunks: [[UInt8]], prefix: [UInt8], keep: Bool) -> [UInt8] {
         var out: [UInt8] = []

@@ -43,9 +43,23 @@ public enum StreamDataItem {
         guard n - i >= m else { return nil }
         for k in 0..<m where line[i + k] != mid.utf8Start[k] { return nil }
         i += m
-        // Only bytes the daemon writes: a space, tab or `\r` would make
-        // decodeBody split or trim the line differently.
-        guard let bytes = ControlEncoding.decode(UnsafeRawBufferPointer(rebasing: line[i...]), plainOnly: true) else { return nil }
+        guard let bytes = value(line, from: i) else { return nil }
         return (target, bytes)
+    }
+
+    /// The bytes of a `log data=VALUE` line (a `readlog` reply's item) under
+    /// the same rule as `decode`; nil for any other line.
+    public static func decodeLog(_ line: UnsafeRawBufferPointer) -> [UInt8]? {
+        let head: StaticString = "log data="
+        let h = head.utf8CodeUnitCount
+        guard line.count >= h else { return nil }
+        for k in 0..<h where line[k] != head.utf8Start[k] { return nil }
+        return value(line, from: h)
+    }
+
+    /// Only bytes the daemon writes: a space, tab or `\r` would make
+    /// decodeBody split or trim the line differently.
+    private static func value(_ line: UnsafeRawBufferPointer, from start: Int) -> [UInt8]? {
+        ControlEncoding.decode(UnsafeRawBufferPointer(rebasing: line[start...]), plainOnly: true)
     }
 }
