@@ -122,12 +122,16 @@ final class XMLRPCMethodsTests: XCTestCase {
     func test_shutdown_thenEveryMethodButRemoteCommIsShutdownState() throws {
         let rpc = try start("""
             [program:slow]
-            command=sh -c 'trap "" TERM; sleep 1000'
+            command=sh -c 'trap "" TERM; echo trapped; sleep 1000'
             startsecs=0
             stopwaitsecs=5
 
             """)
-        waitUntil("slow running") { rpc.call("supervisor.getProcessInfo", [.string("slow")]).value?[member: "statename"] == .string("RUNNING") }
+        // RUNNING comes at once with startsecs=0: wait for the trap itself,
+        // or a SIGTERM before it ends the shutdown (and the daemon) at once.
+        waitUntil("slow ignores SIGTERM") {
+            rpc.call("supervisor.readProcessStdoutLog", [.string("slow"), .int(0), .int(100)]).value == .string("trapped\n")
+        }
         XCTAssertEqual(rpc.call("supervisor.shutdown"), .success(.bool(true)))
         waitUntil("stopping") { rpc.call("supervisor.getState") == .failure(XMLRPCFault(.shutdownState)) }
         for (method, params) in [("supervisor.getVersion", [XMLRPCValue]()), ("supervisor.readLog", [.int(0), .int(0)]),
