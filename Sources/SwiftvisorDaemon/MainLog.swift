@@ -109,8 +109,26 @@ public final class MainLog {
     /// Write the lines collected in this loop round.
     func flushBatch() {
         guard !batch.isEmpty else { return }
+        let burst = batch.count > Self.burstBytes
+        writeBatch(keepingCapacity: !burst)
+        // A burst (start-up, `stop all` or a reload of thousands of programs)
+        // freed its lines, its messages and the work behind them in one round:
+        // give those pages back, or they stay in the daemon's resident memory
+        // (docs/benchmarks.md, "Anonymous memory per process").
+        if burst { Sys.releaseFreeHeap() }
+    }
+
+    /// About 3,000 lines: more than any round of a daemon with a few hundred programs.
+    static let burstBytes = 256 * 1024
+
+    /// What the round's buffer holds on to between rounds (tests).
+    var batchCapacity: Int { batch.capacity }
+
+    private func writeBatch(keepingCapacity: Bool) {
         let lines = batch
-        batch.removeAll(keepingCapacity: true)
+        // After a burst, the buffer's capacity goes too (it would be held
+        // for the daemon's life).
+        if keepingCapacity { batch.removeAll(keepingCapacity: true) } else { batch = [] }
         emit(lines)
     }
 
