@@ -66,8 +66,16 @@ final class ReadinessNotifyTests: XCTestCase {
         waitUntil("db spawned") { !sandbox.logLines(containing: "spawned: 'db'").isEmpty }
         let pid = try XCTUnwrap(sandbox.logLines(containing: "spawned: 'db'").first?.split(separator: " ").last.flatMap { Int32($0) })
         sandbox.track(pid: pid)
-        let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
-        let socket = try XCTUnwrap(environ.split(separator: "\0").first { $0.hasPrefix("NOTIFY_SOCKET=@") }).dropFirst("NOTIFY_SOCKET=@".count)
+        // The spawn returns when the kernel has let go of the daemon's memory,
+        // a moment before the new program's environment is in place
+        // (/proc/PID/environ is empty until then): wait for it.
+        var notify: Substring?
+        waitUntil("db's environment readable") {
+            let environ = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ"))) ?? Data(), as: UTF8.self)
+            notify = environ.split(separator: "\0").first { $0.hasPrefix("NOTIFY_SOCKET=@") }
+            return notify != nil
+        }
+        let socket = try XCTUnwrap(notify).dropFirst("NOTIFY_SOCKET=@".count)
         let r = try sandbox.run(python, ["-c", "import socket; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1', '\\0\(socket)')"])
         XCTAssertEqual(r.status, 0, r.stderr)
         waitUntil("db fatal", timeout: 10) { (try? self.sandbox.ctl("status", "db").stdout)?.contains("FATAL") == true }
