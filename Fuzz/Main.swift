@@ -25,6 +25,8 @@ nonisolated(unsafe) let fuzzTargets: [any FuzzTarget.Type] = [
     HTTPRequestFuzzTarget.self,
     ListenerProtocolFuzzTarget.self,
     LineRegexFuzzTarget.self,
+    ProcStatFuzzTarget.self,
+    StatusReplyFuzzTarget.self,
     WorkerChannelFuzzTarget.self,
     XMLRPCDecoderFuzzTarget.self,
 ]

@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh --list            the targets
 #   scripts/fuzz.sh --build           build only
 #
-# TARGET is a name from Fuzz/Main.swift (config, control, ctl, ctlhttp, http, listener, regex, worker, xmlrpc). SECONDS
+# TARGET is a name from Fuzz/Main.swift (config, control, ctl, ctlhttp, http, listener, procstat, regex, status, worker, xmlrpc). SECONDS
 # defaults to 60. The run starts from the committed seeds in
 # Fuzz/corpus/TARGET/, copied into .build/fuzz/corpus/TARGET/ with what
 # earlier local runs found there (never committed); an input that hangs for more
@@ -14,7 +14,8 @@
 #   SWIFTVISOR_FUZZ_TARGET=TARGET .build/fuzz/swiftvisor-fuzz FILE
 #
 # SWIFTVISOR_FUZZ_SANITIZE=fuzzer builds without AddressSanitizer, for long
-# runs: SwiftvisorCore has no unsafe pointer code, so a trap (overflow, bad
+# runs: most of SwiftvisorCore has no unsafe pointer code (the status fast
+# path and the /proc parsers do: fuzz those with the default), so a trap (overflow, bad
 # index, force unwrap) is caught by the Swift runtime alone, several times
 # faster. The default, fuzzer,address, is what the test suite runs.
 #

@@ -38,6 +38,8 @@ final class FuzzSmokeTests: XCTestCase {
     func test_fuzz_httpRequestParser_findsNoCrashOrHang() throws { try fuzz("http") }
     func test_fuzz_listenerProtocol_findsNoCrashOrHang() throws { try fuzz("listener") }
     func test_fuzz_lineRegex_findsNoCrashOrHang() throws { try fuzz("regex") }
+    func test_fuzz_procStat_findsNoCrashOrHang() throws { try fuzz("procstat") }
+    func test_fuzz_statusReplyFastPath_findsNoCrashOrHang() throws { try fuzz("status") }
     func test_fuzz_workerChannel_findsNoCrashOrHang() throws { try fuzz("worker") }
     func test_fuzz_xmlrpcRequestDecoder_findsNoCrashOrHang() throws { try fuzz("xmlrpc") }
 
