@@ -47,7 +47,7 @@ final class FuzzSmokeTests: XCTestCase {
     func test_fuzz_everyTargetHasSeedsAndASmokeTest() throws {
         let r = try OpsProcess.run(["/bin/bash", OpsTools.packageFile("scripts/fuzz.sh"), "--list"])
         let targets = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(targets, ["config", "control", "ctl", "ctlhttp", "http", "listener", "regex", "worker", "xmlrpc"])
+        XCTAssertEqual(targets, ["config", "control", "ctl", "ctlhttp", "http", "listener", "procstat", "regex", "status", "worker", "xmlrpc"])
         for t in targets {
             let seeds = (try? FileManager.default.contentsOfDirectory(atPath: OpsTools.packageFile("Fuzz/corpus/\(t)"))) ?? []
             XCTAssertFalse(seeds.isEmpty, "Fuzz/corpus/\(t)/ has no seeds")
