@@ -298,8 +298,14 @@ func openFDCount(_ pid: Int32) -> Int {
 /// 50 ms apart): a baseline taken while the daemon is still closing a probe
 /// connection would be one too high.
 func settledFDCount(_ pid: Int32, file: StaticString = #filePath, line: UInt = #line) -> Int {
-    // Unchanged over 0.3 s, not over one 50 ms sample: a daemon starved of
-    // CPU by a loaded machine may not have closed its last connection yet.
-    waitUntilSteady("the descriptor count of \(pid) settles", quiet: 0.3, file: file, line: line) { openFDCount(pid) }
+    // Two equal samples 50 ms apart. (Not a longer quiet period: a child
+    // whose log rotates hundreds of times a second keeps the count moving by
+    // one, as ReliabilityChaosTests' flood does.)
+    var last = -1
+    waitUntil("the descriptor count of \(pid) settles", interval: 0.05, file: file, line: line) {
+        let now = openFDCount(pid)
+        defer { last = now }
+        return now == last
+    }
     return openFDCount(pid)
 }
