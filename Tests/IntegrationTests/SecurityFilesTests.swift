@@ -137,8 +137,8 @@ final class SecurityFilesTests: XCTestCase {
         XCTAssertTrue(sandbox.logLines(containing: "leftover").isEmpty, sandbox.mainLog)
         // Well past the recorded stopwaitsecs (1 s): no SIGTERM, no SIGKILL.
         waitUntil("the state file is replaced by the daemon's own") { owner(planted) == 0 }
-        Thread.sleep(forTimeInterval: 1.5)  // the window in which the old code sent SIGKILL
-        XCTAssertFalse(isGone(pid), "root process \(pid) named by another user's file was signalled")
+        // The window in which the old code sent SIGKILL.
+        assertStays("root process \(pid) named by another user's file not signalled", for: 1.5) { !isGone(pid) }
         XCTAssertEqual(sandbox.stopDaemon(), 0)
         target.terminate()
         target.waitUntilExit()
@@ -164,8 +164,8 @@ final class SecurityFilesTests: XCTestCase {
             chmod(sandbox.pidfilePath + ".children", 0o600)
             try startDaemon(pidfile: sandbox.pidfilePath)
             waitUntil("web running") { !sandbox.logLines(containing: "success: web entered RUNNING").isEmpty }
-            Thread.sleep(forTimeInterval: 1.5)  // past stopwaitsecs: the old code had sent SIGKILL
-            XCTAssertFalse(isGone(pid), "a process without the marker was signalled (\(state))")
+            // Past stopwaitsecs: the old code had sent SIGKILL by then.
+            assertStays("a process without the marker not signalled (\(state))", for: 1.5) { !isGone(pid) }
             XCTAssertTrue(sandbox.logLines(containing: "leftover").isEmpty, sandbox.mainLog)
             XCTAssertEqual(sandbox.stopDaemon(), 0)
             try FileManager.default.removeItem(atPath: sandbox.mainLogPath)
@@ -269,9 +269,11 @@ final class SecurityFilesTests: XCTestCase {
         XCTAssertTrue(s.stdout.contains("web                              RUNNING"), s.stdout)
         XCTAssertFalse(sandbox.logLines(containing: "could not open log \(shared)/web.log for web: open(\(shared)/web.log): a symbolic link owned by uid 65534").isEmpty, sandbox.mainLog)
         XCTAssertFalse(sandbox.logLines(containing: "could not open log \(planted) for api: open(\(planted)): owned by uid 65534").isEmpty, sandbox.mainLog)
-        Thread.sleep(forTimeInterval: 0.3)  // several lines of output
-        XCTAssertEqual(contents(target), "precious root data\n")
-        XCTAssertEqual(contents(planted), "")
+        // Both programs write a line every 50 ms: for several of them,
+        // neither the link's target nor the planted file gets a byte.
+        assertStays("the link's target and the planted file untouched", for: 0.3) {
+            contents(target) == "precious root data\n" && contents(planted) == ""
+        }
         // Nor is the target read back to a client through the link.
         let tail = try sandbox.ctl("tail", "web")
         XCTAssertFalse(tail.stdout.contains("precious"), tail.stdout)
