@@ -69,12 +69,13 @@ extension Daemon: Supervision {
     func snapshots() -> [ProcessSnapshot] { supervisor.snapshots() }
 
     func metrics() -> MetricsSample {
-        let processes = supervisor.metrics()
         let own = ProcFS.usage(of: PidFile.currentPID)
+        let openFDs = own?.openFDs ?? ProcFS.openDescriptorCount()
+        let processes = supervisor.metrics(openDescriptors: openFDs)
         let events = self.events.eventCounts
         let daemon = DaemonMetrics(
             pid: Int(PidFile.currentPID), start: Int(startedAt), now: Int(scheduler.wallNow()),
-            residentBytes: own?.residentBytes, cpuSeconds: own?.cpuSeconds, openFDs: ProcFS.openDescriptorCount(),
+            residentBytes: own?.residentBytes, cpuSeconds: own?.cpuSeconds, openFDs: openFDs,
             connections: control?.connectionCount ?? 0, eventsDelivered: events.delivered, eventsDropped: events.dropped)
         return MetricsSample(daemon: daemon, processes: processes)
     }

@@ -74,10 +74,15 @@ extension Supervisor {
 
     /// `/metrics`: each process's counters, and for a process with a pid its
     /// CPU, memory and descriptors from /proc, read now (docs/metrics.md).
-    func metrics() -> [ProcessMetrics] {
-        processes.map { p in
+    func metrics(openDescriptors: Int) -> [ProcessMetrics] {
+        let running = processes.filter { $0.machine.pid > 0 }
+        let usages = usageReader.usage(of: running.map(\.machine.pid), openDescriptors: openDescriptors)
+        var usageByPid: [Int32: ProcFS.Usage] = [:]
+        usageByPid.reserveCapacity(running.count)
+        for (p, u) in zip(running, usages) { if let u { usageByPid[p.machine.pid] = u } }
+        return processes.map { p in
             let m = p.machine
-            let usage = m.pid > 0 ? ProcFS.usage(of: m.pid) : nil
+            let usage = m.pid > 0 ? usageByPid[m.pid] : nil
             var logs: [LogCounters] = []
             if let l = p.stdoutLog { logs.append(LogCounters(.stdout, written: Int(clamping: l.bytesWritten), lost: Int(clamping: l.droppedBytes))) }
             if let l = p.stderrLog { logs.append(LogCounters(.stderr, written: Int(clamping: l.bytesWritten), lost: Int(clamping: l.droppedBytes))) }

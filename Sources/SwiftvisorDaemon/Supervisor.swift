@@ -47,6 +47,9 @@ public final class Supervisor {
     var notifySerial: UInt64 = 0
     /// Child log writers, one per path, shared by the processes that name it.
     let logFiles = SharedLogFiles()
+    /// The /proc reads of `/metrics` and the web page, with the stat files
+    /// it holds open between scrapes (ProcUsageReader).
+    let usageReader = ProcUsageReader()
     /// Moves children's output into their log files (OutputRelay.swift).
     lazy var output: OutputRelay = {
         let relay = OutputRelay(loop: loop, log: log, stripAnsi: config.supervisord.stripAnsi,

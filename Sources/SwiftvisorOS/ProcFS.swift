@@ -50,32 +50,65 @@ public enum ProcFS {
         public var openFDs: Int?
     }
 
-    private static let clockTicks: Double = { let t = sysconf(Int32(_SC_CLK_TCK)); return t > 0 ? Double(t) : 100 }()
     private static let pageSize: Int = { let s = sysconf(Int32(_SC_PAGESIZE)); return s > 0 ? s : 4096 }()
 
     /// nil when the process is gone.
     ///
-    /// A scrape calls this for every process with a pid, so it costs only
-    /// its syscalls: /proc/PID/stat and /proc/PID/statm are each opened,
-    /// read once into a buffer on the stack and closed (paths built in
-    /// place, no String, no array), and the descriptors are counted with
-    /// one stat of /proc/PID/fd (`descriptorCount`). Before, the three took
-    /// about eleven syscalls and a directory walk per process; a scrape of
-    /// 1,000 spent most of its time there (docs/benchmarks.md).
+    /// A scrape reads this for every process with a pid (through
+    /// `ProcUsageReader`, which keeps statm open between scrapes), so it
+    /// costs only its syscalls: the CPU time is one `clock_gettime` of the
+    /// process's CPU clock (`cpuSeconds`), the resident pages one read of
+    /// /proc/PID/statm into a buffer on the stack (path built in place, no
+    /// String, no array), and the descriptors one stat of /proc/PID/fd
+    /// (`descriptorCount`).
     public static func usage(of pid: Int32) -> Usage? {
         guard pid > 0 else { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (buffer) -> Usage? in
-            let buf = UnsafeMutableRawBufferPointer(buffer)
-            guard let statCount = readProcFile(pid, "stat", into: buf),
-                  let ticks = ProcStatFields.cpuTicks(stat: UnsafeBufferPointer(rebasing: buffer[..<statCount])),
-                  let statmCount = readProcFile(pid, "statm", into: buf),
-                  let resident = ProcStatFields.residentPages(statm: UnsafeBufferPointer(rebasing: buffer[..<statmCount]))
-            else { return nil }
-            let rss = Int(clamping: resident).multipliedReportingOverflow(by: pageSize)
-            return Usage(cpuSeconds: (Double(ticks.user) + Double(ticks.system)) / clockTicks,
-                         residentBytes: rss.overflow ? Int.max : rss.partialValue,
-                         openFDs: descriptorCount(pid))
+        return withStatmBuffer { buffer in
+            guard let count = readProcFile(pid, "statm", into: buffer) else { return nil }
+            return usage(of: pid, statm: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
+    }
+
+    /// A buffer on the stack (always the stack at this size, never malloc,
+    /// so the reader's helper thread never allocates) for a statm line:
+    /// seven numbers of at most 20 digits.
+    static func withStatmBuffer<R>(_ body: (UnsafeMutableRawBufferPointer) -> R?) -> R? {
+        withUnsafeTemporaryAllocation(byteCount: 256, alignment: 1) { body($0) }
+    }
+
+    /// The usage of `pid` given its statm line: CPU time and descriptors
+    /// read now; nil when the process is gone or the line is not statm's.
+    static func usage(of pid: Int32, statm: UnsafeRawBufferPointer) -> Usage? {
+        guard let resident = ProcStatFields.residentPages(statm: statm.assumingMemoryBound(to: UInt8.self)),
+              let cpu = cpuSeconds(pid) else { return nil }
+        let rss = Int(clamping: resident).multipliedReportingOverflow(by: pageSize)
+        return Usage(cpuSeconds: cpu, residentBytes: rss.overflow ? Int.max : rss.partialValue,
+                     openFDs: descriptorCount(pid))
+    }
+
+    /// The CPU time (user and system, all threads, reaped threads included)
+    /// of process `pid`: its process CPU clock, as clock_getcpuclockid(3)
+    /// names it, read with one clock_gettime. The same sum /proc/PID/stat
+    /// gives as utime + stime, in nanoseconds instead of clock ticks, without
+    /// opening a file. The clock id is the kernel's encoding for a process
+    /// clock of the scheduler's runtime, `(~pid << 3) | 2`
+    /// (CPUCLOCK_SCHED); glibc's clock_getcpuclockid computes the same and
+    /// adds a clock_getres call to check the process exists, which the read
+    /// itself does here. nil when the process is gone.
+    static func cpuSeconds(_ pid: Int32) -> Double? {
+        // PID_MAX_LIMIT (2^22) bounds every real pid, so the shift below
+        // never drops a bit and no number names another process's clock.
+        guard pid > 0, pid <= 0x40_0000 else { return nil }
+        let clock = clockid_t((~pid) << 3 | 2)
+        var t = timespec()
+        guard clock_gettime(clock, &t) == 0 else { return nil }
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// /proc/PID/statm opened read-only and close-on-exec, -1 when the
+    /// process is gone.
+    static func openStatm(_ pid: Int32) -> Int32 {
+        withProcPath(pid, "statm") { Glibc.open($0, O_RDONLY | O_CLOEXEC) } ?? -1
     }
 
     /// Open descriptors of `pid`, nil when they cannot be counted. Since
