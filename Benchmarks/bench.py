@@ -986,31 +986,50 @@ def sc_events_rate_c(tools, impl, window=2.0, lines=False):
     with `lines` floor/lines.c (60-byte lines, one write(2) each: the chunks
     are whatever the daemon finds in the pipe when it reads). Both daemons get
     the same config: buffer_size=100, stdout_events_enabled on the child's
-    stdout only, the same listener binary."""
+    stdout only, the same listener binary. The floor is floor/evflood.c: the
+    same child, listener, log file and buffer in one C epoll loop, doing only
+    what the scenario requires of a daemon."""
     r = Run(tools, impl, "evratel" if lines else "evratec")
     try:
         got = os.path.join(r.dir, "got.txt")
         wrote = os.path.join(r.dir, "wrote.txt")
+        stats = os.path.join(r.dir, "evflood.txt")
         child = f"{tools.exe('lines')} {wrote}" if lines else "/usr/bin/yes hello"
-        r.write_config([("flood", child, {
-            "startsecs": 0, "autorestart": "false", "stdout_events_enabled": "true",
-            "stdout_logfile": os.path.join(r.dir, "flood.log"), "stdout_logfile_maxbytes": "50MB",
-            "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})],
-            extra=(f"[eventlistener:bench]\ncommand={tools.exe('listener')} {got}\n"
-                   "events=PROCESS_LOG\nbuffer_size=100\nstartsecs=0\nstdout_logfile=NONE\n"))
-        r.launch()
+        flood_log = os.path.join(r.dir, "flood.log")
+        if impl == "floor":
+            r.floor([tools.exe("evflood"), tools.exe("listener"), got, flood_log, stats, "--"] + child.split(),
+                    stdin=subprocess.DEVNULL)
+        else:
+            r.write_config([("flood", child, {
+                "startsecs": 0, "autorestart": "false", "stdout_events_enabled": "true",
+                "stdout_logfile": flood_log, "stdout_logfile_maxbytes": "50MB",
+                "stdout_logfile_backups": 0, "stderr_logfile": "NONE"})],
+                extra=(f"[eventlistener:bench]\ncommand={tools.exe('listener')} {got}\n"
+                       "events=PROCESS_LOG\nbuffer_size=100\nstartsecs=0\nstdout_logfile=NONE\n"))
+            r.launch()
         wait_for("log events", lambda: len(read_lines(got, "count")) >= 3, 60)
 
         def overflows():
+            if impl == "floor":  # evflood counts what it discards
+                noted = read_lines(stats, "flood")
+                return int(noted[-1][2]) if noted else 0
             try:
                 with open(r.mainlog, errors="replace") as f:
                     return sum(1 for l in f if "event buffer overflowed" in l)
             except OSError:
                 return 0
+        flood_pid = flood_child(r.proc.pid, "lines" if lines else "yes")
+        listener_pid = flood_child(r.proc.pid, "listener")
+
+        def path_cpu():  # the daemon's, the child's and the listener's CPU time
+            return sum(cpu_seconds(p) for p in (r.proc.pid, flood_pid, listener_pid) if p is not None)
+
+        def lcpu():
+            return cpu_seconds(listener_pid) if listener_pid is not None else 0.0
         first, first_wrote, first_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
-        cpu0, t0 = cpu_seconds(r.proc.pid), time.monotonic()
+        cpu0, t0, wchar0, path0, l0 = cpu_seconds(r.proc.pid), time.monotonic(), written_bytes(flood_pid), path_cpu(), lcpu()
         time.sleep(window)  # measuring a rate over a fixed window
-        cpu1, t1 = cpu_seconds(r.proc.pid), time.monotonic()
+        cpu1, t1, wchar1, path1, l1 = cpu_seconds(r.proc.pid), time.monotonic(), written_bytes(flood_pid), path_cpu(), lcpu()
         last, last_wrote, last_drop = read_lines(got, "count")[-1], read_lines(wrote, "wrote"), overflows()
         n, b = int(last[0]) - int(first[0]), int(last[1]) - int(first[1])
         dt = float(last[2]) - float(first[2])
@@ -1026,6 +1045,16 @@ def sc_events_rate_c(tools, impl, window=2.0, lines=False):
                # inflate the way it inflates the wake-ups of a round trip.
                f"{key}_cpu_us_per_event": (cpu1 - cpu0) / ((t1 - t0) * n / dt) * 1e6 if n else None,
                f"{key}_cpu_share": (cpu1 - cpu0) / (t1 - t0)}
+        if flood_pid is not None and listener_pid is not None and n:
+            # The whole path's CPU (daemon, child and listener) per event
+            # delivered: 2 CPUs divided by it bounds the rate this way of
+            # doing the work could reach on this machine with nothing else running.
+            out[f"{key}_path_cpu_us_per_event"] = (path1 - path0) / ((t1 - t0) * n / dt) * 1e6
+            out[f"{key}_listener_cpu_us_per_event"] = (l1 - l0) / ((t1 - t0) * n / dt) * 1e6
+        if wchar0 is not None and wchar1 is not None:
+            # The child's own output rate (its /proc io `wchar`) over the window:
+            # how much the daemon's reading let it write.
+            out[f"{key}_child_mibps"] = (wchar1 - wchar0) / MIB / (t1 - t0)
         if lines:
             # Each payload's first line is the PROCESS_LOG header: the rest are the child's.
             out["event_l_lines_per_s"] = ((int(last[3]) - int(first[3])) - n) / dt
@@ -1036,6 +1065,41 @@ def sc_events_rate_c(tools, impl, window=2.0, lines=False):
         return out
     finally:
         r.close()
+
+
+def flood_child(parent, name):
+    """The pid of `parent`'s child whose executable is named `name` (the flood
+    of the events-rate scenarios), or None."""
+    kids = []
+    for tid in os.listdir(f"/proc/{parent}/task"):
+        try:
+            with open(f"/proc/{parent}/task/{tid}/children") as f:
+                kids += [int(k) for k in f.read().split()]
+        except OSError:
+            pass
+    for pid in kids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv0 = f.read().split(b"\0")[0]
+        except OSError:
+            continue
+        if os.path.basename(argv0) == name.encode():
+            return pid
+    return None
+
+
+def written_bytes(pid):
+    """Bytes `pid` has written so far (/proc/PID/io `wchar`), or None."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            for line in f:
+                if line.startswith("wchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
 
 
 def sc_logs_follow(tools, impl, programs=20, mib=8):
@@ -1262,6 +1326,9 @@ METRICS = [
     ("event_c_dropped_per_s", "… events discarded from the full buffer (buffer_size=100) per second", "/s", "info", None),
     ("event_c_cpu_us_per_event", "… daemon CPU time per event delivered (the flood's reading and logging included), µs", "/s", "info", None),
     ("event_c_cpu_share", "… daemon CPU use over the window (1.0 = one CPU)", "cpus", "info", None),
+    ("event_c_child_mibps", "… the child's output meanwhile (its /proc io wchar)", "MiB/s", "info", None),
+    ("event_c_listener_cpu_us_per_event", "… the listener's CPU time per event delivered, µs", "/s", "info", None),
+    ("event_c_path_cpu_us_per_event", "… CPU time of daemon, child and listener together per event delivered, µs", "/s", "info", None),
     ("event_l_per_s", "PROCESS_LOG through the C listener, child writing 60-byte lines one write(2) each (floor/lines.c): events per second", "/s", "sup_min", 10),
     ("event_l_lines_per_s", "… the child's lines delivered to the listener per second", "/s", "info", None),
     ("event_l_mibps", "… payload delivered to that listener", "MiB/s", "info", None),
@@ -1269,6 +1336,9 @@ METRICS = [
     ("event_l_written_per_s", "… lines the child wrote per second meanwhile (its own count)", "/s", "info", None),
     ("event_l_cpu_us_per_event", "… daemon CPU time per event delivered (the flood's reading and logging included), µs", "/s", "info", None),
     ("event_l_cpu_share", "… daemon CPU use over the window (1.0 = one CPU)", "cpus", "info", None),
+    ("event_l_child_mibps", "… the child's output meanwhile (its /proc io wchar)", "MiB/s", "info", None),
+    ("event_l_listener_cpu_us_per_event", "… the listener's CPU time per event delivered, µs", "/s", "info", None),
+    ("event_l_path_cpu_us_per_event", "… CPU time of daemon, child and listener together per event delivered, µs", "/s", "info", None),
 ]
 # The HTTP scenarios' metrics (pending while swiftvisord has no HTTP side).
 HTTP_METRICS = {"rpcinfo100": ["rpc_info100", "rpc_answered100"], "rpcinfo1000": ["rpc_info1000", "rpc_answered1000"],
@@ -1520,7 +1590,7 @@ def main():
         ("metrics1000", lambda i: sc_metrics(tools, i, 1000), reps, "http"),
         ("page1000", lambda i: sc_page(tools, i, 1000), reps, "http"),
         ("logtail", lambda i: sc_logtail(tools, i, args.logtail_mib), heavy, "http"),
-        # Event listeners: compared with supervisord only (no C floor speaks the protocol).
+        # Event listeners with the Python listener: compared with supervisord only.
         ("eventslatency", lambda i: sc_events_latency(tools, i), reps, False),
         ("eventsrate", lambda i: sc_events_rate(tools, i), reps, False),
         # swiftvisorctl's `logs` (no supervisorctl counterpart: swiftvisor only).
@@ -1548,7 +1618,7 @@ def main():
             for impl in order:
                 if args.impls and impl not in args.impls.split(","):
                     continue
-                if (name == "crashloop" or name.startswith("events")) and impl == "floor":
+                if (name == "crashloop" or name in ("eventslatency", "eventsrate")) and impl == "floor":
                     continue
                 if impl == OLD and name in ("crashloop", "readyspawn", "checkidle"):
                     continue
