@@ -1,6 +1,8 @@
 // Fuzz target "config": the whole config reader (INI dialect, `%` expansion,
 // value types, [include] through an in-memory ConfigHost) on arbitrary
-// bytes, then each line through the value-type converters directly.
+// bytes, swiftvisorctl's reading of the same bytes (two sections kept, the
+// others skipped on their bytes, checked against the full read), then each
+// line through the value-type converters directly.
 //
 // Input: the main file /etc/sv.conf. A line `#@file NAME` (a comment to the
 // INI reader) starts another file, /etc/NAME, which `[include] files=` can
@@ -18,6 +20,9 @@ enum ConfigReaderFuzzTarget: FuzzTarget {
                 for p in group.processes { _ = try? splitCommandLine(p.command) }
             }
         }
+        checkKeepingOnly(input)
+        _ = try? CtlConfig.parse(String(decoding: input, as: UTF8.self), file: "/etc/sv.conf", here: "/etc", cwd: "/",
+                                 environment: ["HOME": "/root", "X": "%(X)s"])
         for line in fuzzLines(input).prefix(64) {
             let value = String(decoding: line, as: UTF8.self)
             _ = try? Expansion.expand(value, names: ["here": .string("/etc"), "process_num": .int(-7), "n": .int(Int.min)])
@@ -32,6 +37,23 @@ enum ConfigReaderFuzzTarget: FuzzTarget {
             _ = try? EnvironmentSyntax.parse(value, legacy: true)
         }
     }
+}
+
+/// swiftvisorctl reads only two sections of a config and skips the lines of
+/// the others on their bytes (`INIDocument.keepingOnly`). That shortcut must
+/// give the same section list, the same error and the same kept section as
+/// the full read, for any bytes: a difference traps, so the fuzzer reports it.
+private func checkKeepingOnly(_ input: [UInt8]) {
+    let text = String(decoding: input, as: UTF8.self)
+    var all = INIDocument(), some = INIDocument()
+    some.keepingOnly = ["supervisorctl"]
+    var errors: [String?] = [nil, nil]
+    do { try all.read(text, file: "f.conf") } catch { errors[0] = "\(error)" }
+    do { try some.read(text, file: "f.conf") } catch { errors[1] = "\(error)" }
+    precondition(errors[0] == errors[1], "keepingOnly changed the error: \(errors)")
+    precondition(all.sectionNames == some.sectionNames, "keepingOnly changed the sections")
+    precondition(all.section("supervisorctl") == some.section("supervisorctl"), "keepingOnly changed a kept section")
+    precondition(all.defaults == some.defaults, "keepingOnly changed [DEFAULT]")
 }
 
 /// A machine that holds only the fuzz input's files.
