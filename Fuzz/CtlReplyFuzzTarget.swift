@@ -9,11 +9,17 @@
 // `tail -f web`, `update`, ...); then replies, each a status line, item
 // lines and optionally `.`, separated by blank lines. The controller gets
 // them in order for its requests, then "connection closed".
+//
+// The same input is also read as a `follow --raw` stream (RawFollowFrame, as
+// CtlConnection reads it): whole, and again as if received in two pieces cut
+// at a point the input chooses; both must give the same frames, within the
+// bytes received, each step past the last.
 
 enum CtlReplyFuzzTarget: FuzzTarget {
     static let name = "ctl"
 
     static func run(_ input: [UInt8]) {
+        rawFrames(input)
         var lines = fuzzLines(input)[...]
         guard let command = lines.popFirst() else { return }
         var replies: [ControlResponse] = []
@@ -29,6 +35,42 @@ enum CtlReplyFuzzTarget: FuzzTarget {
                                        interactive: false, prompt: "swiftvisor", transport: transport, terminal: terminal)
         controller.foreground = { _, _ in }
         _ = controller.onecmd(String(decoding: command, as: UTF8.self))
+    }
+
+    /// The raw follow parser's steps over `input`, whole and received in two pieces.
+    static func rawFrames(_ input: [UInt8]) {
+        struct Seen: Equatable { let target: Int; let bytes: [UInt8] }
+        // Steps over `received` from `start` until more is needed; nil once garbled.
+        func steps(_ received: [UInt8], from start: inout Int, into seen: inout [Seen]) -> Bool {
+            while true {
+                let step = received.withUnsafeBytes { RawFollowFrame.next(in: $0, from: start) }
+                switch step {
+                case .frame(let target, let bytes, let next):
+                    fuzzCheck(bytes.lowerBound > start && bytes.upperBound <= received.count && next == bytes.upperBound,
+                              "frame \(bytes) next \(next) from \(start) in \(received.count)")
+                    fuzzCheck(bytes.count <= RawFollowFrame.maxLength, "frame of \(bytes.count) bytes")
+                    seen.append(Seen(target: target, bytes: Array(received[bytes])))
+                    start = next
+                case .line(let range, let next):
+                    fuzzCheck(range.lowerBound == start && next == range.upperBound + 1 && next <= received.count,
+                              "line \(range) next \(next) from \(start) in \(received.count)")
+                    start = next
+                case .needMore: return true
+                case .malformed: return false
+                }
+            }
+        }
+        var whole: [Seen] = []
+        var at = 0
+        let wholeOK = steps(input, from: &at, into: &whole)
+        // The cut: the first byte, scaled to the input.
+        let cut = input.isEmpty ? 0 : Int(input[0]) * input.count / 256
+        var pieces: [Seen] = []
+        var at2 = 0
+        var piecesOK = steps(Array(input[..<cut]), from: &at2, into: &pieces)
+        if piecesOK { piecesOK = steps(input, from: &at2, into: &pieces) }
+        fuzzCheck(wholeOK == piecesOK && whole == pieces && at == at2,
+                  "whole: \(whole.count) frames to \(at), in pieces: \(pieces.count) frames to \(at2)")
     }
 
     /// One reply as CtlConnection assembles it; nil where it would give up.

@@ -275,6 +275,8 @@ public final class ControlServer {
                 startFollow(c, targets, from: nil)
             case .followFrom(let targets, let offsets):
                 startFollow(c, targets, from: offsets)
+            case .followRaw(let targets, let offsets):
+                startFollow(c, targets, from: offsets, raw: true)
             case .handOff(let bytes):
                 handOff(c, bytes)
             case .perform(.readLog(let name, let channel, let offset, let length)):
@@ -417,7 +419,8 @@ public final class ControlServer {
 
     // MARK: following
 
-    private func startFollow(_ c: ControlConnection, _ targets: [FollowTarget], from offsets: [Int]?) {
+    /// `raw`: `follow --raw`, the bytes in `chunk` frames (RawFollowFrame).
+    private func startFollow(_ c: ControlConnection, _ targets: [FollowTarget], from offsets: [Int]?, raw: Bool = false) {
         var files: [FollowedFile] = []
         func fail(_ fault: ControlFault) {
             for f in files { Sys.close(f.fd) }
@@ -444,6 +447,7 @@ public final class ControlServer {
             files.append(file)
         }
         c.follow = files
+        c.followRaw = raw
         followedFiles += files.count
         for f in files { followers[f.path, default: []].insert(c.fd) }
         perform(c.session.followStarted(), on: c)
@@ -458,16 +462,29 @@ public final class ControlServer {
     private func pump(_ c: ControlConnection, only path: String? = nil) {
         guard var files = c.follow, !c.closed else { return }
         var full = false
+        let raw = c.followRaw
         readScratch.withUnsafeMutableBytes { buffer in
             for i in files.indices where path == nil || files[i].path == path {
                 reading: while true {
                     guard c.pendingOutput < ControlProtocol.streamHighWater else { full = true; break }
                     switch files[i].readMore(into: buffer) {
                     case .data(let n):
-                        StreamDataItem.encode(target: files[i].index, bytes: UnsafeRawBufferPointer(rebasing: buffer[..<n]),
-                                              into: &c.output)
+                        let bytes = UnsafeRawBufferPointer(rebasing: buffer[..<n])
+                        if raw {
+                            // The file's bytes as read: one copy, no encoding.
+                            RawFollowFrame.appendHeader(target: files[i].index, length: n, into: &c.output)
+                            c.output.append(contentsOf: bytes)
+                        } else {
+                            StreamDataItem.encode(target: files[i].index, bytes: bytes, into: &c.output)
+                        }
                     case .truncated:
-                        c.output += ControlItem.data(target: files[i].index, bytes: Array(ControlProtocol.truncatedNotice.utf8)).encoded()
+                        let notice = Array(ControlProtocol.truncatedNotice.utf8)
+                        if raw {
+                            RawFollowFrame.appendHeader(target: files[i].index, length: notice.count, into: &c.output)
+                            c.output += notice
+                        } else {
+                            c.output += ControlItem.data(target: files[i].index, bytes: notice).encoded()
+                        }
                     case .nothing:
                         break reading
                     }
@@ -591,6 +608,8 @@ final class ControlConnection {
     var closeAfterFlush = false
     var closed = false
     var follow: [FollowedFile]?
+    /// The follow was asked with `--raw`: `chunk` frames instead of `data` items.
+    var followRaw = false
     var lastProgress = EventLoop.now()
     var stallTimer: EventLoop.TimerID?
     /// The auth deadline, then the idle deadline.

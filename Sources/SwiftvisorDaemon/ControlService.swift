@@ -68,7 +68,7 @@ final class ControlService: ControlHandler {
             if let fault = supervision.reload(accepted: { reply(.done) }) { reply(.fault(fault)) }
         case .shutdown:
             supervision.shutdown { reply(.done) }
-        case .auth, .authHTTP, .follow, .followFrom, .quit, .readLog, .readMainLog, .readLogFile, .tailLog, .remoteComm:
+        case .auth, .authHTTP, .follow, .followFrom, .followRaw, .quit, .readLog, .readMainLog, .readLogFile, .tailLog, .remoteComm:
             reply(.fault(ControlFault(.badRequest, "handled by the server")))
         }
     }

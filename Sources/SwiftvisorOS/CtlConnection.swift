@@ -221,10 +221,18 @@ public final class CtlConnection: CtlTransport {
         if case .unknown = mode { try detect() }
         // supervisord's /logtail cannot start at an offset: follow as tail -f does there.
         if case .http = mode { return try follow(targets, onData: onData) }
-        return try stream(.followFrom(targets, offsets: offsets), onData: onData)
+        // Raw frames: the file's bytes as they are (docs/protocol.md §5). A
+        // daemon from before `follow --raw` refuses the option (ERR 3 naming
+        // it) and gets the request it knows.
+        let fault = try stream(.followRaw(targets, offsets: offsets), raw: true, onData: onData)
+        if let fault, fault.code == .badArguments, fault.message.contains("--raw") {
+            return try stream(.followFrom(targets, offsets: offsets), onData: onData)
+        }
+        return fault
     }
 
-    private func stream(_ request: ControlRequest, onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+    private func stream(_ request: ControlRequest, raw: Bool = false,
+                        onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
         probeReply = nil
         try connectIfNeeded()
         // Checked after connecting: a shutdownStream that saw no socket yet is seen here.
@@ -245,6 +253,7 @@ public final class CtlConnection: CtlTransport {
         case .stream:
             break
         }
+        if raw { return try rawFrames(onData: onData) }
         while true {
             let range: Range<Int>
             do {
@@ -265,6 +274,45 @@ public final class CtlConnection: CtlTransport {
             case .end: return nil
             case .item(.data(let target, let bytes)): onData(target, bytes)
             default: continue
+            }
+        }
+    }
+
+    /// The rest of a `follow --raw` stream: each `chunk` frame's bytes to
+    /// `onData`, straight from the receive buffer; until the end line, EOF
+    /// or Ctrl-C. Lines that are not frames are reply lines (§4: unknown
+    /// items are ignored).
+    private func rawFrames(onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        while true {
+            switch buffer.withUnsafeBytes({ RawFollowFrame.next(in: $0, from: bufferStart) }) {
+            case .frame(let target, let bytes, let next):
+                onData(target, Array(buffer[bytes]))
+                bufferStart = next
+            case .line(let range, let next):
+                guard let decoded = try? ReplyLine.decodeBody(buffer[range]) else { throw .incompatible("(garbled stream)") }
+                bufferStart = next
+                if case .end = decoded { return nil }
+            case .malformed:
+                throw .incompatible("(garbled stream)")
+            case .needMore:
+                // A header line and one frame at most are waiting.
+                if buffer.count - bufferStart > RawFollowFrame.maxLength + ControlProtocol.maxReplyLine { throw .replyLineTooLong }
+                if bufferStart == buffer.count {
+                    buffer.removeAll(keepingCapacity: true)
+                    bufferStart = 0
+                } else if bufferStart > 64 * 1024 {
+                    buffer.removeSubrange(..<bufferStart)
+                    bufferStart = 0
+                }
+                let before = buffer.count
+                do {
+                    // No deadline: a quiet log is a live stream.
+                    guard try CtlSocketIO.receive(fd, appendingTo: &buffer, scratch: &receiveScratch, deadline: nil,
+                                                  interruptible: true, what: "a reply from \(serverURL)") else { return nil }
+                } catch .closed where CtlInterrupt.isSet {
+                    return nil
+                }
+                received += buffer.count - before
             }
         }
     }

@@ -13,6 +13,13 @@ public final class CtlTerminalIO: CtlTerminal, @unchecked Sendable {
     public init() {}
 
     public func write(_ bytes: [UInt8]) {
+        // A large piece (a chunk of `logs -f`) goes out as it is, after what
+        // waits: not copied into the buffer first.
+        if bytes.count >= 64 * 1024 {
+            flush()
+            Self.writeAll(1, bytes)
+            return
+        }
         let full = out.withLock { buf -> Bool in
             buf += bytes
             return buf.count >= 64 * 1024

@@ -71,6 +71,10 @@ final class LogsVerbTests: XCTestCase {
         (try? String(contentsOfFile: sandbox.dir + "/" + name, encoding: .utf8)) ?? ""
     }
 
+    private func bytes(_ name: String) -> [UInt8] {
+        (try? Data(contentsOf: URL(fileURLWithPath: sandbox.dir + "/" + name))).map { [UInt8]($0) } ?? []
+    }
+
     private func lines(_ r: CommandResult) -> [String] {
         r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
@@ -260,6 +264,124 @@ final class LogsVerbTests: XCTestCase {
             tail = Array(bytes.suffix(2))  // a `%0A` cut by the read; a counted one never ends in it twice
         }
         XCTAssertEqual(newlines, 50000)
+    }
+
+    /// `follow --raw` (docs/protocol.md §5.1): frames whose bytes, put
+    /// together, are the file exactly (newlines, tabs, `%`, bytes over 0x7F
+    /// unencoded), with every frame within the documented bound.
+    func test_followRaw_framesCarryTheFileExactly() throws {
+        try start("""
+        [program:big]
+        command=/bin/sh -c 'i=0; while [ $i -lt 20000 ]; do printf "raw %%d\\t%%%%\\377 .\\n" $i; i=$((i+1)); done; exec sleep 1000'
+        stdout_logfile=\(sandbox.dir)/big.out
+        startsecs=0
+        """)
+        let last = Array("raw 19999\t%".utf8) + [0xFF] + Array(" .\n".utf8)
+        waitUntil("all written", timeout: 30) { bytes("big.out").suffix(last.count).elementsEqual(last) }
+        let expected = bytes("big.out")
+        XCTAssertTrue(expected.starts(with: Array("raw 0\t%".utf8) + [0xFF]))
+        let c = try RawClient(sandbox.socketPath)
+        c.send("follow --raw --from=0 big stdout\n")
+        var received: [UInt8] = []
+        var got: [UInt8] = []
+        var at = 0
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var status: String? = nil
+        reading: while got.count < expected.count {
+            let n = buffer.withUnsafeMutableBytes { recv(c.fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { break }  // the 10 s receive timeout
+            received += buffer[0..<n]
+            if status == nil {
+                guard let nl = received.firstIndex(of: 0x0A) else { continue }
+                status = String(decoding: received[..<nl], as: UTF8.self)
+                at = nl + 1
+            }
+            while true {
+                switch received.withUnsafeBytes({ RawFollowFrame.next(in: $0, from: at) }) {
+                case .frame(let target, let bytes, let next):
+                    XCTAssertEqual(target, 0)
+                    XCTAssertLessThanOrEqual(bytes.count, ControlProtocol.followReadBytes)
+                    got += received[bytes]
+                    at = next
+                case .line(let line, _):
+                    XCTFail("not a frame: \(String(decoding: received[line], as: UTF8.self))")
+                    break reading
+                case .malformed:
+                    XCTFail("malformed frame header")
+                    break reading
+                case .needMore:
+                    continue reading
+                }
+            }
+        }
+        XCTAssertEqual(status, "SWV1 STREAM")
+        XCTAssertEqual(got.count, expected.count)
+        XCTAssertTrue(got == expected, "the frames' bytes differ from the file")
+    }
+
+    /// `logs -f` over the raw frames prints what the log files hold, line for
+    /// line and byte for byte: `name | ` prefixes, both streams of a process,
+    /// bytes that percent-encoding used to carry (tab, `%`, 0xFF), and a log
+    /// that rotates several times while it is followed (the follow goes on
+    /// in the new file from its first byte). Every stream's lines are
+    /// consecutive up to its last: none repeated, none missed, none cut.
+    func test_logsFollow_rawFrames_printTheLogsExactly_acrossRotations() throws {
+        try start("""
+        [program:a]
+        command=/bin/sh -c 'i=0; while [ $i -lt 6000 ]; do printf "a-out %%d\\t%%%%\\377\\n" $i; i=$((i+1)); [ $((i %% 50)) = 0 ] && sleep 0.01; done; exec sleep 1000'
+        stdout_logfile=\(sandbox.dir)/a.out
+        stdout_logfile_maxbytes=16KB
+        stdout_logfile_backups=8
+        stderr_logfile=NONE
+        startsecs=0
+        [program:b]
+        command=/bin/sh -c 'i=0; while [ $i -lt 2000 ]; do echo "b-out $i"; echo "b-err $i" >&2; i=$((i+1)); [ $((i %% 25)) = 0 ] && sleep 0.01; done; exec sleep 1000'
+        stdout_logfile=\(sandbox.dir)/b.out
+        stderr_logfile=\(sandbox.dir)/b.err
+        startsecs=0
+        """)
+        waitUntil("output begun") { bytes("a.out").firstRange(of: Array("a-out 100\t".utf8)) != nil && file("b.err").contains("b-err 50\n") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+        p.arguments = ["-c", sandbox.configPath, "logs", "-f", "-n", "2", "a", "b"]
+        let outFile = sandbox.dir + "/follow.txt"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        try p.run()
+        sandbox.track(pid: p.processIdentifier)
+        let seen = { (try? Data(contentsOf: URL(fileURLWithPath: outFile))).map { [UInt8]($0) } ?? [] }
+        func has(_ s: String) -> Bool { seen().firstRange(of: Array(s.utf8)) != nil }
+        waitUntil("every last line followed", timeout: 60) { has("a | a-out 5999\t") && has("b | b-out 1999\n") && has("b | b-err 1999\n") }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        XCTAssertFalse(bytes("a.out.3").isEmpty, "the log rotated less than three times")
+        let out = seen()
+        var numbers: [String: [Int]] = [:]
+        for line in out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            let text = String(decoding: line, as: UTF8.self)
+            // The exact bytes each writer wrote, after its prefix.
+            let words = text.split(separator: " ")
+            guard words.count == 4, words[1] == "|", let n = Int(words[3].prefix(while: { $0.isNumber })) else {
+                XCTFail("unexpected line \(text.debugDescription)"); continue
+            }
+            let kind = String(words[2])
+            let body: [UInt8]
+            switch kind {
+            case "a-out": body = Array("a | a-out \(n)\t%".utf8) + [0xFF]
+            case "b-out", "b-err": body = Array("b | \(kind) \(n)".utf8)
+            default: XCTFail("unexpected line \(text.debugDescription)"); continue
+            }
+            XCTAssertEqual(Array(line), body, text.debugDescription)
+            numbers[kind, default: []].append(n)
+        }
+        for (kind, last) in [("a-out", 5999), ("b-out", 1999), ("b-err", 1999)] {
+            let ns = numbers[kind] ?? []
+            XCTAssertEqual(ns.last, last, kind)
+            XCTAssertEqual(ns, Array((ns.first ?? 0)..<((ns.first ?? 0) + ns.count)), kind)
+            // Most of it came through the follow, not the history.
+            XCTAssertGreaterThan(ns.count, 1000, kind)
+        }
     }
 
     // MARK: syslog

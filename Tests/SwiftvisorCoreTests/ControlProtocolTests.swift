@@ -39,6 +39,9 @@ final class ControlProtocolTests: XCTestCase {
             .remoteComm(type: "", data: ""), .remoteComm(type: "t y", data: "=a\nb"),
             .readLog(name: "web", channel: .stderr, offset: -1600, length: 0), .readMainLog(offset: 5, length: 10),
             .follow([.mainLog]), .follow([.process(name: "web", channel: .stdout), .process(name: "w:w_1", channel: .stderr)]),
+            .followFrom([.process(name: "--web", channel: .stdout)], offsets: [7]),
+            .followRaw([.process(name: "web", channel: .stdout), .process(name: "--w", channel: .stderr)], offsets: [0, 12]),
+            .followRaw([.process(name: "web", channel: .stdout)], offsets: nil),
             .sendStdin(name: "cat", data: [0x00, 0x0A, 0xFF, 0x20]), .reread, .add(groups: ["g"]), .remove(groups: ["g", "h"]),
             .avail, .reload, .shutdown, .quit,
         ]

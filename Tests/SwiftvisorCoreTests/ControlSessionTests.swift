@@ -13,6 +13,7 @@ final class ControlSessionTests: XCTestCase {
             case .perform(let r): return "perform \(r)"
             case .follow(let t): return "follow \(t.count)"
             case .followFrom(let t, let o): return "follow \(t.count) from \(o)"
+            case .followRaw(let t, let o): return "follow raw \(t.count) from \(String(describing: o))"
             case .close: return "close"
             case .handOff(let b): return "handOff " + String(decoding: b, as: UTF8.self)
             }
@@ -161,6 +162,23 @@ final class ControlSessionTests: XCTestCase {
         XCTAssertEqual(text(t.followStarted()), ["send SWV1 STREAM\n"])
         t.received(Array("version\n".utf8))
         XCTAssertEqual(t.next(pendingOutput: 0), [])
+    }
+
+    func test_followRaw_isAStreamLikeFollow_withOrWithoutOffsets_andRawTakesNoValue() {
+        var s = session()
+        s.received(Array("follow --raw --from=5,0 web stdout web stderr\n".utf8))
+        XCTAssertEqual(s.next(pendingOutput: 0),
+                       [.followRaw([.process(name: "web", channel: .stdout), .process(name: "web", channel: .stderr)], offsets: [5, 0])])
+        XCTAssertTrue(s.streaming)
+        var t = session()
+        t.received(Array("follow --raw web stdout\n".utf8))
+        XCTAssertEqual(t.next(pendingOutput: 0), [.followRaw([.process(name: "web", channel: .stdout)], offsets: nil)])
+        for bad in ["follow --raw=1 web stdout", "follow --raw main", "follow --raw --from=1 web stdout web stderr"] {
+            var u = session()
+            u.received(Array((bad + "\n").utf8))
+            XCTAssertTrue(text(u.next(pendingOutput: 0)).first?.hasPrefix("send SWV1 ERR 3 ") == true, bad)
+            XCTAssertFalse(u.streaming, bad)
+        }
     }
 }
 

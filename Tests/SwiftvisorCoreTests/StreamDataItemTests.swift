@@ -145,4 +145,32 @@ final class StreamDataItemTests: XCTestCase {
             }
         }
     }
+
+    /// Every byte value (0x8A, 0x0B, 0x09: one bit from `\n`), lines of every
+    /// length around the word copies' 32 bytes, prefixes of 8 and 9 bytes
+    /// (one word store, or not), chunks ending anywhere near a line's end.
+    func test_followRenderer_anyBytes_anyLineLength_anyPrefixLength() {
+        var g = Lcg(state: 11)
+        var text: [UInt8] = []
+        for i in 0..<600 {
+            let len = i % 3 == 0 ? g.next(70) : 28 + g.next(8)
+            text += (0..<len).map { _ in UInt8(g.next(256)) }.map { $0 == 0x0A ? 0x8A : $0 } + [0x0A]
+        }
+        for prefix in [Array("12345678".utf8), Array("123456789".utf8), Array("a".utf8)] {
+            for _ in 0..<10 {
+                var chunks: [[UInt8]] = []
+                var at = 0
+                while at < text.count {
+                    let n = min(text.count - at, 1 + g.next(g.next(2) == 0 ? 40 : 3000))
+                    chunks.append(Array(text[at..<(at + n)]))
+                    at += n
+                }
+                var r = FollowRenderer(prefix: prefix, keepTimestamps: false)
+                var out: [UInt8] = []
+                for c in chunks { r.feed(c, into: &out) }
+                r.flush(into: &out)
+                XCTAssertEqual(out, referenceRender(chunks, prefix: prefix, keep: false), "\(chunks.count) chunks")
+            }
+        }
+    }
 }

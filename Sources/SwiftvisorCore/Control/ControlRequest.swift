@@ -68,6 +68,10 @@ public enum ControlRequest: Sendable, Equatable {
     /// at byte OI of its file instead of 1024 bytes before its end (an offset
     /// past the end, a file that rotated meanwhile, starts at 0).
     case followFrom([FollowTarget], offsets: [Int])
+    /// `follow --raw [--from=O1,O2,...] NAME CHANNEL ...`: follow, the bytes
+    /// sent as `chunk` frames (`RawFollowFrame`) instead of `data` items;
+    /// `offsets` as `followFrom`, nil without `--from=`.
+    case followRaw([FollowTarget], offsets: [Int]?)
     /// `follow NAME CHANNEL [NAME CHANNEL...]` / `follow main`: stream logs until
     /// the client leaves. Handled by the control server (it asks the handler for
     /// the file paths with `followTarget`).
@@ -98,7 +102,7 @@ public enum ControlRequest: Sendable, Equatable {
         switch self {
         case .start, .stop, .signal, .clear, .clearMainLog, .sendStdin, .reread, .add, .remove, .reload, .shutdown:
             return true
-        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .readLogFile, .tailLog, .follow, .followFrom, .quit, .avail, .remoteComm, .metrics:
+        case .auth, .authHTTP, .version, .pid, .status, .readLog, .readMainLog, .readLogFile, .tailLog, .follow, .followFrom, .followRaw, .quit, .avail, .remoteComm, .metrics:
             return false
         }
     }
@@ -156,9 +160,11 @@ public enum ControlRequest: Sendable, Equatable {
         case .remoteComm(let type, let data): return [w("remotecomm"), w("=" + type), w("=" + data)]
         case .readLogFile(let name, let ch, let file, let off, let len):
             return [w("readlog"), w("--file=\(file)"), w(name), w(ch.rawValue), w(String(off)), w(String(len))]
-        case .follow(let targets), .followFrom(let targets, _):
+        case .follow(let targets), .followFrom(let targets, _), .followRaw(let targets, _):
             var out = [w("follow")]
+            if case .followRaw = self { out.append(w("--raw")) }
             if case .followFrom(_, let offsets) = self { out.append(w("--from=" + offsets.map(String.init).joined(separator: ","))) }
+            if case .followRaw(_, let offsets?) = self { out.append(w("--from=" + offsets.map(String.init).joined(separator: ","))) }
             for t in targets {
                 switch t {
                 case .mainLog: out.append(w("main"))
@@ -203,6 +209,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .start(_, let wait, let noDeps): return i >= 1 && i <= (wait ? 0 : 1) + (noDeps ? 1 : 0)
         case .stop(_, false), .authHTTP: return i == 1
         case .readLogFile, .followFrom: return i == 1
+        case .followRaw(_, let offsets): return i >= 1 && i <= (offsets == nil ? 1 : 2)
         default: return false
         }
     }
@@ -238,7 +245,7 @@ public enum ControlRequest: Sendable, Equatable {
         }
         // `--file=N` and `--from=...` carry a value; only their names are matched here.
         let allowedOptions: Set<String> = verb == "start" ? ["--nowait", "--no-deps"] : verb == "stop" ? ["--nowait"]
-            : verb == "readlog" ? ["--file"] : verb == "follow" ? ["--from"] : verb == "auth" ? ["--http"] : []
+            : verb == "readlog" ? ["--file"] : verb == "follow" ? ["--from", "--raw"] : verb == "auth" ? ["--http"] : []
         if let unknown = options.first(where: { !allowedOptions.contains(String($0.prefix(while: { $0 != "=" }))) }) {
             return bad("\(verb) does not take option \(unknown)")
         }
@@ -310,13 +317,18 @@ public enum ControlRequest: Sendable, Equatable {
                 targets.append(.process(name: args[i], channel: ch))
                 i += 2
             }
-            if !options.isEmpty {
-                let offsets = (value("--from") ?? "").split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
-                guard offsets.count == targets.count, offsets.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            if options.contains(where: { $0.hasPrefix("--raw=") }) { return bad("--raw takes no value") }
+            let raw = options.contains("--raw")
+            var offsets: [Int]? = nil
+            if options.contains(where: { $0.hasPrefix("--from") }) {
+                let parsed = (value("--from") ?? "").split(separator: ",", omittingEmptySubsequences: false).map { Int($0) }
+                guard parsed.count == targets.count, parsed.allSatisfy({ ($0 ?? -1) >= 0 }) else {
                     return bad("--from takes one byte offset (0 or more) per NAME CHANNEL pair, separated by commas")
                 }
-                return .success(.followFrom(targets, offsets: offsets.compactMap { $0 }))
+                offsets = parsed.compactMap { $0 }
             }
+            if raw { return .success(.followRaw(targets, offsets: offsets)) }
+            if let offsets { return .success(.followFrom(targets, offsets: offsets)) }
             return .success(.follow(targets))
         case "stdin":
             guard count(2) else { return bad("stdin takes NAME DATA") }

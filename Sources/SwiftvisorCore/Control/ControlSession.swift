@@ -21,6 +21,8 @@ public struct ControlSession: Sendable {
         case follow([FollowTarget])
         /// The same, each target started at its offset (`follow --from=`).
         case followFrom([FollowTarget], offsets: [Int])
+        /// The same in `chunk` frames (`follow --raw`, `RawFollowFrame`).
+        case followRaw([FollowTarget], offsets: [Int]?)
         /// Close the connection once the bytes sent so far are written.
         case close
         /// The connection speaks HTTP: hand it, with these bytes already
@@ -142,10 +144,11 @@ public struct ControlSession: Sendable {
             return [.send(ControlResponse.fault(ControlFault(.authRequired, "send auth USER PASSWORD first")).encoded())]
         }
         switch request {
-        case .follow(let targets), .followFrom(let targets, _):
+        case .follow(let targets), .followFrom(let targets, _), .followRaw(let targets, _):
             streaming = true
             input = []
             if case .followFrom(_, let offsets) = request { return [.followFrom(targets, offsets: offsets)] }
+            if case .followRaw(_, let offsets) = request { return [.followRaw(targets, offsets: offsets)] }
             return [.follow(targets)]
         default:
             break

@@ -136,7 +136,7 @@ public struct CtlXMLRPCExchange: Sendable {
             return [(call("restart"), .done)]
         case .shutdown:
             return [(call("shutdown"), .done)]
-        case .auth, .authHTTP, .quit, .follow, .followFrom, .readLogFile, .metrics:
+        case .auth, .authHTTP, .quit, .follow, .followFrom, .followRaw, .readLogFile, .metrics:
             // Credentials travel in each HTTP request; a follow is an HTTP
             // stream (/logtail), not a call. supervisord cannot read a log's
             // rotations (`readlog --file`, swiftvisord's, for `logs`);

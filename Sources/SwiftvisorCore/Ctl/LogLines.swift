@@ -217,38 +217,92 @@ public struct FollowRenderer {
 
     /// Append the lines `bytes` completes to `out`: one pass that counts the
     /// lines (for the exact room they need), one that copies prefix and line
-    /// straight into that room, then one copy into `out`.
+    /// straight into that room, then one copy into `out`. The copying pass
+    /// works on raw pointers taken once per chunk: nothing is retained or
+    /// called per line (a 16-byte line costs a few word loads and two copies).
     public mutating func feed(_ bytes: [UInt8], into out: inout [UInt8]) {
-        bytes.withUnsafeBufferPointer { src in
+        bytes.withUnsafeBytes { src in
             let n = src.count
             var start = 0
             // A line begun in an earlier chunk: completed here (rare: once a chunk).
             if !partial.isEmpty {
-                guard let nl = Self.newline(in: src, from: 0) else { partial += src; return }
+                guard let nl = ByteSearch.newline(in: src, from: 0) else { partial += src; return }
                 partial += src[..<nl]
                 let whole = partial
                 partial = []
-                whole.withUnsafeBufferPointer { line(UnsafeRawBufferPointer($0), into: &out) }
+                whole.withUnsafeBytes { line($0, into: &out) }
                 start = nl + 1
             }
+            guard let base = src.baseAddress else { return }
             var lines = 0
-            for b in src[start...] where b == 0x0A { lines &+= 1 }
+            var w = start
+            while n - w >= 8 {
+                lines &+= ByteSearch.newlineMask(base.loadUnaligned(fromByteOffset: w, as: UInt64.self)).nonzeroBitCount
+                w += 8
+            }
+            while w < n { if base.load(fromByteOffset: w, as: UInt8.self) == 0x0A { lines &+= 1 }; w += 1 }
             if lines > 0 {
                 // Room for every line and its prefix: the bytes themselves, which
                 // include the newlines, plus one prefix a line (a dropped
-                // timestamp only makes the result shorter).
-                let room = (n - start) + lines * prefix.count
-                let rendered = [UInt8](unsafeUninitializedCapacity: room) { dst, initialized in
-                    var j = 0
-                    var s = start
-                    prefix.withUnsafeBufferPointer { p in
-                        while let nl = Self.newline(in: src, from: s) {
-                            j = write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: src[s..<nl])), prefix: p, to: dst, at: j)
+                // timestamp only makes the result shorter), plus `slack` for
+                // the word copies below, which may write past a line's end
+                // (the next line's bytes then overwrite it).
+                let slack = 32
+                let room = (n - start) + lines * prefix.count + slack
+                let keep = keepTimestamps
+                let width = LogTimestamp.width
+                let rendered = prefix.withUnsafeBytes { p in
+                    [UInt8](unsafeUninitializedCapacity: room) { dst, initialized in
+                        guard let d = UnsafeMutableRawPointer(dst.baseAddress) else { initialized = 0; return }
+                        let pc = p.count
+                        // A prefix of 8 bytes or less is one word store.
+                        var pword: UInt64 = 0
+                        if pc <= 8, let pb = p.baseAddress {
+                            withUnsafeMutableBytes(of: &pword) { $0.baseAddress!.copyMemory(from: pb, byteCount: pc) }
+                        }
+                        var j = 0
+                        var s = start
+                        // Line `s...nl` (its newline included) after the prefix.
+                        func emit(_ nl: Int) {
+                            if pc <= 8 {
+                                (d + j).storeBytes(of: pword, as: UInt64.self)
+                            } else if let pb = p.baseAddress {
+                                (d + j).copyMemory(from: pb, byteCount: pc)
+                            }
+                            j += pc
+                            var from = s
+                            if !keep, nl - s >= width,
+                               LogTimestamp.parse(UnsafeRawBufferPointer(rebasing: src[s..<nl]).assumingMemoryBound(to: UInt8.self)) != nil {
+                                from = s + width
+                            }
+                            let len = nl + 1 - from
+                            if len <= 32, n - from >= 32 {
+                                // Short line: four word copies (within both buffers: checked, and `slack`).
+                                for k in stride(from: 0, to: 32, by: 8) {
+                                    (d + j + k).storeBytes(of: (base + from + k).loadUnaligned(as: UInt64.self), as: UInt64.self)
+                                }
+                            } else {
+                                (d + j).copyMemory(from: base + from, byteCount: len)
+                            }
+                            j += len
                             s = nl + 1
                         }
+                        var i = start
+                        while n - i >= 8 {
+                            var m = ByteSearch.newlineMask(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                            while m != 0 {
+                                emit(i + m.trailingZeroBitCount / 8)
+                                m &= m &- 1
+                            }
+                            i += 8
+                        }
+                        while i < n {
+                            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0A { emit(i) }
+                            i += 1
+                        }
+                        start = s
+                        initialized = j
                     }
-                    start = s
-                    initialized = j
                 }
                 if out.isEmpty { out = rendered } else { out += rendered }
             }
@@ -262,26 +316,6 @@ public struct FollowRenderer {
         let whole = partial
         partial = []
         whole.withUnsafeBufferPointer { line(UnsafeRawBufferPointer($0), into: &out) }
-    }
-
-    /// The first `\n` at or after `from`: eight bytes a step (a word with a
-    /// zero byte where `\n` was; the lowest flagged byte is always a true
-    /// one, so little-endian order gives the first), then byte by byte.
-    private static func newline(in src: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard let base = src.baseAddress else { return nil }
-        let n = src.count
-        var i = from
-        while n - i >= 8 {
-            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self).littleEndian ^ 0x0A0A_0A0A_0A0A_0A0A
-            let zero = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
-            if zero != 0 { return i + zero.trailingZeroBitCount / 8 }
-            i += 8
-        }
-        while i < n {
-            if base[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
     }
 
     /// One line (without its newline) rendered into `out`.
