@@ -13,6 +13,8 @@ int swv_o_path(void) { return O_PATH; }
 
 int swv_set_pipe_size(int fd, int size) { return fcntl(fd, F_SETPIPE_SZ, size); }
 
+int swv_get_pipe_size(int fd) { return fcntl(fd, F_GETPIPE_SZ); }
+
 int swv_malloc_trim(void) { return malloc_trim(0); }
 
 // The flags are fixed here because SPLICE_F_* are _GNU_SOURCE macros, which

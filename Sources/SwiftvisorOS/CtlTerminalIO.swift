@@ -27,6 +27,16 @@ public final class CtlTerminalIO: CtlTerminal, @unchecked Sendable {
         if full { flush() }
     }
 
+    /// When stdout is a pipe smaller than 1 MiB, ask for 1 MiB (F_SETPIPE_SZ;
+    /// refused, or not a pipe: nothing changes). At the default 64 KiB a
+    /// reader of `logs -f` at full speed wakes for every 64 KiB and the
+    /// writer blocks between; the bytes and their order are the same either way.
+    public func prepareForStreaming() {
+        let wanted = 1 << 20
+        guard let size = Sys.pipeSize(1), size < wanted else { return }
+        _ = Sys.setPipeSize(1, Int32(wanted))
+    }
+
     public func flush() {
         let bytes = out.withLock { buf -> [UInt8] in
             let b = buf

@@ -50,6 +50,12 @@ public enum Sys {
         return r < 0 ? nil : Int(r)
     }
 
+    /// fcntl(F_GETPIPE_SZ): the pipe's capacity; nil when `fd` is no pipe.
+    public static func pipeSize(_ fd: Int32) -> Int? {
+        let r = swv_get_pipe_size(fd)
+        return r < 0 ? nil : Int(r)
+    }
+
     /// close(2). EINTR is not retried: on Linux the fd is gone either way.
     public static func close(_ fd: Int32) {
         _ = Glibc.close(fd)

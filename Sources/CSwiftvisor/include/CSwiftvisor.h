@@ -84,6 +84,7 @@ int swv_pipe2(int fds[2], int flags);
 int swv_o_path(void);
 /// fcntl(F_SETPIPE_SZ) (a _GNU_SOURCE name): the pipe's new capacity, or -1 with errno.
 int swv_set_pipe_size(int fd, int size);
+int swv_get_pipe_size(int fd);
 /// splice(2) without offsets (each fd's own position), SPLICE_F_MOVE|SPLICE_F_NONBLOCK.
 ssize_t swv_splice(int fd_in, int fd_out, size_t len);
 /// malloc_trim(0) (<malloc.h> is not in the Glibc module): freed heap pages back to the kernel.

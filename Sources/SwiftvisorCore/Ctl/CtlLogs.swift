@@ -198,6 +198,7 @@ enum CtlLogs {
 
         // Follow: from where each read ended (the partial line included, so it
         // is printed whole once it ends), lines in the order they arrive.
+        ctl.terminal.prepareForStreaming()
         var renderers = streams.map { FollowRenderer(prefix: prefix($0.process, $0.name), keepTimestamps: options.timestamps) }
         let targets = streams.map { FollowTarget.process(name: $0.name, channel: $0.channel) }
         let fault: ControlFault?

@@ -81,6 +81,13 @@ public protocol CtlTerminal: AnyObject {
     func readLine(prompt: String) -> String?
     /// Read a password without echo; nil at EOF.
     func readPassword(prompt: String) -> String?
+    /// A stream of hundreds of MiB a second is about to be written (`logs
+    /// -f`): make each write reach the reader in as few wakeups as possible.
+    func prepareForStreaming()
+}
+
+extension CtlTerminal {
+    public func prepareForStreaming() {}
 }
 
 /// A reply whose items are not decoded yet.

@@ -215,11 +215,11 @@ public struct FollowRenderer {
         self.keepTimestamps = keepTimestamps
     }
 
-    /// Append the lines `bytes` completes to `out`: one pass that counts the
-    /// lines (for the exact room they need), one that copies prefix and line
-    /// straight into that room, then one copy into `out`. The copying pass
-    /// works on raw pointers taken once per chunk: nothing is retained or
-    /// called per line (a 16-byte line costs a few word loads and two copies).
+    /// Append the lines `bytes` completes to `out`: one pass that finds the
+    /// newlines a word at a time and copies prefix and line straight into a
+    /// new array, then (unless `out` is empty) one copy into `out`. It works
+    /// on raw pointers taken once per chunk: nothing is retained or called
+    /// per line (a 16-byte line costs a few word loads and stores).
     public mutating func feed(_ bytes: [UInt8], into out: inout [UInt8]) {
         bytes.withUnsafeBytes { src in
             let n = src.count
@@ -234,23 +234,21 @@ public struct FollowRenderer {
                 start = nl + 1
             }
             guard let base = src.baseAddress else { return }
-            var lines = 0
-            var w = start
-            while n - w >= 8 {
-                lines &+= ByteSearch.newlineMask(base.loadUnaligned(fromByteOffset: w, as: UInt64.self)).nonzeroBitCount
-                w += 8
-            }
-            while w < n { if base.load(fromByteOffset: w, as: UInt8.self) == 0x0A { lines &+= 1 }; w += 1 }
-            if lines > 0 {
-                // Room for every line and its prefix: the bytes themselves, which
-                // include the newlines, plus one prefix a line (a dropped
-                // timestamp only makes the result shorter), plus `slack` for
-                // the word copies below, which may write past a line's end
-                // (the next line's bytes then overwrite it).
-                let slack = 32
-                let room = (n - start) + lines * prefix.count + slack
-                let keep = keepTimestamps
-                let width = LogTimestamp.width
+            let keep = keepTimestamps
+            let width = LogTimestamp.width
+            // Rendered in rounds, each into an array sized for lines of 8
+            // bytes or more on average (the bytes, one prefix per 8 of them,
+            // and `slack` for the word copies below, which may write past a
+            // line's end: the next line's bytes then overwrite it). A round
+            // that runs out of room (shorter lines) stops before the line that
+            // does not fit and the next round goes on from there; the first
+            // line always fits, so every round makes progress. One pass over
+            // the bytes, no count of the lines first.
+            let slack = 32
+            var more = true
+            while more, start < n {
+                more = false
+                let room = (n - start) + ((n - start) / 8 + 1) * prefix.count + slack
                 let rendered = prefix.withUnsafeBytes { p in
                     [UInt8](unsafeUninitializedCapacity: room) { dst, initialized in
                         guard let d = UnsafeMutableRawPointer(dst.baseAddress) else { initialized = 0; return }
@@ -262,8 +260,10 @@ public struct FollowRenderer {
                         }
                         var j = 0
                         var s = start
-                        // Line `s...nl` (its newline included) after the prefix.
-                        func emit(_ nl: Int) {
+                        // Line `s...nl` (its newline included) after the prefix;
+                        // false when it does not fit (nothing written).
+                        func emit(_ nl: Int) -> Bool {
+                            guard room - j - slack >= pc + (nl + 1 - s) else { return false }
                             if pc <= 8 {
                                 (d + j).storeBytes(of: pword, as: UInt64.self)
                             } else if let pb = p.baseAddress {
@@ -286,19 +286,22 @@ public struct FollowRenderer {
                             }
                             j += len
                             s = nl + 1
+                            return true
                         }
                         var i = start
-                        while n - i >= 8 {
+                        scan: while n - i >= 8 {
                             var m = ByteSearch.newlineMask(base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
                             while m != 0 {
-                                emit(i + m.trailingZeroBitCount / 8)
+                                guard emit(i + m.trailingZeroBitCount / 8) else { more = true; break scan }
                                 m &= m &- 1
                             }
                             i += 8
                         }
-                        while i < n {
-                            if base.load(fromByteOffset: i, as: UInt8.self) == 0x0A { emit(i) }
-                            i += 1
+                        if !more {
+                            while i < n {
+                                if base.load(fromByteOffset: i, as: UInt8.self) == 0x0A, !emit(i) { more = true; break }
+                                i += 1
+                            }
                         }
                         start = s
                         initialized = j
