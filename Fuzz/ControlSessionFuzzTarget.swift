@@ -42,7 +42,7 @@ enum ControlSessionFuzzTarget: FuzzTarget {
                         check(request)
                         replies += 1
                         more += session.replied(answer(request, replies))
-                    case .follow, .followFrom:
+                    case .follow, .followFrom, .followRaw:
                         replies += 1
                         more += replies % 2 == 0 ? session.followStarted() : session.followRefused(ControlFault(.badName, "no such process"))
                     case .reply(let response):
