@@ -297,13 +297,7 @@ public final class CtlConnection: CtlTransport {
             case .needMore:
                 // A header line and one frame at most are waiting.
                 if buffer.count - bufferStart > RawFollowFrame.maxLength + ControlProtocol.maxReplyLine { throw .replyLineTooLong }
-                if bufferStart == buffer.count {
-                    buffer.removeAll(keepingCapacity: true)
-                    bufferStart = 0
-                } else if bufferStart > 64 * 1024 {
-                    buffer.removeSubrange(..<bufferStart)
-                    bufferStart = 0
-                }
+                dropUsedBytes()
                 let before = buffer.count
                 do {
                     // No deadline: a quiet log is a live stream.
@@ -415,6 +409,19 @@ public final class CtlConnection: CtlTransport {
         return Array(buffer[range])
     }
 
+    /// The bytes before bufferStart were handed out and used: drop them (all
+    /// of them at once when nothing unfinished is left; otherwise only once
+    /// they are many, so a stream does not move its rest after every step).
+    private func dropUsedBytes() {
+        if bufferStart == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+            bufferStart = 0
+        } else if bufferStart > 64 * 1024 {
+            buffer.removeSubrange(..<bufferStart)
+            bufferStart = 0
+        }
+    }
+
     /// Where the next line (without `\n`) is in `buffer`, valid until the next
     /// call; nil at EOF. Reads as `readLine` says, up to `receiveBytes` a time.
     private func nextLine(interruptible: Bool, deadline: Double?) throws(CtlTransportError) -> Range<Int>? {
@@ -431,15 +438,7 @@ public final class CtlConnection: CtlTransport {
                 return line
             }
             if buffer.count - bufferStart > ControlProtocol.maxReplyLine { throw .replyLineTooLong }
-            // The lines before bufferStart were handed out and used: drop them
-            // (all of them at once when no partial line is left).
-            if bufferStart == buffer.count {
-                buffer.removeAll(keepingCapacity: true)
-                bufferStart = 0
-            } else if bufferStart > 64 * 1024 {
-                buffer.removeSubrange(..<bufferStart)
-                bufferStart = 0
-            }
+            dropUsedBytes()
             searched = buffer.count  // the next search starts at the new bytes
             if receiveScratch.isEmpty { receiveScratch = [UInt8](repeating: 0, count: 64 * 1024) }
             let before = buffer.count

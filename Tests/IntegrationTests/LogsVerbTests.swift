@@ -75,6 +75,20 @@ final class LogsVerbTests: XCTestCase {
         (try? Data(contentsOf: URL(fileURLWithPath: sandbox.dir + "/" + name))).map { [UInt8]($0) } ?? []
     }
 
+    /// swiftvisorctl running `args` (a follow, ended by the test), its stdout
+    /// going to a file in the sandbox.
+    private func startCtl(_ args: [String]) throws -> (Process, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+        p.arguments = ["-c", sandbox.configPath] + args
+        let outFile = sandbox.dir + "/follow.txt"
+        FileManager.default.createFile(atPath: outFile, contents: nil)
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
+        try p.run()
+        sandbox.track(pid: p.processIdentifier)
+        return (p, outFile)
+    }
+
     private func lines(_ r: CommandResult) -> [String] {
         r.stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
@@ -200,14 +214,7 @@ final class LogsVerbTests: XCTestCase {
         startsecs=0
         """)
         waitUntil("output begun") { file("a.out").contains("a 20\n") && file("b.err").contains("b 20\n") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
-        p.arguments = ["-c", sandbox.configPath, "logs", "-f", "-n", "3", "a", "b"]
-        let outFile = sandbox.dir + "/follow.txt"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
-        try p.run()
-        sandbox.track(pid: p.processIdentifier)
+        let (p, outFile) = try startCtl(["logs", "-f", "-n", "3", "a", "b"])
         let seen = { (try? String(contentsOfFile: outFile, encoding: .utf8)) ?? "" }
         // Wait until both have passed where the read of the history ended.
         waitUntil("both followed", timeout: 20) {
@@ -341,14 +348,7 @@ final class LogsVerbTests: XCTestCase {
         startsecs=0
         """)
         waitUntil("output begun") { bytes("a.out").firstRange(of: Array("a-out 100\t".utf8)) != nil && file("b.err").contains("b-err 50\n") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
-        p.arguments = ["-c", sandbox.configPath, "logs", "-f", "-n", "2", "a", "b"]
-        let outFile = sandbox.dir + "/follow.txt"
-        FileManager.default.createFile(atPath: outFile, contents: nil)
-        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outFile))
-        try p.run()
-        sandbox.track(pid: p.processIdentifier)
+        let (p, outFile) = try startCtl(["logs", "-f", "-n", "2", "a", "b"])
         let seen = { (try? Data(contentsOf: URL(fileURLWithPath: outFile))).map { [UInt8]($0) } ?? [] }
         func has(_ s: String) -> Bool { seen().firstRange(of: Array(s.utf8)) != nil }
         waitUntil("every last line followed", timeout: 60) { has("a | a-out 5999\t") && has("b | b-out 1999\n") && has("b | b-err 1999\n") }
