@@ -6,8 +6,8 @@
 // write as fast as they can; a raw frame is one copy on each side.
 //
 // The parser is pure and works on whatever has been received so far, so the
-// client can hand it its receive buffer as it is (the fuzz target "rawfollow"
-// feeds it arbitrary bytes cut anywhere).
+// client can hand it its receive buffer as it is (the fuzz target "ctl"
+// also reads its input as such a stream, whole and cut in two).
 
 public enum RawFollowFrame {
     /// The largest length a client accepts: a frame is one read of the
