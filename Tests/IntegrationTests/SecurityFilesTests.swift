@@ -342,7 +342,15 @@ final class SecurityFilesTests: XCTestCase {
                            "/usr/bin/perl", "-e", "while (1) { symlink($ARGV[0], $ARGV[1]) }", target, log]
         try racer.run()
         sandbox.track(pid: racer.processIdentifier)
-        Thread.sleep(forTimeInterval: 2)  // thousands of rotations against the racer
+        // Many rotations against the racer: the log's size seen falling (a
+        // fresh file after a rotation) at least 500 times.
+        var rotations = 0, lastSize = -1
+        waitUntil("500 rotations against the racer", timeout: 60, interval: 0.001) {
+            let size = ((try? FileManager.default.attributesOfItem(atPath: log))?[.size] as? Int) ?? -1
+            if size >= 0, lastSize >= 0, size < lastSize { rotations += 1 }
+            if size >= 0 { lastSize = size }
+            return rotations >= 500
+        }
         racer.terminate()
         racer.waitUntilExit()
         // The log is still written (the racer could not take the name away).

@@ -118,7 +118,7 @@ final class XMLRPCDifferentialTests: XCTestCase {
                infos.allSatisfy({ $0[member: "statename"] != .string("STARTING") && $0[member: "statename"] != .string("STOPPING") }) {
                 return true
             }
-            Thread.sleep(forTimeInterval: 0.05)
+            Thread.sleep(forTimeInterval: 0.05)  // polling interval inside a deadline loop
         } while Date() < deadline
         return false
     }
