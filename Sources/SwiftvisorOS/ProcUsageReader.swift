@@ -38,22 +38,25 @@ public final class ProcUsageReader {
             closeAll()
             return []
         }
-        var budget = Self.budget(openDescriptors: openDescriptors) - held.count
+        let asked = Set(pids)
+        var closed = 0
+        for (pid, fd) in held where !asked.contains(pid) {
+            Self.closeFD(fd)
+            held[pid] = nil
+            closed += 1
+        }
+        // `openDescriptors` counts the held files too (and those just closed).
+        var budget = Self.budget(openDescriptors: openDescriptors - closed)
         var jobs: [Job] = []
         jobs.reserveCapacity(pids.count)
-        var asked = Set<Int32>(minimumCapacity: pids.count)
+        var planned = Set<Int32>(minimumCapacity: pids.count)
         for pid in pids {
             let fd = held[pid] ?? -1
             // A pid asked for twice (never, from the supervisor) is read
             // twice but held once.
-            let mayHold = fd < 0 && budget > 0 && !asked.contains(pid)
+            let mayHold = fd < 0 && budget > 0 && planned.insert(pid).inserted
             if mayHold { budget -= 1 }
-            asked.insert(pid)
             jobs.append(Job(pid: pid, heldFD: fd, mayHold: mayHold))
-        }
-        for (pid, fd) in held where !asked.contains(pid) {
-            Self.closeFD(fd)
-            held[pid] = nil
         }
         Self.run(&jobs)
         var result: [ProcFS.Usage?] = []

@@ -115,6 +115,14 @@ final class ProcUsageReaderTests: XCTestCase {
         _ = reader.usage(of: [getpid(), getppid()], openDescriptors: soft / 2 - 1)
         XCTAssertEqual(reader.heldCount, 1)
         XCTAssertEqual(ProcUsageReader.budget(openDescriptors: soft / 2 - 1), 1)
+        // At the cap, a process that replaces a held one (a restart: a new
+        // pid) is held in its place: the file closed for the old one frees
+        // the budget it took.
+        reader.closeAll()
+        _ = reader.usage(of: [getpid()], openDescriptors: soft / 2 - 1)
+        XCTAssertEqual(reader.heldCount, 1)
+        _ = reader.usage(of: [getppid()], openDescriptors: soft / 2)  // the held file counted
+        XCTAssertEqual(reader.heldCount, 1)
         XCTAssertEqual(ProcUsageReader.budget(openDescriptors: Int.max), 0)
     }
 }
