@@ -163,6 +163,8 @@ final class DaemonLifecycleTests: XCTestCase {
         waitUntil("running") { !sandbox.logLines(containing: "success: ignoreterm entered RUNNING").isEmpty }
         let pid = try XCTUnwrap(spawnedPids("ignoreterm").first)
         sandbox.track(pid: pid)
+        // RUNNING comes before sh has run its trap (startsecs=0).
+        waitUntil("ignoreterm ignores SIGTERM") { OSTest.ignores(SIGTERM, pid) }
         XCTAssertEqual(sandbox.stopDaemon(), 0)
         XCTAssertEqual(sandbox.logLines(containing: "received SIGTERM indicating exit request").count, 1)
         XCTAssertEqual(sandbox.logLines(containing: "killing 'ignoreterm' (\(pid)) with SIGKILL").count, 1, sandbox.mainLog)
@@ -368,8 +370,12 @@ final class DaemonLifecycleTests: XCTestCase {
         waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
         let stubborn = try XCTUnwrap(spawnedPids("stubborn").first)
         sandbox.track(pid: stubborn)
+        // RUNNING comes at once (startsecs=0), before sh has run its trap: a
+        // SIGTERM then would end it at the first stop.
+        waitUntil("stubborn ignores SIGTERM") { OSTest.ignores(SIGTERM, stubborn) }
         return (daemon, stubborn)
     }
+
 
     func test_signalsDuringShutdown_areLoggedLikeSupervisord_exitRequestEveryTime_restartIgnored() throws {
         let (daemon, stubborn) = try startDaemonWithStubborn()

@@ -27,6 +27,18 @@ enum OSTest {
         String(decoding: readAll(fd, timeout: timeout, file: file, line: line), as: UTF8.self)
     }
 
+    /// Whether `signal` is in the process's ignored set: /proc/PID/status
+    /// `SigIgn`, a hex mask with signal N at bit N-1. A test whose program
+    /// runs `trap '' TERM` waits on this before stopping it: with
+    /// `startsecs=0` the program is RUNNING before the shell has run its trap.
+    static func ignores(_ signal: Int32, _ pid: Int32) -> Bool {
+        guard signal > 0, signal <= 64, let status = readFile("/proc/\(pid)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+              let mask = UInt64(line.dropFirst("SigIgn:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
+    }
+
     /// The target of a symbolic link ("pipe:[1234]" for /proc/self/fd/N); "" if unreadable.
     static func readLink(_ path: String) -> String {
         var buf = [CChar](repeating: 0, count: 4096)

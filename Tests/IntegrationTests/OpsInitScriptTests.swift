@@ -176,6 +176,8 @@ final class OpsInitScriptTests: XCTestCase {
         let pid = try XCTUnwrap(daemonPid())
         waitUntil("running") { !sandbox.logLines(containing: "success: stubborn entered RUNNING").isEmpty }
         let child = try XCTUnwrap(sandbox.spawnedPids().first)
+        // RUNNING comes before sh has run its trap (startsecs=0).
+        waitUntil("stubborn ignores SIGTERM") { OSTest.ignores(SIGTERM, child) }
 
         let started = Date()
         let impatient = try action(sh, "stop", defaults: try writeDefaults(stopTimeout: 1))
