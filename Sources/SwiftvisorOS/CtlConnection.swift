@@ -214,25 +214,30 @@ public final class CtlConnection: CtlTransport {
             defer { if !keepInterruptHandler { CtlInterrupt.uninstall() } }
             return try session.follow(targets, stopped: { streamStopped.load(ordering: .sequentiallyConsistent) }, onData: onData)
         }
-        return try stream(.follow(targets), onData: onData)
+        return try stream(.follow(targets)) { index, bytes in onData(index, Array(bytes)) }
     }
 
     public func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+        try follow(targets, from: offsets, onBytes: { index, bytes in onData(index, Array(bytes)) })
+    }
+
+    public func follow(_ targets: [FollowTarget], from offsets: [Int],
+                       onBytes: (Int, UnsafeRawBufferPointer) -> Void) throws(CtlTransportError) -> ControlFault? {
         if case .unknown = mode { try detect() }
         // supervisord's /logtail cannot start at an offset: follow as tail -f does there.
-        if case .http = mode { return try follow(targets, onData: onData) }
+        if case .http = mode { return try follow(targets, onData: { index, bytes in bytes.withUnsafeBytes { onBytes(index, $0) } }) }
         // Raw frames: the file's bytes as they are (docs/protocol.md §5). A
         // daemon from before `follow --raw` refuses the option (ERR 3 naming
         // it) and gets the request it knows.
-        let fault = try stream(.followRaw(targets, offsets: offsets), raw: true, onData: onData)
+        let fault = try stream(.followRaw(targets, offsets: offsets), raw: true, onBytes: onBytes)
         if let fault, fault.code == .badArguments, fault.message.contains("--raw") {
-            return try stream(.followFrom(targets, offsets: offsets), onData: onData)
+            return try stream(.followFrom(targets, offsets: offsets), onBytes: onBytes)
         }
         return fault
     }
 
     private func stream(_ request: ControlRequest, raw: Bool = false,
-                        onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+                        onBytes: (Int, UnsafeRawBufferPointer) -> Void) throws(CtlTransportError) -> ControlFault? {
         probeReply = nil
         try connectIfNeeded()
         // Checked after connecting: a shutdownStream that saw no socket yet is seen here.
@@ -241,7 +246,6 @@ public final class CtlConnection: CtlTransport {
         CtlInterrupt.install()
         defer { disconnect(); if !keepInterruptHandler { CtlInterrupt.uninstall() } }
         try write(request.encoded())
-        if receiveScratch.count < 256 * 1024 { receiveScratch = [UInt8](repeating: 0, count: 256 * 1024) }
         let status = try readStatus(deadline: replyDeadline())
         switch status {
         case .fault(let f):
@@ -253,7 +257,8 @@ public final class CtlConnection: CtlTransport {
         case .stream:
             break
         }
-        if raw { return try rawFrames(onData: onData) }
+        if raw { return try rawFrames(onBytes: onBytes) }
+        if receiveScratch.count < 256 * 1024 { receiveScratch = [UInt8](repeating: 0, count: 256 * 1024) }
         while true {
             let range: Range<Int>
             do {
@@ -266,47 +271,74 @@ public final class CtlConnection: CtlTransport {
             // Data items (nearly every line) are decoded in place; any other line
             // the general way.
             if let (target, bytes) = buffer.withUnsafeBytes({ StreamDataItem.decode(UnsafeRawBufferPointer(rebasing: $0[range])) }) {
-                onData(target, bytes)
+                bytes.withUnsafeBytes { onBytes(target, $0) }
                 continue
             }
             guard let decoded = try? ReplyLine.decodeBody(buffer[range]) else { throw .incompatible("(garbled stream)") }
             switch decoded {
             case .end: return nil
-            case .item(.data(let target, let bytes)): onData(target, bytes)
+            case .item(.data(let target, let bytes)): bytes.withUnsafeBytes { onBytes(target, $0) }
             default: continue
             }
         }
     }
 
     /// The rest of a `follow --raw` stream: each `chunk` frame's bytes to
-    /// `onData`, straight from the receive buffer; until the end line, EOF
-    /// or Ctrl-C. Lines that are not frames are reply lines (§4: unknown
-    /// items are ignored).
-    private func rawFrames(onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
+    /// `onBytes`, where recv put them; until the end line, EOF or Ctrl-C.
+    /// Lines that are not frames are reply lines (§4: unknown items are
+    /// ignored). It has its own receive space, received into directly: the
+    /// stream is most of what `logs -f` costs the client, and the general
+    /// buffer would copy every byte once more (scratch → buffer) and again to
+    /// move each cut frame to its start. The connection ends with the stream,
+    /// so nothing is handed back to `buffer`.
+    private func rawFrames(onBytes: (Int, UnsafeRawBufferPointer) -> Void) throws(CtlTransportError) -> ControlFault? {
+        // A header line and one whole frame always fit, with room for several
+        // frames a recv beside them.
+        // Not zero-filled: a page is touched only once a recv reaches it.
+        let capacity = 2 * (RawFollowFrame.maxLength + ControlProtocol.maxReplyLine)
+        let room = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { room.deallocate() }
+        // What the general buffer already holds (received with the status line).
+        var end = buffer.count - bufferStart
+        if end > capacity { throw .replyLineTooLong }
+        buffer.withUnsafeBytes { src in
+            UnsafeMutableRawBufferPointer(rebasing: room[..<end]).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[bufferStart...]))
+        }
+        buffer = []
+        bufferStart = 0
+        var start = 0
         while true {
-            switch buffer.withUnsafeBytes({ RawFollowFrame.next(in: $0, from: bufferStart) }) {
+            switch RawFollowFrame.next(in: UnsafeRawBufferPointer(rebasing: room[..<end]), from: start) {
             case .frame(let target, let bytes, let next):
-                onData(target, Array(buffer[bytes]))
-                bufferStart = next
+                onBytes(target, UnsafeRawBufferPointer(rebasing: room[bytes]))
+                start = next
             case .line(let range, let next):
-                guard let decoded = try? ReplyLine.decodeBody(buffer[range]) else { throw .incompatible("(garbled stream)") }
-                bufferStart = next
+                guard let decoded = try? ReplyLine.decodeBody(Array(room[range])) else { throw .incompatible("(garbled stream)") }
+                start = next
                 if case .end = decoded { return nil }
             case .malformed:
                 throw .incompatible("(garbled stream)")
             case .needMore:
-                // A header line and one frame at most are waiting.
-                if buffer.count - bufferStart > RawFollowFrame.maxLength + ControlProtocol.maxReplyLine { throw .replyLineTooLong }
-                dropUsedBytes()
-                let before = buffer.count
+                // Only a header line and one frame at most are waiting.
+                if end - start > RawFollowFrame.maxLength + ControlProtocol.maxReplyLine { throw .replyLineTooLong }
+                // The waiting piece goes to the start only when the space
+                // past it is short of a whole frame: a move per several frames.
+                if capacity - end < RawFollowFrame.maxLength + ControlProtocol.maxReplyLine {
+                    if let base = room.baseAddress, start < end { base.copyMemory(from: base + start, byteCount: end - start) }
+                    end -= start
+                    start = 0
+                }
+                let n: Int
                 do {
                     // No deadline: a quiet log is a live stream.
-                    guard try CtlSocketIO.receive(fd, appendingTo: &buffer, scratch: &receiveScratch, deadline: nil,
-                                                  interruptible: true, what: "a reply from \(serverURL)") else { return nil }
+                    guard let got = try CtlSocketIO.receive(fd, into: UnsafeMutableRawBufferPointer(rebasing: room[end...]),
+                                                            interruptible: true) else { return nil }
+                    n = got
                 } catch .closed where CtlInterrupt.isSet {
                     return nil
                 }
-                received += buffer.count - before
+                end += n
+                received += n
             }
         }
     }

@@ -56,6 +56,19 @@ enum CtlSocketIO {
         }
     }
 
+    /// Receive into `space` (not empty), waiting as long as it takes: the
+    /// bytes received, nil at EOF.
+    static func receive(_ fd: Int32, into space: UnsafeMutableRawBufferPointer, interruptible: Bool) throws(CtlTransportError) -> Int? {
+        while true {
+            let n = Glibc.recv(fd, space.baseAddress, space.count, 0)
+            if n < 0 {
+                if errno == EINTR { try interrupted(interruptible); continue }
+                throw .system(call: "recv", errno: errno)
+            }
+            return n == 0 ? nil : n
+        }
+    }
+
     /// Ctrl-C during a read: `.closed` for a stream (`interruptible`), else
     /// the flag is cleared and the read fails with EINTR. Nothing without the flag.
     private static func interrupted(_ interruptible: Bool) throws(CtlTransportError) {

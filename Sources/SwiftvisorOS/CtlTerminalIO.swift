@@ -13,6 +13,10 @@ public final class CtlTerminalIO: CtlTerminal, @unchecked Sendable {
     public init() {}
 
     public func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0) }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) {
         // A large piece (a chunk of `logs -f`) goes out as it is, after what
         // waits: not copied into the buffer first.
         if bytes.count >= 64 * 1024 {
@@ -21,7 +25,7 @@ public final class CtlTerminalIO: CtlTerminal, @unchecked Sendable {
             return
         }
         let full = out.withLock { buf -> Bool in
-            buf += bytes
+            buf.append(contentsOf: bytes)
             return buf.count >= 64 * 1024
         }
         if full { flush() }
@@ -52,9 +56,14 @@ public final class CtlTerminalIO: CtlTerminal, @unchecked Sendable {
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { writeAll(fd, $0) }
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress else { return }
         var off = 0
         while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            let n = Glibc.write(fd, base + off, bytes.count - off)
             if n < 0 {
                 if errno == EINTR { continue }
                 return  // stdout closed (e.g. `| head`): nothing useful left to do

@@ -384,6 +384,55 @@ final class LogsVerbTests: XCTestCase {
         }
     }
 
+    /// Megabytes through `logs -f` at full speed: swiftvisorctl receives the
+    /// raw frames into its own space, renders them where they landed and
+    /// moves an unfinished frame to the start only every few MiB (frames cut
+    /// by recv anywhere, and the move, are exercised many times over). Every
+    /// line arrives once, whole, in order, and nothing else is printed.
+    func test_logsFollow_megabytesAtFullSpeed_everyLineOnceInOrder() throws {
+        let lines = 300_000
+        let program = { (name: String) in """
+            [program:\(name)]
+            command=/bin/sh -c 'echo ready; while [ ! -e \(self.sandbox.dir)/go ]; do sleep 0.02; done; seq -f "%%015g" 0 \(lines - 1); exec sleep 1000'
+            stdout_logfile=\(self.sandbox.dir)/\(name).out
+            stderr_logfile=NONE
+            startsecs=0
+
+            """
+        }
+        try start(program("a") + program("b"))
+        waitUntil("both ready") { file("a.out") == "ready\n" && file("b.out") == "ready\n" }
+        let (p, outFile) = try startCtl(["logs", "-f", "-n", "all", "a", "b"])
+        // The history is printed before the follow starts, from where it ended.
+        waitUntil("history printed") { file("follow.txt").contains("a | ready\n") && file("follow.txt").contains("b | ready\n") }
+        FileManager.default.createFile(atPath: sandbox.dir + "/go", contents: nil)
+        let total = 2 * ("a | ready\n".utf8.count + lines * ("a | ".utf8.count + 16))
+        func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: outFile))?[.size] as? Int) ?? 0 }
+        waitUntil("every line followed", timeout: 60) { size() >= total }
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+        let out = bytes("follow.txt")
+        XCTAssertEqual(out.count, total)
+        // Each program's lines, in the order printed, against what seq wrote.
+        var next = ["a": 0, "b": 0]
+        var ready = Set<String>()
+        var bad = 0
+        for line in out.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast() {
+            let name = String(decoding: line.prefix(1), as: UTF8.self)
+            let text = Array(line.dropFirst(4))
+            guard line.count >= 4, line.dropFirst(1).prefix(3).elementsEqual(" | ".utf8), let n = next[name] else { bad += 1; continue }
+            if text == Array("ready".utf8), n == 0, !ready.contains(name) { ready.insert(name); continue }
+            var expected = Array(String(n).utf8)
+            expected.insert(contentsOf: [UInt8](repeating: 0x30, count: 15 - expected.count), at: 0)
+            if text != expected { bad += 1; if bad < 5 { XCTFail("\(name): \(String(decoding: line, as: UTF8.self)) where \(n) was next") } }
+            next[name] = n + 1
+        }
+        XCTAssertEqual(bad, 0)
+        XCTAssertEqual(ready, ["a", "b"])
+        XCTAssertEqual(next, ["a": lines, "b": lines])
+    }
+
     // MARK: syslog
 
     private var syslogHeader: NSRegularExpression {

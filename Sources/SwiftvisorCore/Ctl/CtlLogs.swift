@@ -202,14 +202,16 @@ enum CtlLogs {
         var renderers = streams.map { FollowRenderer(prefix: prefix($0.process, $0.name), keepTimestamps: options.timestamps) }
         let targets = streams.map { FollowTarget.process(name: $0.name, channel: $0.channel) }
         let fault: ControlFault?
-        var chunk: [UInt8] = []
+        let terminal = ctl.terminal
         do {
-            fault = try ctl.transport.follow(targets, from: streams.map { $0.tail.followOffset }) { index, bytes in
+            // Each chunk rendered where the transport received it, and each
+            // rendered piece written from where it was rendered (FollowRenderer).
+            fault = try ctl.transport.follow(targets, from: streams.map { $0.tail.followOffset }, onBytes: { index, bytes in
                 guard renderers.indices.contains(index) else { return }
-                chunk.removeAll(keepingCapacity: true)
-                renderers[index].feed(bytes, into: &chunk)
-                if !chunk.isEmpty { ctl.terminal.write(chunk); ctl.terminal.flush() }
-            }
+                var wrote = false
+                renderers[index].feed(bytes) { terminal.write($0); wrote = true }
+                if wrote { terminal.flush() }
+            })
         } catch {
             throw .transport(error)
         }

@@ -64,6 +64,12 @@ public protocol CtlTransport: AnyObject {
     /// `follow` with each target started at its byte offset (`follow --from=`).
     func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault?
 
+    /// `follow(_:from:onData:)` with each chunk's bytes where the transport
+    /// received them (valid only during the call): `logs -f` renders them in
+    /// place, with no copy per chunk.
+    func follow(_ targets: [FollowTarget], from offsets: [Int],
+                onBytes: (Int, UnsafeRawBufferPointer) -> Void) throws(CtlTransportError) -> ControlFault?
+
     /// Forget the connection (the next send reconnects), e.g. after `open`
     /// or to retry with new credentials.
     func reset(serverURL: String, username: String?, password: String?)
@@ -73,6 +79,8 @@ public protocol CtlTransport: AnyObject {
 public protocol CtlTerminal: AnyObject {
     /// Write bytes to stdout (may be buffered until `flush`).
     func write(_ bytes: [UInt8])
+    /// `write` of bytes owned by the caller (valid only during the call).
+    func write(_ bytes: UnsafeRawBufferPointer)
     /// Push buffered stdout bytes out (streams call it after each chunk).
     func flush()
     /// Write a line to stderr.
@@ -88,6 +96,7 @@ public protocol CtlTerminal: AnyObject {
 
 extension CtlTerminal {
     public func prepareForStreaming() {}
+    public func write(_ bytes: UnsafeRawBufferPointer) { write(Array(bytes)) }
 }
 
 /// A reply whose items are not decoded yet.
@@ -121,5 +130,11 @@ extension CtlTransport {
     /// bytes before the end.
     public func follow(_ targets: [FollowTarget], from offsets: [Int], onData: (Int, [UInt8]) -> Void) throws(CtlTransportError) -> ControlFault? {
         try follow(targets, onData: onData)
+    }
+
+    /// A transport without a receive buffer to lend: each chunk as an array.
+    public func follow(_ targets: [FollowTarget], from offsets: [Int],
+                       onBytes: (Int, UnsafeRawBufferPointer) -> Void) throws(CtlTransportError) -> ControlFault? {
+        try follow(targets, from: offsets, onData: { index, bytes in bytes.withUnsafeBytes { onBytes(index, $0) } })
     }
 }
