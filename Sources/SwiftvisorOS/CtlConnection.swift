@@ -12,12 +12,30 @@ import SwiftvisorCore
 /// Set by SIGINT while a command runs (Ctrl-C ends `tail -f` and the shell).
 public enum CtlInterrupt {
     private static let flag = Atomic<Bool>(false)
+    /// A pipe the handler writes a byte to (both ends non-blocking and
+    /// close-on-exec), created once: a stream waits for its socket and this
+    /// pipe together, so a Ctrl-C that lands while the client is busy (not
+    /// blocked in recv, where EINTR would tell it) still ends a stream that
+    /// then goes quiet. The flag alone was seen too late: the next recv
+    /// blocked until the log grew again.
+    private static let wake: (read: Int32, write: Int32) = (try? Sys.pipe(flags: O_NONBLOCK)) ?? (-1, -1)
+    /// `wake.write` for the handler, which must not run a lazy initializer.
+    private static let wakeWrite = Atomic<Int32>(-1)
 
     /// Route SIGINT to the flag, without SA_RESTART so a blocked read returns EINTR.
     public static func install() {
+        wakeWrite.store(wake.write, ordering: .sequentiallyConsistent)
         clear()
         var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in CtlInterrupt.flag.store(true, ordering: .relaxed) }
+        action.__sigaction_handler.sa_handler = { _ in
+            // Async-signal-safe only: an atomic store, write(2), errno kept.
+            let saved = errno
+            CtlInterrupt.flag.store(true, ordering: .relaxed)
+            var byte: UInt8 = 1
+            let fd = CtlInterrupt.wakeWrite.load(ordering: .relaxed)
+            if fd >= 0 { _ = Glibc.write(fd, &byte, 1) }
+            errno = saved
+        }
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         _ = sigaction(SIGINT, &action, nil)
@@ -38,7 +56,36 @@ public enum CtlInterrupt {
     }
 
     public static var isSet: Bool { flag.load(ordering: .relaxed) }
-    public static func clear() { flag.store(false, ordering: .relaxed) }
+
+    public static func clear() {
+        flag.store(false, ordering: .relaxed)
+        var bytes = (0 as UInt64, 0 as UInt64)
+        let fd = wakeWrite.load(ordering: .relaxed) >= 0 ? wake.read : -1
+        while fd >= 0, withUnsafeMutableBytes(of: &bytes, { Glibc.read(fd, $0.baseAddress, $0.count) }) > 0 {}
+    }
+
+    /// The pipe's read end, readable once Ctrl-C was pressed since the last
+    /// `clear` (-1 before `install`): for a caller that polls several descriptors.
+    static var wakeFD: Int32 { wakeWrite.load(ordering: .relaxed) >= 0 ? wake.read : -1 }
+
+    /// Wait, as long as it takes, until `fd` is readable (true) or Ctrl-C is
+    /// pressed (false). Errors other than EINTR return true: the read that
+    /// follows reports them.
+    static func waitReadable(_ fd: Int32) -> Bool {
+        while true {
+            if isSet { return false }
+            let wakeFD = self.wakeFD
+            var polls = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+                         pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
+            let n = polls.withUnsafeMutableBufferPointer { Glibc.poll($0.baseAddress, nfds_t(wakeFD >= 0 ? 2 : 1), -1) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return true
+            }
+            if isSet || polls[1].revents != 0 { return false }
+            if polls[0].revents != 0 { return true }
+        }
+    }
 }
 
 /// A CtlTransport over the daemon's socket (Unix or TCP).

@@ -182,6 +182,11 @@ final class CtlHTTPSession {
         var started = Set<Int>()
         while !open.isEmpty {
             var polls = open.map { pollfd(fd: fds[$0], events: Int16(POLLIN), revents: 0) }
+            // Ctrl-C pressed while the last chunk was handled wakes this poll
+            // too (CtlInterrupt's pipe), not only one that lands during it.
+            let wakeFD = CtlInterrupt.wakeFD
+            if wakeFD >= 0 { polls.append(pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)) }
+            if CtlInterrupt.isSet { return nil }
             // Until every stream has its head the server must answer in time;
             // then a quiet log is a live stream.
             let timeout: Int32 = started.count == targets.count ? -1 : Int32(ControlProtocol.clientReplyTimeout * 1000)
@@ -191,8 +196,9 @@ final class CtlHTTPSession {
                 throw .system(call: "poll", errno: errno)
             }
             if n == 0 { throw .timedOut(what: "a reply from \(serverURL)", seconds: Int(ControlProtocol.clientReplyTimeout)) }
+            if CtlInterrupt.isSet { return nil }
             var ended: [Int] = []
-            for (k, p) in polls.enumerated() where p.revents != 0 {
+            for (k, p) in polls.prefix(open.count).enumerated() where p.revents != 0 {
                 let i = open[k]
                 let chunk: [UInt8]?
                 do {

@@ -44,7 +44,11 @@ enum CtlSocketIO {
     static func receive(_ fd: Int32, appendingTo buffer: inout [UInt8], scratch: inout [UInt8], deadline: Double?,
                         interruptible: Bool, what: @autoclosure () -> String) throws(CtlTransportError) -> Bool {
         while true {
-            if let deadline { try waitReadable(fd, deadline: deadline, interruptible: interruptible, what: what()) }
+            if let deadline {
+                try waitReadable(fd, deadline: deadline, interruptible: interruptible, what: what())
+            } else if interruptible, !CtlInterrupt.waitReadable(fd) {
+                throw .closed
+            }
             let n = scratch.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0 {
                 if errno == EINTR { try interrupted(interruptible); continue }
@@ -60,6 +64,7 @@ enum CtlSocketIO {
     /// bytes received, nil at EOF.
     static func receive(_ fd: Int32, into space: UnsafeMutableRawBufferPointer, interruptible: Bool) throws(CtlTransportError) -> Int? {
         while true {
+            if interruptible, !CtlInterrupt.waitReadable(fd) { throw .closed }
             let n = Glibc.recv(fd, space.baseAddress, space.count, 0)
             if n < 0 {
                 if errno == EINTR { try interrupted(interruptible); continue }

@@ -433,6 +433,54 @@ final class LogsVerbTests: XCTestCase {
         XCTAssertEqual(next, ["a": lines, "b": lines])
     }
 
+    /// Ctrl-C while swiftvisorctl is busy writing (here: blocked on a full
+    /// stdout pipe), followed by a log that goes quiet, ends the follow: the
+    /// signal is not lost because it did not land in recv.
+    func test_logsFollow_ctrlCWhileWriting_thenQuietLog_exits() throws {
+        try start("""
+        [program:w]
+        command=/bin/sh -c 'echo ready; while [ ! -e \(sandbox.dir)/go ]; do sleep 0.02; done; seq -f "%%015g" 0 199999; exec sleep 1000'
+        stdout_logfile=\(sandbox.dir)/w.out
+        stderr_logfile=NONE
+        startsecs=0
+        """)
+        waitUntil("ready") { file("w.out") == "ready\n" }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Binaries.swiftvisorctl)
+        p.arguments = ["-c", sandbox.configPath, "logs", "-f", "-n", "all", "w"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        sandbox.track(pid: p.processIdentifier)
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        var got: [UInt8] = []
+        var eof = false
+        /// Read what is there within `seconds`; false once EOF was reached.
+        func read(for seconds: Double) {
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, Int32(seconds * 1000)) > 0 else { return }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { eof = true } else { got += buffer[0..<n] }
+        }
+        let until = Date().addingTimeInterval(20)
+        while got.firstRange(of: Array("ready\n".utf8)) == nil, !eof, Date() < until { read(for: 0.5) }
+        XCTAssertNotNil(got.firstRange(of: Array("ready\n".utf8)), "the history was not printed")
+        // 3.2 MB: more than the pipe holds, so swiftvisorctl blocks writing.
+        FileManager.default.createFile(atPath: sandbox.dir + "/go", contents: nil)
+        waitUntil("swiftvisorctl blocked writing to its stdout", timeout: 20) {
+            ((try? String(contentsOfFile: "/proc/\(p.processIdentifier)/wchan", encoding: .utf8)) ?? "").contains("pipe_write")
+        }
+        kill(p.processIdentifier, SIGINT)
+        let deadline = Date().addingTimeInterval(20)
+        while !eof, Date() < deadline { read(for: 0.5) }
+        XCTAssertTrue(eof, "swiftvisorctl still running 20 s after Ctrl-C (\(got.count) bytes printed)")
+        if eof {
+            p.waitUntilExit()
+            XCTAssertEqual(p.terminationStatus, 0)
+        }
+    }
+
     // MARK: syslog
 
     private var syslogHeader: NSRegularExpression {
