@@ -492,13 +492,14 @@ public final class ControlServer {
             }
         }
         c.follow = files
+        if full { c.followBehind = true } else if path == nil { c.followBehind = false }
         flushOrClose(c)
         // Stopped at the high-water mark with more to read, and the socket took
         // it all: nothing would call again until the file grows (a `follow
         // --from=` far behind the end would stall). The writable watch (level
         // triggered, the socket is writable) brings us back next round, after
         // the other ready descriptors: other clients stay served.
-        if full, !c.closed, c.pendingOutput == 0, !c.watchingWrite {
+        if c.followBehind, !c.closed, c.pendingOutput == 0, !c.watchingWrite {
             c.watchingWrite = true
             loop.watchWritable(c.fd) { [unowned self] in self.writable(c.fd) }
         }
@@ -533,13 +534,23 @@ public final class ControlServer {
             c.lastProgress = EventLoop.now()
         }
         if c.pendingOutput == 0 {
-            c.output.removeAll(keepingCapacity: c.output.capacity <= 64 * 1024)
+            // A follow refills it at once: its space (bounded by the
+            // high-water mark and one read) is kept rather than given back
+            // and grown again, copy by copy, for every frame.
+            c.output.removeAll(keepingCapacity: c.output.capacity <= 64 * 1024 || c.follow != nil)
             c.outputStart = 0
             if c.closeAfterFlush { closeConnection(c.fd); return }
-            if c.watchingWrite { loop.unwatchWritable(c.fd); c.watchingWrite = false }
+            // Not while a follow is behind: this flush may be a pump of one
+            // file that was just written (`logWritten`), and the watch is what
+            // brings the pump of every file. Dropped here, a file left unread
+            // at the high-water mark whose writer had finished was never read
+            // again: the stream stalled with its last bytes in the file.
+            if c.watchingWrite, !(c.follow != nil && c.followBehind) { loop.unwatchWritable(c.fd); c.watchingWrite = false }
             if let timer = c.stallTimer { loop.cancel(timer); c.stallTimer = nil }
         } else {
-            if c.outputStart > 64 * 1024 {
+            // The unsent rest moves to the front once at least as much has
+            // been sent: each byte is moved at most once on average.
+            if c.outputStart > 64 * 1024, c.outputStart >= c.pendingOutput {
                 c.output.removeSubrange(..<c.outputStart)
                 c.outputStart = 0
             }
@@ -610,6 +621,10 @@ final class ControlConnection {
     var follow: [FollowedFile]?
     /// The follow was asked with `--raw`: `chunk` frames instead of `data` items.
     var followRaw = false
+    /// A pump stopped at the high-water mark: some followed file may have
+    /// bytes not read yet, and only a pump of every file (after the socket
+    /// drains) clears it. While it is set the writable watch stays.
+    var followBehind = false
     var lastProgress = EventLoop.now()
     var stallTimer: EventLoop.TimerID?
     /// The auth deadline, then the idle deadline.
