@@ -71,6 +71,42 @@ enum CtlReplyFuzzTarget: FuzzTarget {
         if piecesOK { piecesOK = steps(input, from: &at2, into: &pieces) }
         fuzzCheck(wholeOK == piecesOK && whole == pieces && at == at2,
                   "whole: \(whole.count) frames to \(at), in pieces: \(pieces.count) frames to \(at2)")
+        render(whole.map { ($0.target, $0.bytes) }, prefixLength: input.count % 13, keep: input.count % 2 == 0)
+    }
+
+    /// `logs -f`'s renderer over the frames, one per target as swiftvisorctl
+    /// keeps them, against the plain rendering of each stream's whole bytes
+    /// (its unsafe word loads and stores run under AddressSanitizer here).
+    static func render(_ frames: [(Int, [UInt8])], prefixLength: Int, keep: Bool) {
+        let prefix = [UInt8](repeating: UInt8(ascii: "p"), count: prefixLength)
+        var renderers: [Int: FollowRenderer] = [:]
+        var streams: [Int: [UInt8]] = [:]
+        var out: [Int: [UInt8]] = [:]
+        for (target, bytes) in frames {
+            var r = renderers[target] ?? FollowRenderer(prefix: prefix, keepTimestamps: keep)
+            var o = out[target] ?? []
+            r.feed(bytes, into: &o)
+            renderers[target] = r
+            out[target] = o
+            streams[target, default: []] += bytes
+        }
+        for (target, bytes) in streams {
+            var o = out[target] ?? []
+            renderers[target]?.flush(into: &o)
+            var expected: [UInt8] = []
+            func line(_ text: ArraySlice<UInt8>) {
+                var t = Array(text)
+                if !keep, LogTimestamp.parse(t) != nil { t.removeFirst(LogTimestamp.width) }
+                expected += prefix + t + [0x0A]
+            }
+            var start = 0
+            for i in bytes.indices where bytes[i] == 0x0A {
+                line(bytes[start..<i])
+                start = i + 1
+            }
+            if start < bytes.count { line(bytes[start...]) }
+            fuzzCheck(o == expected, "target \(target): rendered \(o.count) bytes, expected \(expected.count)")
+        }
     }
 
     /// One reply as CtlConnection assembles it; nil where it would give up.
