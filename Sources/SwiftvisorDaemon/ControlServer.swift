@@ -548,9 +548,7 @@ public final class ControlServer {
             if c.watchingWrite, !(c.follow != nil && c.followBehind) { loop.unwatchWritable(c.fd); c.watchingWrite = false }
             if let timer = c.stallTimer { loop.cancel(timer); c.stallTimer = nil }
         } else {
-            // The unsent rest moves to the front once at least as much has
-            // been sent: each byte is moved at most once on average.
-            if c.outputStart > 64 * 1024, c.outputStart >= c.pendingOutput {
+            if c.outputStart > 64 * 1024 {
                 c.output.removeSubrange(..<c.outputStart)
                 c.outputStart = 0
             }
