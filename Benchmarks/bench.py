@@ -1152,12 +1152,7 @@ def sc_logs_follow(tools, impl, programs=20, mib=8):
             got += n
             last = (last + buf[max(0, n - line_bytes):n])[-line_bytes:]
         t_end = time.monotonic()
-        follower.send_signal(signal.SIGINT)
-        try:
-            follower.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            follower.kill()
-            follower.wait()
+        if not interrupt(follower):
             r.problems.append("swiftvisorctl logs -f still ran 10 s after SIGINT")
         # What came after the expected bytes, until EOF (bounded: a
         # descendant could hold the pipe open).
@@ -1182,13 +1177,21 @@ def sc_logs_follow(tools, impl, programs=20, mib=8):
                 "logs_f20_write_mibps": programs * mib / (t1 - t0)}
     finally:
         if follower and follower.poll() is None:
-            follower.send_signal(signal.SIGINT)
-            try:
-                follower.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                follower.kill()
-                follower.wait()
+            interrupt(follower)
         r.close()
+
+
+def interrupt(proc):
+    """Ctrl-C for `proc`: SIGINT, then SIGKILL if it still runs 10 s later.
+    True when it ended on the SIGINT."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=10)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return False
 
 
 def sc_idle(tools, impl, n, window):
